@@ -1,0 +1,3 @@
+using FSpiNN.Cli;
+
+return CliApp.Run(args);
