@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace FSpiNN.Snn.Config;
+
+/// <summary>
+/// Every parameter of the one parameterised network model. Presets (<see cref="NetworkPresets"/>) fill it for the
+/// Diehl &amp; Cook (2015) code, the BindsNET-style baseline and FSpiNN; <see cref="ParameterTable"/> gives every field a
+/// stable snake_case name so that `--set name=value`, search spaces and stored trials say the same thing.
+/// Units: time in ms, voltage in mV, rates in Hz.
+/// </summary>
+public sealed record NetworkConfig
+{
+    public string Preset { get; init; } = "custom";
+    public int Neurons { get; init; } = 100;
+
+    // --- neurons ---
+    public NeuronModel NeuronModel { get; init; } = NeuronModel.Current;
+    public double Dt { get; init; } = 1.0;
+    public double ExcRest { get; init; } = -65;
+    public double ExcReset { get; init; } = -60;
+    public double ExcThreshold { get; init; } = -52;
+    public double ExcTauMembrane { get; init; } = 100;
+    public double ExcRefractory { get; init; } = 5;
+    /// <summary>Initial membrane potential of excitatory neurons at the start of training.</summary>
+    public double ExcInitialV { get; init; } = -65;
+    public double InhRest { get; init; } = -60;
+    public double InhReset { get; init; } = -45;
+    public double InhThreshold { get; init; } = -40;
+    public double InhTauMembrane { get; init; } = 10;
+    public double InhRefractory { get; init; } = 2;
+    public double InhInitialV { get; init; } = -60;
+    /// <summary>Conductance model: reversal potentials and conductance time constants.</summary>
+    public double ExcitatoryReversal { get; init; }
+    public double ExcInhibitoryReversal { get; init; } = -100;
+    public double InhInhibitoryReversal { get; init; } = -85;
+    public double TauGe { get; init; } = 1;
+    public double TauGi { get; init; } = 2;
+
+    // --- adaptive threshold ---
+    public double ThetaPlus { get; init; } = 0.05;
+    public double ThetaTau { get; init; } = 1e7;
+    public double ThetaInit { get; init; }
+    /// <summary>Spike when v &gt; threshold + theta − offset (Diehl &amp; Cook: offset 20 mV with theta starting at 20 mV).</summary>
+    public double ThetaOffset { get; init; }
+
+    // --- inhibition ---
+    public InhibitionKind Inhibition { get; init; } = InhibitionKind.Layer;
+    public double ExcToInhWeight { get; init; } = 22.5;
+    public double InhToExcWeight { get; init; } = 17.5;
+    /// <summary>Direct lateral inhibition strength w_inh (FSpiNN).</summary>
+    public double LateralInhibition { get; init; } = 17.5;
+    /// <summary>BindsNET's one_spike: at most one excitatory spike emitted per step (random pick among those crossing).</summary>
+    public bool OneSpikePerStep { get; init; } = true;
+
+    // --- input and protocol ---
+    public InputEncoding Encoding { get; init; } = InputEncoding.BindsNetIntervals;
+    /// <summary>Rate of a full-intensity pixel (255) at the first attempt.</summary>
+    public double MaxInputRate { get; init; } = 128;
+    /// <summary>Rate added to a full-intensity pixel on each retry (Diehl &amp; Cook: one intensity step, 255/8 Hz).</summary>
+    public double RetryRateIncrement { get; init; } = 31.875;
+    /// <summary>Present the example again at higher rate while the excitatory layer fired fewer than this many spikes; 0 disables.</summary>
+    public int RetryMinSpikes { get; init; }
+    /// <summary>Upper bound on retries per example (Diehl &amp; Cook loop forever; a cap keeps a silent network from hanging).</summary>
+    public int MaxRetries { get; init; } = 20;
+    public double PresentationMs { get; init; } = 250;
+    public double RestMs { get; init; }
+    /// <summary>Reset v, conductances, traces and refractory counters before each example (theta is kept).</summary>
+    public bool ResetBetweenExamples { get; init; } = true;
+    /// <summary>Input→excitatory delays drawn uniformly from [0, max] ms per synapse; 0 disables.</summary>
+    public double InputDelayMaxMs { get; init; }
+
+    // --- learning ---
+    public StdpRule Stdp { get; init; } = StdpRule.PostPre;
+    public double EtaPre { get; init; } = 1e-4;
+    public double EtaPost { get; init; } = 1e-2;
+    public double TauPre { get; init; } = 20;
+    public double TauPost { get; init; } = 20;
+    public double TauPost2 { get; init; } = 40;
+    public double WeightMax { get; init; } = 1.0;
+    /// <summary>Initial weights: (U[0,1) + InitOffset) · InitScale.</summary>
+    public double InitScale { get; init; } = 0.3;
+    public double InitOffset { get; init; }
+    public NormalizationTiming Normalization { get; init; } = NormalizationTiming.AfterExample;
+    public double NormalizationTarget { get; init; } = 78.4;
+    /// <summary>Timestep-based weight updates: accumulate STDP changes and write weights once every this many steps (and at the end of each example). 1 = write immediately.</summary>
+    public int UpdateInterval { get; init; } = 1;
+    public bool AdaptivePotentiation { get; init; }
+    /// <summary>k_p = clamp(maxSpikes / reference, min, max), maxSpikes the largest excitatory spike count so far in the example.</summary>
+    public double PotentiationReference { get; init; } = 5;
+    public double PotentiationMin { get; init; }
+    public double PotentiationMax { get; init; } = 1;
+
+    // --- weights ---
+    public QuantizationMode Quantize { get; init; } = QuantizationMode.None;
+    public int WeightBits { get; init; } = 32;
+    /// <summary>Fractional bits of the unsigned Qi.f weight format; -1 = WeightBits − 1 (Q1.(b−1)).</summary>
+    public int WeightFractionBits { get; init; } = -1;
+    public RoundingMode Rounding { get; init; } = RoundingMode.Nearest;
+
+    public int EffectiveFractionBits => WeightFractionBits >= 0 ? WeightFractionBits : WeightBits - 1;
+
+    /// <summary>Number of simulation steps of one presentation.</summary>
+    public int PresentationSteps => (int)Math.Round(PresentationMs / Dt);
+    public int RestSteps => (int)Math.Round(RestMs / Dt);
+
+    /// <summary>Throws <see cref="ConfigException"/> naming the first invalid parameter.</summary>
+    public NetworkConfig Validate()
+    {
+        static void Require(bool ok, string name, string problem)
+        {
+            if (!ok) throw new ConfigException(name, problem);
+        }
+        Require(Neurons is >= 1 and <= 100_000, "neurons", $"must be between 1 and 100000, got {Neurons}");
+        Require(Dt is > 0 and <= 10, "dt", $"must be in (0, 10] ms, got {Dt.ToString(CultureInfo.InvariantCulture)}");
+        Require(PresentationMs > 0 && PresentationSteps >= 1, "presentation_ms", "must be at least one time step");
+        Require(RestMs >= 0, "rest_ms", "must be >= 0");
+        Require(ExcTauMembrane > 0 && InhTauMembrane > 0, "exc_tau_membrane", "membrane time constants must be > 0");
+        Require(TauGe > 0 && TauGi > 0, "tau_ge", "conductance time constants must be > 0");
+        Require(TauPre > 0 && TauPost > 0 && TauPost2 > 0, "tau_pre", "trace time constants must be > 0");
+        Require(ThetaTau > 0, "theta_tau", "must be > 0");
+        Require(MaxInputRate >= 0, "max_input_rate", "must be >= 0");
+        Require(MaxInputRate * Dt / 1000 <= 1, "max_input_rate", "rate·dt exceeds one spike per step");
+        Require(RetryMinSpikes >= 0, "retry_min_spikes", "must be >= 0");
+        Require(MaxRetries >= 0, "max_retries", "must be >= 0");
+        Require(InputDelayMaxMs is >= 0 and <= 1000, "input_delay_max_ms", "must be in [0, 1000] ms");
+        Require(WeightMax > 0, "weight_max", "must be > 0");
+        Require(EtaPre >= 0 && EtaPost >= 0, "eta_post", "learning rates must be >= 0");
+        Require(NormalizationTarget > 0, "normalization_target", "must be > 0");
+        Require(UpdateInterval >= 1, "update_interval", $"must be >= 1 step, got {UpdateInterval}");
+        Require(PotentiationReference > 0, "potentiation_reference", "must be > 0");
+        Require(PotentiationMin <= PotentiationMax, "potentiation_min", "must be <= potentiation_max");
+        Require(WeightBits is >= 1 and <= 32, "bits", $"must be between 1 and 32, got {WeightBits}");
+        Require(EffectiveFractionBits >= 0 && EffectiveFractionBits <= WeightBits, "weight_fraction_bits",
+            $"must be between 0 and bits ({WeightBits}), got {EffectiveFractionBits}");
+        Require(LateralInhibition >= 0 && InhToExcWeight >= 0 && ExcToInhWeight >= 0, "w_inh", "inhibition weights must be >= 0 (they are applied with a negative sign)");
+        return this;
+    }
+}
+
+/// <summary>A configuration value is invalid; names the parameter.</summary>
+public sealed class ConfigException(string parameter, string problem)
+    : Exception($"invalid parameter '{parameter}': {problem}")
+{
+    public string Parameter { get; } = parameter;
+}

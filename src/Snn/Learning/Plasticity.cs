@@ -1,0 +1,223 @@
+using System.Numerics.Tensors;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Numerics;
+using FSpiNN.Snn.Quantization;
+using FSpiNN.Snn.Simulation;
+
+namespace FSpiNN.Snn.Learning;
+
+/// <summary>
+/// Traces, weight writes and timestep-based accumulation for the plastic input→excitatory projection.
+/// Presynaptic traces are kept lazily as last-spike steps (x_pre = decay^(t − last), set to 1 on a spike);
+/// postsynaptic traces decay eagerly (N values per step). With an update interval T_u &gt; 1, changes go into a
+/// dense accumulator and are written (clipped, re-quantized) once every T_u steps and at the end of each example.
+/// </summary>
+public sealed class Plasticity
+{
+    private readonly WeightMatrix _weights;
+    private readonly NetworkConfig _config;
+    private readonly WorkCounts _counts;
+    private readonly ProjectionCounts _projection;
+    private readonly float[] _preDecayTable;
+    private readonly long[] _lastPreStep;
+    private readonly float[] _xPre;
+    private readonly float[] _rowDelta;
+    private readonly float[] _colDelta;
+    private readonly float[] _scratch;
+    private readonly float[]? _accumulator;
+    private readonly bool[]? _columnTouched;
+    private bool _accumulatorHasRows;
+    private bool _accumulatorDirty;
+    private readonly float _post1Decay;
+    private readonly float _post2Decay;
+    private long _xPreStep = -1;
+    private long _step;
+    private Xoshiro256 _rng;
+
+    /// <summary>Seeds the random stream used by stochastic rounding of weight writes (set per example for reproducibility).</summary>
+    public void SeedRounding(Xoshiro256 rng) => _rng = rng;
+
+    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts)
+    {
+        _weights = weights;
+        _config = config;
+        _counts = counts;
+        _projection = counts.Projection("input_exc")!;
+        Rule = ILearningRule.Create(config);
+        var rows = weights.Rows;
+        var cols = weights.Cols;
+        // decay^k for k steps; beyond the table the trace is below 1e-30 and taken as 0
+        var decay = Math.Exp(-config.Dt / config.TauPre);
+        var length = (int)Math.Min(1_000_000, Math.Ceiling(Math.Log(1e-30) / Math.Log(decay)) + 1);
+        _preDecayTable = new float[length];
+        for (var k = 0; k < length; k++) _preDecayTable[k] = (float)Math.Pow(decay, k);
+        _lastPreStep = new long[rows];
+        _xPre = new float[rows];
+        _rowDelta = new float[cols];
+        _colDelta = new float[rows];
+        _scratch = new float[Math.Max(rows, cols)];
+        PostTrace1 = new float[cols];
+        PostTrace2 = new float[cols];
+        _post1Decay = (float)Math.Exp(-config.Dt / config.TauPost);
+        _post2Decay = (float)Math.Exp(-config.Dt / config.TauPost2);
+        if (config.UpdateInterval > 1)
+        {
+            _accumulator = new float[rows * cols];
+            _columnTouched = new bool[cols];
+        }
+        ResetTraces();
+    }
+
+    public ILearningRule Rule { get; }
+    public float[] PostTrace1 { get; }
+    public float[] PostTrace2 { get; }
+
+    public void ResetTraces()
+    {
+        Array.Fill(_lastPreStep, long.MinValue / 2);
+        Array.Clear(PostTrace1);
+        Array.Clear(PostTrace2);
+        _xPreStep = -1;
+    }
+
+    /// <summary>Advances to step <paramref name="step"/> (a counter that keeps increasing across examples) and decays the post traces.</summary>
+    public void BeginStep(long step)
+    {
+        _step = step;
+        if (Rule.UsesPostTraces)
+        {
+            TensorPrimitives.Multiply(PostTrace1, _post1Decay, PostTrace1);
+            if (_config.Stdp == StdpRule.Triplet) TensorPrimitives.Multiply(PostTrace2, _post2Decay, PostTrace2);
+            _counts.StdpTraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
+        }
+    }
+
+    public void SetPreTraces(ReadOnlySpan<int> preSpikes)
+    {
+        foreach (var i in preSpikes) _lastPreStep[i] = _step;
+        _counts.StdpTraceUpdates += preSpikes.Length;
+        if (preSpikes.Length > 0) _xPreStep = -1;
+    }
+
+    public void SetPostTraces(ReadOnlySpan<int> postSpikes)
+    {
+        foreach (var j in postSpikes)
+        {
+            PostTrace1[j] = 1;
+            PostTrace2[j] = 1;
+        }
+        _counts.StdpTraceUpdates += postSpikes.Length;
+    }
+
+    /// <summary>The presynaptic trace vector at the current step (evaluated from last-spike steps, cached per step).</summary>
+    public ReadOnlySpan<float> PreTraces()
+    {
+        if (_xPreStep == _step) return _xPre;
+        var table = _preDecayTable;
+        for (var i = 0; i < _xPre.Length; i++)
+        {
+            var age = _step - _lastPreStep[i];
+            _xPre[i] = age < table.Length ? table[age] : 0f;
+        }
+        _xPreStep = _step;
+        _counts.StdpTraceUpdates += _xPre.Length;
+        return _xPre;
+    }
+
+    /// <summary>w[i, :] −= eta·trace[:] (clipped to [0, w_max]).</summary>
+    public void DepressRow(int row, float eta, ReadOnlySpan<float> trace)
+    {
+        var delta = _rowDelta.AsSpan();
+        TensorPrimitives.Multiply(trace, -eta, delta);
+        var cols = _weights.Cols;
+        if (_accumulator is not null)
+        {
+            var acc = _accumulator.AsSpan(row * cols, cols);
+            TensorPrimitives.Add(acc, delta, acc);
+            _accumulatorHasRows = true;
+            _accumulatorDirty = true;
+            _counts.AccumulatorUpdates += cols;
+            return;
+        }
+        _weights.AddToRow(row, delta, _config.WeightMax, _scratch, ref _rng);
+        _counts.StdpWeightUpdates += cols;
+        _projection.WeightReads += cols;
+        _projection.WeightWrites += cols;
+    }
+
+    /// <summary>w[:, col] += scale·xPre[:] (clipped to [0, w_max]).</summary>
+    public void PotentiateColumn(int col, float scale, ReadOnlySpan<float> xPre)
+    {
+        if (scale == 0) return;
+        var rows = _weights.Rows;
+        var delta = _colDelta.AsSpan();
+        TensorPrimitives.Multiply(xPre, scale, delta);
+        if (_accumulator is not null)
+        {
+            var cols = _weights.Cols;
+            for (int i = 0, index = col; i < rows; i++, index += cols) _accumulator[index] += delta[i];
+            _columnTouched![col] = true;
+            _accumulatorDirty = true;
+            _counts.AccumulatorUpdates += rows;
+            return;
+        }
+        _weights.AddToColumn(col, delta, _config.WeightMax, ref _rng);
+        _counts.StdpWeightUpdates += rows;
+        _projection.WeightReads += rows;
+        _projection.WeightWrites += rows;
+    }
+
+    /// <summary>Writes the accumulated changes (timestep-based updates); a no-op when nothing is pending.</summary>
+    public void Flush()
+    {
+        if (_accumulator is null || !_accumulatorDirty) return;
+        var rows = _weights.Rows;
+        var cols = _weights.Cols;
+        if (_accumulatorHasRows)
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                var acc = _accumulator.AsSpan(i * cols, cols);
+                _weights.AddToRow(i, acc, _config.WeightMax, _scratch, ref _rng);
+                acc.Clear();
+            }
+            _counts.StdpWeightUpdates += (long)rows * cols;
+            _projection.WeightReads += (long)rows * cols;
+            _projection.WeightWrites += (long)rows * cols;
+            Array.Clear(_columnTouched!);
+        }
+        else
+        {
+            var column = _colDelta.AsSpan();
+            for (var j = 0; j < cols; j++)
+            {
+                if (!_columnTouched![j]) continue;
+                for (int i = 0, index = j; i < rows; i++, index += cols)
+                {
+                    column[i] = _accumulator[index];
+                    _accumulator[index] = 0;
+                }
+                _weights.AddToColumn(j, column, _config.WeightMax, ref _rng);
+                _columnTouched[j] = false;
+                _counts.StdpWeightUpdates += rows;
+                _projection.WeightReads += rows;
+                _projection.WeightWrites += rows;
+            }
+        }
+        _accumulatorHasRows = false;
+        _accumulatorDirty = false;
+    }
+
+    /// <summary>Column normalisation: scales every column of the weights so that it sums to <paramref name="target"/> (all-zero columns untouched).</summary>
+    public void Normalize(double target, float[] columnSums, float[] factors)
+    {
+        _weights.ColumnSums(columnSums, _scratch);
+        for (var j = 0; j < factors.Length; j++)
+            factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
+        _weights.ScaleColumns(factors, _scratch, ref _rng);
+        var n = (long)_weights.Rows * _weights.Cols;
+        _counts.NormalizationOps += 2 * n;
+        _projection.WeightReads += 2 * n;
+        _projection.WeightWrites += n;
+    }
+}

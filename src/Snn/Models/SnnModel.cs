@@ -1,0 +1,107 @@
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Numerics;
+using FSpiNN.Snn.Quantization;
+using FSpiNN.Snn.Simulation;
+
+namespace FSpiNN.Snn.Models;
+
+/// <summary>
+/// The learned state of a network: configuration, input→excitatory weights (float32 or fixed-point codes), adaptive
+/// thresholds, per-synapse input delays, neuron→class assignments and the work counted while training.
+/// </summary>
+public sealed class SnnModel
+{
+    public const int Classes = 10;
+
+    public SnnModel(NetworkConfig config, int inputSize, ulong seed, WeightMatrix weights, float[] theta, byte[]? delaySteps)
+    {
+        Config = config;
+        InputSize = inputSize;
+        Seed = seed;
+        Weights = weights;
+        Theta = theta;
+        DelaySteps = delaySteps;
+        Assignments = new int[config.Neurons];
+        Array.Fill(Assignments, -1);
+        ClassRates = new float[Classes * config.Neurons];
+        TrainingCounts = Simulator.CreateCounts(config, inputSize);
+    }
+
+    public NetworkConfig Config { get; private set; }
+    public int InputSize { get; }
+    public int Neurons => Config.Neurons;
+    public ulong Seed { get; }
+    public WeightMatrix Weights { get; private set; }
+    public float[] Theta { get; }
+    /// <summary>Input→excitatory delay of each synapse in steps (row-major like the weights), or null without delays.</summary>
+    public byte[]? DelaySteps { get; }
+    /// <summary>Class of each excitatory neuron, −1 when it never responded during labelling.</summary>
+    public int[] Assignments { get; }
+    /// <summary>Mean spike count of neuron j for class c at index c·N + j (from labelling).</summary>
+    public float[] ClassRates { get; }
+    public bool IsLabelled { get; set; }
+    public long ExamplesTrained { get; set; }
+    public WorkCounts TrainingCounts { get; set; }
+
+    /// <summary>A fresh, untrained model: weights (U[0,1) + offset)·scale, theta at its initial value, random delays.</summary>
+    public static SnnModel Create(NetworkConfig config, int inputSize, ulong seed)
+    {
+        config.Validate();
+        var rng = Xoshiro256.ForStream(seed, StreamPurpose.Initialisation, 0);
+        var n = config.Neurons;
+        var weights = config.Quantize == QuantizationMode.InTraining
+            ? WeightMatrix.CreateFixed(inputSize, n, new FixedPointFormat(config.WeightBits, config.EffectiveFractionBits), config.Rounding)
+            : WeightMatrix.CreateFloat(inputSize, n);
+        for (var k = 0; k < inputSize * n; k++)
+            weights.StoreUnclipped(k, (rng.NextDouble() + config.InitOffset) * config.InitScale, ref rng);
+        var theta = new float[n];
+        Array.Fill(theta, (float)config.ThetaInit);
+        byte[]? delays = null;
+        var maxDelaySteps = (int)Math.Round(config.InputDelayMaxMs / config.Dt);
+        if (maxDelaySteps > 0)
+        {
+            if (maxDelaySteps > 255)
+                throw new ConfigException("input_delay_max_ms", $"at most 255 steps of delay are supported, got {maxDelaySteps}");
+            delays = new byte[inputSize * n];
+            for (var k = 0; k < delays.Length; k++)
+                delays[k] = (byte)rng.NextInt(maxDelaySteps + 1);
+        }
+        return new SnnModel(config, inputSize, seed, weights, theta, delays);
+    }
+
+    /// <summary>Post-training quantization: replaces float weights by fixed-point codes of the given format.</summary>
+    public void QuantizeWeights(int bits, int fractionBits, RoundingMode rounding)
+    {
+        var rng = Xoshiro256.ForStream(Seed, StreamPurpose.PostTrainingQuantization, (ulong)bits);
+        Weights = Weights.Quantized(new FixedPointFormat(bits, fractionBits), rounding, ref rng);
+        Config = Config with { WeightBits = bits, WeightFractionBits = fractionBits, Rounding = rounding, Quantize = QuantizationMode.PostTraining };
+    }
+
+    /// <summary>A deep copy (weights, theta, labels); used to derive post-training-quantized variants of one trained model.</summary>
+    public SnnModel Clone()
+    {
+        var weights = Weights.IsQuantized
+            ? WeightMatrix.CreateFixed(Weights.Rows, Weights.Cols, Weights.Format!.Value, Weights.Rounding)
+            : WeightMatrix.CreateFloat(Weights.Rows, Weights.Cols);
+        weights.LoadRawBytes(Weights.RawBytes);
+        var copy = new SnnModel(Config, InputSize, Seed, weights, (float[])Theta.Clone(), DelaySteps)
+        {
+            IsLabelled = IsLabelled,
+            ExamplesTrained = ExamplesTrained,
+        };
+        Assignments.CopyTo(copy.Assignments, 0);
+        ClassRates.CopyTo(copy.ClassRates, 0);
+        copy.TrainingCounts.Add(TrainingCounts);
+        return copy;
+    }
+}
+
+/// <summary>Purposes of independent random streams derived from the run seed.</summary>
+public static class StreamPurpose
+{
+    public const ulong Initialisation = 1;
+    public const ulong Training = 2;
+    public const ulong Labelling = 3;
+    public const ulong Testing = 4;
+    public const ulong PostTrainingQuantization = 5;
+}

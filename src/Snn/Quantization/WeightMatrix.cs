@@ -1,0 +1,231 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Numerics;
+
+namespace FSpiNN.Snn.Quantization;
+
+/// <summary>
+/// A dense rows×cols weight matrix (row = presynaptic neuron, so a presynaptic spike reads one contiguous row), stored
+/// either as float32 or as fixed-point integer codes of 8, 16 or 32 bits (the smallest that holds the format), so that
+/// a quantized network's memory really is what the format says. Every write goes through <see cref="Store"/>, which
+/// clips to [0, clip max] and, for integer storage, re-quantizes with the matrix's rounding mode.
+/// </summary>
+public sealed class WeightMatrix
+{
+    private readonly float[]? _f32;
+    private readonly byte[]? _u8;
+    private readonly ushort[]? _u16;
+    private readonly uint[]? _u32;
+    private readonly float _step;
+
+    public int Rows { get; }
+    public int Cols { get; }
+    /// <summary>Null for float32 storage.</summary>
+    public FixedPointFormat? Format { get; }
+    public RoundingMode Rounding { get; }
+
+    private WeightMatrix(int rows, int cols, FixedPointFormat? format, RoundingMode rounding)
+    {
+        Rows = rows;
+        Cols = cols;
+        Format = format;
+        Rounding = rounding;
+        var n = checked(rows * cols);
+        if (format is not { } f)
+        {
+            _f32 = new float[n];
+            _step = 1;
+        }
+        else
+        {
+            _step = (float)f.Step;
+            if (f.TotalBits <= 8) _u8 = new byte[n];
+            else if (f.TotalBits <= 16) _u16 = new ushort[n];
+            else _u32 = new uint[n];
+        }
+    }
+
+    public static WeightMatrix CreateFloat(int rows, int cols) => new(rows, cols, null, RoundingMode.Nearest);
+
+    public static WeightMatrix CreateFixed(int rows, int cols, FixedPointFormat format, RoundingMode rounding) => new(rows, cols, format, rounding);
+
+    public bool IsQuantized => Format is not null;
+
+    /// <summary>Bits actually held per weight in memory (32 for float, else the container width: 8, 16 or 32).</summary>
+    public int StorageBitsPerWeight => _u8 is not null ? 8 : _u16 is not null ? 16 : 32;
+
+    /// <summary>Bytes held by the weight array.</summary>
+    public long StorageBytes => (long)Rows * Cols * StorageBitsPerWeight / 8;
+
+    public float this[int row, int col] => Get(row * Cols + col);
+
+    public float Get(int index) =>
+        _f32 is not null ? _f32[index] : _u8 is not null ? _u8[index] * _step : _u16 is not null ? _u16[index] * _step : _u32![index] * _step;
+
+    /// <summary>Raw integer code at <paramref name="index"/> (quantized storage only).</summary>
+    public uint GetCode(int index) =>
+        _u8 is not null ? _u8[index] : _u16 is not null ? _u16[index] : _u32 is not null ? _u32[index]
+            : throw new InvalidOperationException("float32 weights have no fixed-point codes");
+
+    /// <summary>Writes one weight: clip to [0, clipMax], then re-quantize for integer storage.</summary>
+    public void Store(int index, double value, double clipMax, ref Xoshiro256 rng)
+    {
+        if (value < 0) value = 0;
+        else if (value > clipMax) value = clipMax;
+        StoreUnclipped(index, value, ref rng);
+    }
+
+    /// <summary>Writes one weight without the upper clip (normalisation may exceed w_max; the format saturates).</summary>
+    public void StoreUnclipped(int index, double value, ref Xoshiro256 rng)
+    {
+        if (_f32 is not null)
+        {
+            _f32[index] = (float)value;
+            return;
+        }
+        var code = Format!.Value.Encode(value, Rounding, ref rng);
+        if (_u8 is not null) _u8[index] = (byte)code;
+        else if (_u16 is not null) _u16[index] = (ushort)code;
+        else _u32![index] = code;
+    }
+
+    /// <summary>The float32 storage of one row, or null when the storage is integer.</summary>
+    public ReadOnlySpan<float> FloatRow(int row) => _f32 is null ? default : _f32.AsSpan(row * Cols, Cols);
+
+    /// <summary>target[j] += w[row, j] for all j (vectorised).</summary>
+    public void AddRowTo(int row, Span<float> target, Span<float> scratch)
+    {
+        if (_f32 is not null)
+        {
+            TensorPrimitives.Add(target, _f32.AsSpan(row * Cols, Cols), target);
+            return;
+        }
+        var decoded = scratch[..Cols];
+        DecodeRow(row, decoded);
+        TensorPrimitives.Add(target, decoded, target);
+    }
+
+    /// <summary>Copies row <paramref name="row"/> as real values into <paramref name="destination"/>.</summary>
+    public void DecodeRow(int row, Span<float> destination)
+    {
+        var start = row * Cols;
+        if (_f32 is not null) _f32.AsSpan(start, Cols).CopyTo(destination);
+        else if (_u8 is not null) ScaleCodes(_u8.AsSpan(start, Cols), destination);
+        else if (_u16 is not null) ScaleCodes(_u16.AsSpan(start, Cols), destination);
+        else ScaleCodes(_u32!.AsSpan(start, Cols), destination);
+    }
+
+    private void ScaleCodes<T>(ReadOnlySpan<T> codes, Span<float> destination)
+        where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        TensorPrimitives.ConvertTruncating(codes, destination[..codes.Length]);
+        TensorPrimitives.Multiply(destination[..codes.Length], _step, destination[..codes.Length]);
+    }
+
+    /// <summary>w[row, :] += delta[:], clipped to [0, clipMax] and re-quantized.</summary>
+    public void AddToRow(int row, ReadOnlySpan<float> delta, double clipMax, Span<float> scratch, ref Xoshiro256 rng)
+    {
+        var start = row * Cols;
+        if (_f32 is not null)
+        {
+            var w = _f32.AsSpan(start, Cols);
+            TensorPrimitives.Add(w, delta, w);
+            TensorPrimitives.Clamp(w, 0f, (float)clipMax, w);
+            return;
+        }
+        var values = scratch[..Cols];
+        DecodeRow(row, values);
+        TensorPrimitives.Add(values, delta, values);
+        for (var j = 0; j < Cols; j++)
+            Store(start + j, values[j], clipMax, ref rng);
+    }
+
+    /// <summary>w[:, col] += delta[:] (one value per row), clipped and re-quantized.</summary>
+    public void AddToColumn(int col, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng)
+    {
+        if (_f32 is not null)
+        {
+            var max = (float)clipMax;
+            for (int i = 0, index = col; i < Rows; i++, index += Cols)
+            {
+                var v = _f32[index] + delta[i];
+                _f32[index] = v < 0 ? 0 : v > max ? max : v;
+            }
+            return;
+        }
+        for (int i = 0, index = col; i < Rows; i++, index += Cols)
+            if (delta[i] != 0)
+                Store(index, Get(index) + delta[i], clipMax, ref rng);
+    }
+
+    /// <summary>Column sums into <paramref name="sums"/> (length Cols), accumulated row by row.</summary>
+    public void ColumnSums(Span<float> sums, Span<float> scratch)
+    {
+        sums[..Cols].Clear();
+        for (var i = 0; i < Rows; i++)
+            AddRowTo(i, sums, scratch);
+    }
+
+    /// <summary>
+    /// Multiplies every column j by factor[j] (normalisation). Columns with factor 1 are left untouched in integer storage.
+    /// </summary>
+    public void ScaleColumns(ReadOnlySpan<float> factors, Span<float> scratch, ref Xoshiro256 rng)
+    {
+        if (_f32 is not null)
+        {
+            for (var i = 0; i < Rows; i++)
+            {
+                var w = _f32.AsSpan(i * Cols, Cols);
+                TensorPrimitives.Multiply(w, factors[..Cols], w);
+            }
+            return;
+        }
+        var values = scratch[..Cols];
+        for (var i = 0; i < Rows; i++)
+        {
+            DecodeRow(i, values);
+            var start = i * Cols;
+            for (var j = 0; j < Cols; j++)
+                StoreUnclipped(start + j, values[j] * (double)factors[j], ref rng);
+        }
+    }
+
+    /// <summary>A quantized copy of this matrix (post-training quantization).</summary>
+    public WeightMatrix Quantized(FixedPointFormat format, RoundingMode rounding, ref Xoshiro256 rng)
+    {
+        var q = CreateFixed(Rows, Cols, format, rounding);
+        var n = Rows * Cols;
+        for (var k = 0; k < n; k++)
+            q.StoreUnclipped(k, Get(k), ref rng);
+        return q;
+    }
+
+    /// <summary>The raw storage as bytes (little-endian), for model files.</summary>
+    public ReadOnlySpan<byte> RawBytes =>
+        _f32 is not null ? MemoryMarshal.AsBytes(_f32.AsSpan())
+        : _u8 is not null ? _u8
+        : _u16 is not null ? MemoryMarshal.AsBytes(_u16.AsSpan())
+        : MemoryMarshal.AsBytes(_u32.AsSpan());
+
+    /// <summary>Restores the raw storage written by <see cref="RawBytes"/>.</summary>
+    public void LoadRawBytes(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> target =
+            _f32 is not null ? MemoryMarshal.AsBytes(_f32.AsSpan())
+            : _u8 is not null ? _u8
+            : _u16 is not null ? MemoryMarshal.AsBytes(_u16.AsSpan())
+            : MemoryMarshal.AsBytes(_u32.AsSpan());
+        if (bytes.Length != target.Length)
+            throw new InvalidDataException($"weight data has {bytes.Length} bytes, expected {target.Length}");
+        bytes.CopyTo(target);
+    }
+
+    public float[] ToFloatArray()
+    {
+        var result = new float[Rows * Cols];
+        for (var i = 0; i < Rows; i++)
+            DecodeRow(i, result.AsSpan(i * Cols, Cols));
+        return result;
+    }
+}

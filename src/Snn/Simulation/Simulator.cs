@@ -1,0 +1,505 @@
+using System.Numerics.Tensors;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Encoding;
+using FSpiNN.Snn.Learning;
+using FSpiNN.Snn.Models;
+using FSpiNN.Snn.Numerics;
+
+namespace FSpiNN.Snn.Simulation;
+
+/// <summary>What one example's presentation produced.</summary>
+public readonly record struct ExampleResult(int Spikes, int Retries);
+
+/// <summary>
+/// Runs examples through one <see cref="SnnModel"/>: the network state (struct-of-arrays), the per-step kernels and the
+/// presentation protocol (normalise, present, retry, rest). One simulator per thread; in inference several simulators
+/// can share one model because nothing in the model is written.
+/// </summary>
+/// <remarks>
+/// Step order (both neuron models): integrate neurons with the input delivered at the previous step; threshold and
+/// reset; STDP for this step's input and excitatory spikes; deliver this step's spikes (input rows, E→I, I→E or lateral
+/// inhibition) so they act from the next step. Each connection therefore adds one step of delay, as in Brian and BindsNET.
+/// </remarks>
+public sealed class Simulator
+{
+    private readonly SnnModel _model;
+    private readonly NetworkConfig _c;
+    private readonly int _n;
+    private readonly int _inputs;
+    private readonly bool _conductance;
+    private readonly bool _layer;
+
+    // excitatory population
+    private readonly float[] _v;
+    private readonly float[] _ge;      // conductance model: excitatory conductance; current model: input delivered for the next step
+    private readonly float[] _gi;      // conductance model only
+    private readonly int[] _refractory;
+    private readonly int[] _exampleSpikes;
+    private readonly int[] _crossed;
+    private readonly int[] _excSpikes;
+    private int _excSpikeCount;
+
+    // inhibitory population (layer inhibition)
+    private readonly float[] _vI;
+    private readonly float[] _geI;
+    private readonly int[] _refractoryI;
+    private readonly int[] _inhSpikes;
+    private int _inhSpikeCount;
+
+    // delayed input delivery: ring of (maxDelay + 1) rows of N
+    private readonly float[]? _ring;
+    private readonly int _ringSlots;
+    private readonly float[] _row;
+
+    private readonly Plasticity _plasticity;
+    private readonly SpikeSchedule _schedule = new();
+    private readonly float[] _columnSums;
+    private readonly float[] _factors;
+
+    private readonly PopulationCounts _inputCounts, _excCounts;
+    private readonly PopulationCounts? _inhCounts;
+    private readonly ProjectionCounts _inputExc;
+    private readonly ProjectionCounts? _excInh, _inhExc, _lateral;
+
+    // constants
+    private readonly float _excDecay, _inhDecay, _geDecay, _giDecay, _thetaDecay;
+    private readonly float _excDtOverTau, _inhDtOverTau;
+    private readonly int _excRefractorySteps, _inhRefractorySteps;
+
+    private long _step;
+    private bool _learning;
+
+    public Simulator(SnnModel model, WorkCounts? counts = null)
+    {
+        _model = model;
+        _c = model.Config;
+        _n = _c.Neurons;
+        _inputs = model.InputSize;
+        _conductance = _c.NeuronModel == NeuronModel.Conductance;
+        _layer = _c.Inhibition == InhibitionKind.Layer;
+        Counts = counts ?? CreateCounts(_c, _inputs);
+
+        _v = new float[_n];
+        _ge = new float[_n];
+        _gi = new float[_n];
+        _refractory = new int[_n];
+        _exampleSpikes = new int[_n];
+        _crossed = new int[_n];
+        _excSpikes = new int[_n];
+        _vI = new float[_layer ? _n : 0];
+        _geI = new float[_layer ? _n : 0];
+        _refractoryI = new int[_layer ? _n : 0];
+        _inhSpikes = new int[_layer ? _n : 0];
+        _row = new float[_n];
+        _columnSums = new float[_n];
+        _factors = new float[_n];
+        if (model.DelaySteps is not null)
+        {
+            _ringSlots = (int)Math.Round(_c.InputDelayMaxMs / _c.Dt) + 1;
+            _ring = new float[_ringSlots * _n];
+        }
+
+        _plasticity = new Plasticity(model.Weights, _c, Counts);
+        _inputCounts = Counts.Population("input");
+        _excCounts = Counts.Population("exc");
+        _inhCounts = _layer ? Counts.Population("inh") : null;
+        _inputExc = Counts.Projection("input_exc")!;
+        _excInh = Counts.Projection("exc_inh");
+        _inhExc = Counts.Projection("inh_exc");
+        _lateral = Counts.Projection("exc_exc");
+
+        var dt = _c.Dt;
+        _excDecay = (float)Math.Exp(-dt / _c.ExcTauMembrane);
+        _inhDecay = (float)Math.Exp(-dt / _c.InhTauMembrane);
+        // conductance model integrates with forward Euler as the Brian ports do; the current model decays exactly as BindsNET
+        _geDecay = (float)(1 - dt / _c.TauGe);
+        _giDecay = (float)(1 - dt / _c.TauGi);
+        _thetaDecay = _conductance ? (float)(1 - dt / _c.ThetaTau) : (float)Math.Exp(-dt / _c.ThetaTau);
+        _excDtOverTau = (float)(dt / _c.ExcTauMembrane);
+        _inhDtOverTau = (float)(dt / _c.InhTauMembrane);
+        _excRefractorySteps = (int)Math.Round(_c.ExcRefractory / dt);
+        _inhRefractorySteps = (int)Math.Round(_c.InhRefractory / dt);
+
+        Array.Fill(_v, (float)_c.ExcInitialV);
+        if (_layer) Array.Fill(_vI, (float)_c.InhInitialV);
+    }
+
+    /// <summary>The work this simulator has done so far.</summary>
+    public WorkCounts Counts { get; }
+
+    /// <summary>Spike counts of each excitatory neuron during the last successful presentation.</summary>
+    public ReadOnlySpan<int> ExampleSpikes => _exampleSpikes;
+
+    public static WorkCounts CreateCounts(NetworkConfig config, int inputSize)
+    {
+        var n = config.Neurons;
+        var counts = new WorkCounts();
+        counts.AddPopulation("input", inputSize);
+        counts.AddPopulation("exc", n);
+        if (config.Inhibition == InhibitionKind.Layer)
+        {
+            counts.AddPopulation("inh", n);
+            counts.AddProjection("input_exc", "input", "exc", (long)inputSize * n);
+            counts.AddProjection("exc_inh", "exc", "inh", n);
+            counts.AddProjection("inh_exc", "inh", "exc", (long)n * (n - 1));
+        }
+        else
+        {
+            counts.AddProjection("input_exc", "input", "exc", (long)inputSize * n);
+            counts.AddProjection("exc_exc", "exc", "exc", (long)n * (n - 1));
+        }
+        return counts;
+    }
+
+    /// <summary>Resets v, conductances, refractory counters, traces and in-flight input (not theta, not weights).</summary>
+    public void ResetState()
+    {
+        Array.Fill(_v, (float)_c.ExcRest);
+        Array.Clear(_ge);
+        Array.Clear(_gi);
+        Array.Clear(_refractory);
+        _excSpikeCount = 0;
+        if (_layer)
+        {
+            Array.Fill(_vI, (float)_c.InhRest);
+            Array.Clear(_geI);
+            Array.Clear(_refractoryI);
+            _inhSpikeCount = 0;
+        }
+        if (_ring is not null) Array.Clear(_ring);
+        _plasticity.ResetTraces();
+    }
+
+    /// <summary>
+    /// Trains on one example: reset (if configured), normalise (before), present with retries, rest, flush timestep-based
+    /// updates, normalise (after). <paramref name="rng"/> drives input spikes, one-spike picks and stochastic rounding.
+    /// </summary>
+    public ExampleResult Train(ReadOnlySpan<byte> image, Xoshiro256 rng)
+    {
+        _learning = true;
+        _plasticity.SeedRounding(Xoshiro256.ForStream(rng.NextUInt64(), 0, 0));
+        if (_c.ResetBetweenExamples) ResetState();
+        var result = PresentWithRetries(image, ref rng, learning: true);
+        if (_c.Normalization == NormalizationTiming.AfterExample) _plasticity.Normalize(_c.NormalizationTarget, _columnSums, _factors);
+        Counts.Examples++;
+        return result;
+    }
+
+    /// <summary>
+    /// Runs one example with learning off and theta frozen. Inference always starts from the reset state and skips the
+    /// rest period, so that examples are independent and can run on any thread with identical results.
+    /// </summary>
+    public ExampleResult Infer(ReadOnlySpan<byte> image, Xoshiro256 rng)
+    {
+        _learning = false;
+        ResetState();
+        var result = PresentWithRetries(image, ref rng, learning: false);
+        Counts.Examples++;
+        return result;
+    }
+
+    private ExampleResult PresentWithRetries(ReadOnlySpan<byte> image, ref Xoshiro256 rng, bool learning)
+    {
+        var retries = 0;
+        while (true)
+        {
+            if (learning && _c.Normalization == NormalizationTiming.BeforeExample)
+                _plasticity.Normalize(_c.NormalizationTarget, _columnSums, _factors);
+            var rate = _c.MaxInputRate + retries * _c.RetryRateIncrement;
+            PoissonEncoder.Encode(image, rate, _c.Dt, _c.PresentationSteps, _c.Encoding, ref rng, _schedule);
+            Array.Clear(_exampleSpikes);
+            var spikes = RunSteps(_c.PresentationSteps, _schedule, ref rng);
+            Counts.Presentations++;
+            var retry = spikes < _c.RetryMinSpikes && retries < _c.MaxRetries;
+            if (learning && _c.RestSteps > 0)
+            {
+                // the rest lets v, conductances and traces relax; learning stays on, as in Diehl & Cook's code
+                RunSteps(_c.RestSteps, null, ref rng, countSpikes: false);
+            }
+            else if (!learning && retry && _c.RestSteps > 0)
+            {
+                ResetState();
+            }
+            _plasticity.Flush();
+            if (!retry)
+            {
+                Counts.Retries += retries;
+                return new ExampleResult(spikes, retries);
+            }
+            retries++;
+        }
+    }
+
+    /// <summary>Simulates <paramref name="steps"/> steps with the given input (null = no input); returns excitatory spikes emitted.</summary>
+    private int RunSteps(int steps, SpikeSchedule? input, ref Xoshiro256 rng, bool countSpikes = true)
+    {
+        var total = 0;
+        var interval = _c.UpdateInterval;
+        for (var t = 0; t < steps; t++)
+        {
+            var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
+            if (_learning) _plasticity.BeginStep(_step);
+
+            if (_conductance) IntegrateConductance();
+            else IntegrateCurrent();
+            SelectExcitatorySpikes(ref rng);
+            if (_layer)
+            {
+                if (_conductance) IntegrateInhibitoryConductance();
+                else IntegrateInhibitoryCurrent();
+            }
+
+            var post = _excSpikes.AsSpan(0, _excSpikeCount);
+            if (countSpikes)
+                foreach (var j in post) _exampleSpikes[j]++;
+            total += _excSpikeCount;
+
+            if (_learning)
+            {
+                var kp = 1f;
+                if (_c.AdaptivePotentiation && post.Length > 0)
+                {
+                    var maxSpikes = TensorPrimitives.Max<int>(_exampleSpikes);
+                    kp = (float)Math.Clamp(maxSpikes / _c.PotentiationReference, _c.PotentiationMin, _c.PotentiationMax);
+                }
+                _plasticity.Rule.Apply(_plasticity, preSpikes, post, kp);
+                if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
+            }
+
+            Deliver(preSpikes, post);
+            _inputCounts.Spikes += preSpikes.Length;
+            _step++;
+        }
+        var steps64 = (long)steps;
+        Counts.TimeSteps += steps64;
+        _excCounts.NeuronUpdates += steps64 * _n;
+        _inputCounts.NeuronUpdates += steps64 * _inputs;
+        _inputExc.DenseSynapticOps += steps64 * _inputs * _n;
+        if (_layer)
+        {
+            _inhCounts!.NeuronUpdates += steps64 * _n;
+            _excInh!.DenseSynapticOps += steps64 * _n * _n;
+            _inhExc!.DenseSynapticOps += steps64 * _n * _n;
+        }
+        else
+        {
+            _lateral!.DenseSynapticOps += steps64 * _n * _n;
+        }
+        return total;
+    }
+
+    /// <summary>Conductance LIF (forward Euler, as Brian): v held at reset while refractory; threshold v &gt; thr + θ − offset.</summary>
+    private void IntegrateConductance()
+    {
+        var rest = (float)_c.ExcRest;
+        var reset = (float)_c.ExcReset;
+        var eExc = (float)_c.ExcitatoryReversal;
+        var eInh = (float)_c.ExcInhibitoryReversal;
+        var k = _excDtOverTau;
+        var threshold = (float)(_c.ExcThreshold - _c.ThetaOffset);
+        var theta = _model.Theta;
+        var crossed = 0;
+        for (var j = 0; j < _n; j++)
+        {
+            var v = _v[j];
+            var ge = _ge[j];
+            var gi = _gi[j];
+            if (_refractory[j] > 0)
+            {
+                _refractory[j]--;
+                v = reset;
+            }
+            else
+            {
+                v += k * ((rest - v) + ge * (eExc - v) + gi * (eInh - v));
+                if (v > threshold + theta[j]) _crossed[crossed++] = j;
+            }
+            _v[j] = v;
+            _ge[j] = ge * _geDecay;
+            _gi[j] = gi * _giDecay;
+        }
+        _crossedCount = crossed;
+    }
+
+    /// <summary>Current-based LIF as BindsNET: exact decay, input ignored while refractory, threshold v ≥ thr + θ.</summary>
+    private void IntegrateCurrent()
+    {
+        var rest = (float)_c.ExcRest;
+        var decay = _excDecay;
+        var threshold = (float)(_c.ExcThreshold - _c.ThetaOffset);
+        var theta = _model.Theta;
+        var crossed = 0;
+        for (var j = 0; j < _n; j++)
+        {
+            var v = rest + (_v[j] - rest) * decay;
+            var x = _ge[j];
+            _ge[j] = 0;
+            if (_refractory[j] > 0)
+            {
+                _refractory[j]--;
+                x = 0;
+            }
+            v += x;
+            _v[j] = v;
+            if (v >= threshold + theta[j]) _crossed[crossed++] = j;
+        }
+        _crossedCount = crossed;
+    }
+
+    private int _crossedCount;
+
+    /// <summary>Resets every neuron that crossed threshold, adapts theta, and emits all of them or (one-spike mode) one at random.</summary>
+    private void SelectExcitatorySpikes(ref Xoshiro256 rng)
+    {
+        var theta = _model.Theta;
+        if (_learning)
+        {
+            TensorPrimitives.Multiply(theta, _thetaDecay, theta);
+        }
+        var reset = (float)_c.ExcReset;
+        var plus = (float)_c.ThetaPlus;
+        for (var k = 0; k < _crossedCount; k++)
+        {
+            var j = _crossed[k];
+            _v[j] = reset;
+            _refractory[j] = _excRefractorySteps;
+            if (_learning) theta[j] += plus;
+        }
+        if (_c.OneSpikePerStep && _crossedCount > 1)
+        {
+            _excSpikes[0] = _crossed[rng.NextInt(_crossedCount)];
+            _excSpikeCount = 1;
+        }
+        else
+        {
+            Array.Copy(_crossed, _excSpikes, _crossedCount);
+            _excSpikeCount = _crossedCount;
+        }
+        _excCounts.Spikes += _excSpikeCount;
+    }
+
+    private void IntegrateInhibitoryConductance()
+    {
+        var rest = (float)_c.InhRest;
+        var reset = (float)_c.InhReset;
+        var eExc = (float)_c.ExcitatoryReversal;
+        var k = _inhDtOverTau;
+        var threshold = (float)_c.InhThreshold;
+        var spikes = 0;
+        for (var j = 0; j < _n; j++)
+        {
+            var v = _vI[j];
+            var ge = _geI[j];
+            if (_refractoryI[j] > 0)
+            {
+                _refractoryI[j]--;
+                v = reset;
+            }
+            else
+            {
+                v += k * ((rest - v) + ge * (eExc - v));
+                if (v > threshold)
+                {
+                    v = reset;
+                    _refractoryI[j] = _inhRefractorySteps;
+                    _inhSpikes[spikes++] = j;
+                }
+            }
+            _vI[j] = v;
+            _geI[j] = ge * _geDecay;
+        }
+        _inhSpikeCount = spikes;
+        _inhCounts!.Spikes += spikes;
+    }
+
+    private void IntegrateInhibitoryCurrent()
+    {
+        var rest = (float)_c.InhRest;
+        var reset = (float)_c.InhReset;
+        var decay = _inhDecay;
+        var threshold = (float)_c.InhThreshold;
+        var spikes = 0;
+        for (var j = 0; j < _n; j++)
+        {
+            var v = rest + (_vI[j] - rest) * decay;
+            var x = _geI[j];
+            _geI[j] = 0;
+            if (_refractoryI[j] > 0)
+            {
+                _refractoryI[j]--;
+                x = 0;
+            }
+            v += x;
+            if (v >= threshold)
+            {
+                v = reset;
+                _refractoryI[j] = _inhRefractorySteps;
+                _inhSpikes[spikes++] = j;
+            }
+            _vI[j] = v;
+        }
+        _inhSpikeCount = spikes;
+        _inhCounts!.Spikes += spikes;
+    }
+
+    /// <summary>Delivers this step's spikes so that they act from the next step.</summary>
+    private void Deliver(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> excSpikes)
+    {
+        var weights = _model.Weights;
+        var target = _ge.AsSpan();
+        if (_ring is null)
+        {
+            foreach (var i in preSpikes) weights.AddRowTo(i, target, _row);
+        }
+        else
+        {
+            var delays = _model.DelaySteps!;
+            var n = _n;
+            var slotNow = (int)(_step % _ringSlots);
+            foreach (var i in preSpikes)
+            {
+                weights.DecodeRow(i, _row);
+                var baseIndex = i * n;
+                for (var j = 0; j < n; j++)
+                {
+                    var slot = slotNow + delays[baseIndex + j];
+                    if (slot >= _ringSlots) slot -= _ringSlots;
+                    _ring[slot * n + j] += _row[j];
+                }
+            }
+            var arriving = _ring.AsSpan(slotNow * n, n);
+            TensorPrimitives.Add(target, arriving, target);
+            arriving.Clear();
+        }
+        var events = (long)preSpikes.Length * _n;
+        _inputExc.SynapticEvents += events;
+        _inputExc.WeightReads += events;
+
+        if (_layer)
+        {
+            var w = (float)_c.ExcToInhWeight;
+            foreach (var j in excSpikes) _geI[j] += w;
+            _excInh!.SynapticEvents += excSpikes.Length;
+            _excInh.WeightReads += excSpikes.Length;
+            InhibitAllButSelf(_inhSpikes.AsSpan(0, _inhSpikeCount), (float)_c.InhToExcWeight, _inhExc!);
+        }
+        else
+        {
+            InhibitAllButSelf(excSpikes, (float)_c.LateralInhibition, _lateral!);
+        }
+    }
+
+    /// <summary>Every spike of source k inhibits all excitatory neurons but k: conductance g_i += w, or current −w.</summary>
+    private void InhibitAllButSelf(ReadOnlySpan<int> sources, float w, ProjectionCounts counts)
+    {
+        if (sources.Length == 0 || w == 0) return;
+        var target = _conductance ? _gi.AsSpan() : _ge.AsSpan();
+        var signed = _conductance ? w : -w;
+        var total = signed * sources.Length;
+        TensorPrimitives.Add(target, total, target);
+        foreach (var k in sources) target[k] -= signed;
+        var events = (long)sources.Length * (_n - 1);
+        counts.SynapticEvents += events;
+        counts.WeightReads += sources.Length; // one shared value per spike
+    }
+}
