@@ -16,6 +16,8 @@ public static class CliApp
         var root = new RootCommand(
             "fspinn: design-space exploration of memory- and energy-efficient spiking neural networks (FSpiNN, Putra & Shafique 2020).");
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(TestCommand.Create());
         return root;
     }
 

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Data;
+using FSpiNN.Snn.Models;
+using FSpiNN.Snn.Training;
+
+namespace FSpiNN.Cli.Commands;
+
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var network = new Option<string>("--network") { Description = "Preset: dc2015, bindsnet or fspinn.", DefaultValueFactory = _ => "fspinn" };
+        network.AcceptOnlyFromAmong([.. NetworkPresets.Names]);
+        var neurons = new Option<int>("--neurons") { Description = "Number of excitatory neurons N.", DefaultValueFactory = _ => 100 };
+        var bits = new Option<int?>("--bits") { Description = "Weight bits (1-32); without --quantize this means in-training quantization." };
+        var rounding = new Option<string?>("--rounding") { Description = "Rounding of quantized weights: tr, rn or sr." };
+        rounding.AcceptOnlyFromAmong("tr", "rn", "sr");
+        var quantize = new Option<string?>("--quantize") { Description = "none, ptq (post-training) or itq (in-training)." };
+        quantize.AcceptOnlyFromAmong("none", "ptq", "itq");
+        var data = CommonOptions.Data();
+        var trainSamples = new Option<int>("--train-samples") { Description = "Training examples per epoch (0 = all).", DefaultValueFactory = _ => 0 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => 1 };
+        var labelSamples = new Option<int>("--label-samples") { Description = "Training examples used to label neurons (0 = the training examples).", DefaultValueFactory = _ => 0 };
+        var testSamples = new Option<int>("--test-samples") { Description = "Test examples (0 = all).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed: same seed, same result.", DefaultValueFactory = _ => 1UL };
+        var threads = CommonOptions.Threads();
+        var set = new Option<string[]>("--set") { Description = "Override any model parameter: --set name=value (repeatable; see 'fspinn params').", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string>("--out") { Description = "Model file to write.", Required = true };
+
+        var command = new Command("train", """
+            Train a network with STDP, label its neurons from a learning-off pass over the training examples, and test it.
+
+            Examples:
+              fspinn train --network fspinn --neurons 100 --train-samples 1000 --out fspinn100.model
+              fspinn train --network dc2015 --neurons 400 --data ~/mnist --epochs 1 --out dc400.model
+              fspinn train --network bindsnet --neurons 100 --bits 8 --quantize ptq --rounding rn --out b100q8.model
+              fspinn train --network fspinn --set w_inh=25 --set update_interval=10 --out f.model
+            """)
+        {
+            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output,
+        };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var config = BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), parse.GetValue(rounding),
+                parse.GetValue(quantize), parse.GetValue(set) ?? []);
+            var pair = DatasetCatalog.Load(parse.GetValue(data));
+            var samples = parse.GetValue(trainSamples);
+            var epochCount = parse.GetValue(epochs);
+            if (samples < 0) throw new UsageException("--train-samples must be >= 0");
+            if (epochCount < 1) throw new UsageException("--epochs must be >= 1");
+            var outPath = parse.GetValue(output)!;
+            var model = SnnModel.Create(config, pair.Train.PixelsPerImage, parse.GetValue(seed));
+            stdout.WriteLine($"network {config.Preset}, N={config.Neurons}, weights {DescribeWeights(config)}, data {pair.Train.Describe()}");
+            var watch = Stopwatch.StartNew();
+            var report = PassProgressDisplay.Run(stdout, progress =>
+            {
+                Protocol.Train(model, pair.Train, samples, epochCount, progress);
+                var trainSeconds = watch.Elapsed.TotalSeconds;
+                if (config.Quantize == QuantizationMode.PostTraining)
+                    model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
+                var labelCount = parse.GetValue(labelSamples);
+                Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, parse.GetValue(threads), progress);
+                ModelFile.Save(model, outPath);
+                TestReport? r = null;
+                if (pair.Test is not null)
+                    r = Protocol.Test(model, pair.Test, parse.GetValue(testSamples), parse.GetValue(threads), progress);
+                return (r, trainSeconds);
+            });
+            var trained = model.TrainingCounts.Examples;
+            stdout.WriteLine($"trained {trained} examples in {report.trainSeconds:F1} s ({trained / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
+            stdout.WriteLine($"model written to {outPath}");
+            if (report.r is { } test) TestCommand.PrintReport(stdout, test, printConfusion: false);
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    internal static NetworkConfig BuildConfig(string preset, int neurons, int? bits, string? rounding, string? quantize, IEnumerable<string> overrides)
+    {
+        if (neurons < 1) throw new UsageException("--neurons must be >= 1");
+        try
+        {
+            var config = NetworkPresets.Create(preset, neurons);
+            if (bits is { } b)
+            {
+                config = ParameterTable.Set(config, "bits", b.ToString(CultureInfo.InvariantCulture));
+                if (quantize is null && config.Quantize == QuantizationMode.None)
+                    config = config with { Quantize = QuantizationMode.InTraining };
+            }
+            if (rounding is not null) config = ParameterTable.Set(config, "rounding", rounding);
+            if (quantize is not null) config = ParameterTable.Set(config, "quantize", quantize);
+            config = ParameterTable.Apply(config, overrides);
+            if (config.Quantize == QuantizationMode.None && config.WeightBits != 32)
+                throw new UsageException($"bits={config.WeightBits} needs quantization: add --quantize ptq or --quantize itq");
+            return config;
+        }
+        catch (ConfigException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    internal static string DescribeWeights(NetworkConfig config) => config.Quantize == QuantizationMode.None
+        ? "float32"
+        : $"Q{config.WeightBits - config.EffectiveFractionBits}.{config.EffectiveFractionBits} ({config.WeightBits} bit, {ParameterTable.Get(config, "rounding")}, {ParameterTable.Get(config, "quantize")})";
+}

@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Quantization;
+using FSpiNN.Snn.Simulation;
+
+namespace FSpiNN.Snn.Models;
+
+/// <summary>A model file is not readable: not one of ours, corrupt, truncated or of an unknown version.</summary>
+public sealed class ModelFileException(string path, string problem) : Exception($"{path}: {problem}")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>
+/// One file per model: magic, format version, configuration (parameter table), weights at their stored precision,
+/// theta, delays, labels, training counts and seed, followed by a SHA-256 of everything before it.
+/// Saving writes a temporary file and renames it, so an interrupted save never leaves a half-written model.
+/// </summary>
+public static class ModelFile
+{
+    private static ReadOnlySpan<byte> Magic => "FSPINNM\0"u8;
+    public const int FormatVersion = 1;
+
+    public static void Save(SnnModel model, string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            var config = ParameterTable.Describe(model.Config).ToDictionary(p => p.Key, p => p.Value);
+            w.Write(JsonSerializer.Serialize(config));
+            w.Write(model.InputSize);
+            w.Write(model.Seed);
+            w.Write(model.ExamplesTrained);
+            var weights = model.Weights;
+            w.Write(weights.IsQuantized);
+            if (weights.Format is { } f)
+            {
+                w.Write(f.TotalBits);
+                w.Write(f.FractionBits);
+                w.Write((int)weights.Rounding);
+            }
+            var raw = weights.RawBytes;
+            w.Write(raw.Length);
+            w.Write(raw);
+            WriteFloats(w, model.Theta);
+            w.Write(model.DelaySteps is not null);
+            if (model.DelaySteps is not null)
+            {
+                w.Write(model.DelaySteps.Length);
+                w.Write(model.DelaySteps);
+            }
+            w.Write(model.IsLabelled);
+            foreach (var a in model.Assignments) w.Write(a);
+            WriteFloats(w, model.ClassRates);
+            w.Write(WorkCountsJson.Serialize(model.TrainingCounts));
+        }
+        var body = buffer.ToArray();
+        var hash = SHA256.HashData(body);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        using (var file = File.Create(temp))
+        {
+            file.Write(body);
+            file.Write(hash);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public static SnnModel Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ModelFileException(path, "file not found");
+        }
+        if (bytes.Length < Magic.Length + 4 + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new ModelFileException(path, "not an fspinn model file (wrong magic)");
+        var body = bytes.AsSpan(0, bytes.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new ModelFileException(path, "checksum mismatch: the file is corrupt or truncated");
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes, 0, body.Length), System.Text.Encoding.UTF8);
+            r.ReadBytes(Magic.Length);
+            var version = r.ReadInt32();
+            if (version != FormatVersion)
+                throw new ModelFileException(path, $"format version {version} is not supported (this build reads version {FormatVersion})");
+            var values = JsonSerializer.Deserialize<Dictionary<string, string>>(r.ReadString())
+                ?? throw new ModelFileException(path, "missing configuration");
+            var config = ParameterTable.FromDescription(values);
+            var inputSize = r.ReadInt32();
+            var seed = r.ReadUInt64();
+            var examples = r.ReadInt64();
+            WeightMatrix weights;
+            if (r.ReadBoolean())
+            {
+                var format = new FixedPointFormat(r.ReadInt32(), r.ReadInt32());
+                weights = WeightMatrix.CreateFixed(inputSize, config.Neurons, format, (RoundingMode)r.ReadInt32());
+            }
+            else
+            {
+                weights = WeightMatrix.CreateFloat(inputSize, config.Neurons);
+            }
+            weights.LoadRawBytes(r.ReadBytes(r.ReadInt32()));
+            var theta = ReadFloats(r, config.Neurons);
+            byte[]? delays = null;
+            if (r.ReadBoolean())
+            {
+                var length = r.ReadInt32();
+                if (length != inputSize * config.Neurons)
+                    throw new ModelFileException(path, "delay table does not match the network size");
+                delays = r.ReadBytes(length);
+            }
+            var model = new SnnModel(config, inputSize, seed, weights, theta, delays)
+            {
+                ExamplesTrained = examples,
+                IsLabelled = r.ReadBoolean(),
+            };
+            for (var j = 0; j < config.Neurons; j++) model.Assignments[j] = r.ReadInt32();
+            ReadFloats(r, model.ClassRates.Length).CopyTo(model.ClassRates, 0);
+            model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
+            return model;
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ConfigException or InvalidDataException
+                                      or ArgumentOutOfRangeException or KeyNotFoundException)
+        {
+            throw new ModelFileException(path, $"malformed content ({e.Message})");
+        }
+    }
+
+    private static void WriteFloats(BinaryWriter w, float[] values)
+    {
+        w.Write(values.Length);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static float[] ReadFloats(BinaryReader r, int expected)
+    {
+        var length = r.ReadInt32();
+        if (length != expected) throw new InvalidDataException($"expected {expected} values, found {length}");
+        var values = new float[length];
+        for (var k = 0; k < length; k++) values[k] = r.ReadSingle();
+        return values;
+    }
+}
+
+/// <summary>JSON form of <see cref="WorkCounts"/> (model files, stored trials).</summary>
+public static class WorkCountsJson
+{
+    private sealed record Population(string Name, int Size, long NeuronUpdates, long Spikes);
+    private sealed record Projection(string Name, string Pre, string Post, long StoredWeights, long SynapticEvents, long DenseSynapticOps, long WeightReads, long WeightWrites);
+    private sealed record Dto(long Examples, long Presentations, long Retries, long TimeSteps, long StdpTraceUpdates,
+        long StdpWeightUpdates, long AccumulatorUpdates, long NormalizationOps, List<Population> Populations, List<Projection> Projections);
+
+    public static string Serialize(WorkCounts c) => JsonSerializer.Serialize(new Dto(
+        c.Examples, c.Presentations, c.Retries, c.TimeSteps, c.StdpTraceUpdates, c.StdpWeightUpdates, c.AccumulatorUpdates, c.NormalizationOps,
+        [.. c.Populations.Select(p => new Population(p.Name, p.Size, p.NeuronUpdates, p.Spikes))],
+        [.. c.Projections.Select(p => new Projection(p.Name, p.Pre, p.Post, p.StoredWeights, p.SynapticEvents, p.DenseSynapticOps, p.WeightReads, p.WeightWrites))]));
+
+    public static WorkCounts Deserialize(string json)
+    {
+        var dto = JsonSerializer.Deserialize<Dto>(json) ?? throw new InvalidDataException("empty work counts");
+        var c = new WorkCounts
+        {
+            Examples = dto.Examples, Presentations = dto.Presentations, Retries = dto.Retries, TimeSteps = dto.TimeSteps,
+            StdpTraceUpdates = dto.StdpTraceUpdates, StdpWeightUpdates = dto.StdpWeightUpdates,
+            AccumulatorUpdates = dto.AccumulatorUpdates, NormalizationOps = dto.NormalizationOps,
+        };
+        foreach (var p in dto.Populations)
+        {
+            var pc = c.AddPopulation(p.Name, p.Size);
+            pc.NeuronUpdates = p.NeuronUpdates;
+            pc.Spikes = p.Spikes;
+        }
+        foreach (var p in dto.Projections)
+        {
+            var pc = c.AddProjection(p.Name, p.Pre, p.Post, p.StoredWeights);
+            pc.SynapticEvents = p.SynapticEvents;
+            pc.DenseSynapticOps = p.DenseSynapticOps;
+            pc.WeightReads = p.WeightReads;
+            pc.WeightWrites = p.WeightWrites;
+        }
+        return c;
+    }
+}
