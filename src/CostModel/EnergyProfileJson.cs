@@ -21,7 +21,7 @@ public static class EnergyProfileJson
         return Parse(reader.ReadToEnd(), "embedded horowitz-45nm.json");
     });
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The embedded copy of <c>profiles/horowitz-45nm.json</c>.</summary>
     public static EnergyProfile Default => DefaultProfile.Value;
