@@ -1,0 +1,233 @@
+namespace FSpiNN.CostModel;
+
+/// <summary>How synaptic propagation is priced.</summary>
+public enum SynapticExecution
+{
+    /// <summary>Only the synaptic events that happened (sparsity-aware hardware).</summary>
+    EventDriven,
+    /// <summary>Every stored matrix entry every step (a dense GPU/BindsNET engine, reference C.8).</summary>
+    Dense,
+}
+
+/// <summary>Options of <see cref="CostEstimator.Estimate"/>.</summary>
+public sealed record CostOptions
+{
+    public SynapticExecution Execution { get; init; } = SynapticExecution.EventDriven;
+    /// <summary>Examples of one training-set pass (MNIST / Fashion-MNIST: 60 000).</summary>
+    public long TrainingDatasetExamples { get; init; } = 60_000;
+    /// <summary>Examples of one test-set pass (10 000).</summary>
+    public long InferenceDatasetExamples { get; init; } = 10_000;
+
+    public static CostOptions Defaults { get; } = new();
+}
+
+public enum EnergyCategory
+{
+    Compute,
+    Memory,
+}
+
+/// <summary>One line of an energy breakdown: <see cref="Count"/> actions of one kind on one component.</summary>
+/// <param name="Component">e.g. <c>projection:X->Ae</c> or <c>population:Ae</c>.</param>
+/// <param name="Learning">True for energy spent only because the network learns (weight updates, traces, normalisation).</param>
+/// <param name="Rule">"measured", or how the energy per action was derived.</param>
+public sealed record EnergyItem(
+    string Component,
+    EnergyCategory Category,
+    string Action,
+    long Count,
+    double PicojoulesPerAction,
+    bool Learning,
+    string Rule)
+{
+    public double Picojoules => Count * PicojoulesPerAction;
+}
+
+/// <summary>Energy of one phase: the itemised breakdown and its sums.</summary>
+public sealed record EnergyReport(Phase Phase, long Examples, long DatasetExamples, IReadOnlyList<EnergyItem> Items)
+{
+    private const double JoulesPerPicojoule = 1e-12;
+
+    public double TotalJoules => Items.Sum(i => i.Picojoules) * JoulesPerPicojoule;
+    public double PerExampleJoules => Examples == 0 ? 0 : TotalJoules / Examples;
+    /// <summary>Per-example energy × the examples of one pass over the dataset.</summary>
+    public double PerDatasetPassJoules => PerExampleJoules * DatasetExamples;
+    public double ComputeJoules => Sum(i => i.Category == EnergyCategory.Compute);
+    public double MemoryJoules => Sum(i => i.Category == EnergyCategory.Memory);
+    /// <summary>Energy of learning: STDP weight updates, traces and normalisation.</summary>
+    public double LearningJoules => Sum(i => i.Learning);
+    public double LearningShare => TotalJoules == 0 ? 0 : LearningJoules / TotalJoules;
+
+    /// <summary>Joules per component (projection or population), in the order components first appear.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> ByComponent() =>
+        Items.GroupBy(i => i.Component)
+            .Select(g => new KeyValuePair<string, double>(g.Key, g.Sum(i => i.Picojoules) * JoulesPerPicojoule))
+            .ToList();
+
+    private double Sum(Func<EnergyItem, bool> select) => Items.Where(select).Sum(i => i.Picojoules) * JoulesPerPicojoule;
+}
+
+/// <summary>Everything the search engine and the CLI need about the cost of one network.</summary>
+public sealed record CostReport(
+    NetworkDescription Network,
+    string ProfileName,
+    CostOptions Options,
+    MemoryFootprint Memory,
+    IReadOnlyDictionary<string, string> Placement,
+    EnergyReport Training,
+    EnergyReport Inference,
+    NeuroBenchMetrics NeuroBench)
+{
+    public long TrainingMemoryBits => Memory.TrainingBits;
+    public long InferenceMemoryBits => Memory.InferenceBits;
+    public double TrainingMemoryBytes => Memory.TrainingBytes;
+    public double InferenceMemoryBytes => Memory.InferenceBytes;
+
+    /// <summary>Flat table-friendly lines (<c>memory</c>, <c>placement</c>, <c>energy</c>, <c>neurobench</c>) for printing or CSV.</summary>
+    public IReadOnlyList<ReportRow> Rows => ReportRows.Build(this);
+}
+
+/// <summary>
+/// The one call of the cost model: memory footprint, placement, training and inference energy, NeuroBench metrics.
+/// </summary>
+public static class CostEstimator
+{
+    public static CostReport Estimate(
+        NetworkDescription network,
+        ActivityCounts training,
+        ActivityCounts inference,
+        EnergyProfile? profile = null,
+        CostOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(inference);
+        profile ??= EnergyProfile.Default;
+        options ??= CostOptions.Defaults;
+        var memory = MemoryModel.Compute(network);
+        training.Validate(network, "training");
+        inference.Validate(network, "inference");
+        var placement = Place(memory, profile);
+        return new CostReport(
+            network,
+            profile.Name,
+            options,
+            memory,
+            placement,
+            Energy(network, memory, placement, training, profile, options, Phase.Training),
+            Energy(network, memory, placement, inference, profile, options, Phase.Inference),
+            NeuroBenchMetrics.Compute(network, memory, inference));
+    }
+
+    /// <summary>Memory level of every array: its pin, else the smallest level of the profile that holds it.</summary>
+    public static IReadOnlyDictionary<string, string> Place(MemoryFootprint memory, EnergyProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(profile);
+        return memory.Components.ToDictionary(c => c.Name, c => profile.Place(c.Name, c.Bits).Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Energy of one phase = Σ action counts × energy per action (pricing rules in docs/cost-model.md).</summary>
+    public static EnergyReport Energy(
+        NetworkDescription network,
+        MemoryFootprint memory,
+        IReadOnlyDictionary<string, string> placement,
+        ActivityCounts counts,
+        EnergyProfile profile,
+        CostOptions options,
+        Phase phase)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(options);
+        var items = new List<EnergyItem>();
+
+        void Add(string component, EnergyCategory category, string action, long count, ActionEnergy energy, bool learning)
+        {
+            if (count > 0)
+                items.Add(new EnergyItem(component, category, action, count, energy.Picojoules, learning, energy.Rule));
+        }
+
+        foreach (var projection in network.Projections)
+        {
+            var activity = counts.Projection(projection.Name);
+            string component = $"projection:{projection.Name}";
+            var weights = memory.Component(MemoryModel.WeightsName(projection.Name));
+            string level = placement[weights.Name];
+            var w = projection.Weight;
+            bool dense = options.Execution == SynapticExecution.Dense;
+            long accumulations = dense ? activity.DenseSynapticOps : activity.SynapticEvents;
+            long reads = dense
+                ? Math.Max(0, activity.WeightReads - activity.SynapticEvents) + activity.DenseSynapticOps
+                : activity.WeightReads;
+            long learningReads = Math.Max(0, activity.WeightReads - activity.SynapticEvents);
+
+            Add(component, EnergyCategory.Compute, $"accumulate {w}", accumulations, profile.Operation(EnergyAction.Accumulate, w), false);
+            Add(component, EnergyCategory.Memory, $"read weight ({weights.BitsPerElement} bits, {level})", reads - learningReads,
+                profile.MemoryAccess(EnergyAction.Read, level, weights.BitsPerElement), false);
+            Add(component, EnergyCategory.Memory, $"read weight for update ({weights.BitsPerElement} bits, {level})", learningReads,
+                profile.MemoryAccess(EnergyAction.Read, level, weights.BitsPerElement), true);
+            Add(component, EnergyCategory.Compute, $"weight update: multiply-accumulate {w}", activity.WeightWrites,
+                profile.Operation(EnergyAction.MultiplyAccumulate, w), true);
+            Add(component, EnergyCategory.Compute, $"weight update: clip compare {w}", activity.WeightWrites,
+                profile.Operation(EnergyAction.Compare, w), true);
+            Add(component, EnergyCategory.Memory, $"write weight ({weights.BitsPerElement} bits, {level})", activity.WeightWrites,
+                profile.MemoryAccess(EnergyAction.Write, level, weights.BitsPerElement), true);
+            Add(component, EnergyCategory.Compute, $"normalise: column-sum accumulate {w}", activity.NormalisationOps,
+                profile.Operation(EnergyAction.Accumulate, w), true);
+            Add(component, EnergyCategory.Compute, $"normalise: scale multiply {w}", activity.NormalisationOps,
+                profile.Operation(EnergyAction.Multiply, w), true);
+            Add(component, EnergyCategory.Memory, $"normalise: read weight ({weights.BitsPerElement} bits, {level})", activity.NormalisationOps,
+                profile.MemoryAccess(EnergyAction.Read, level, weights.BitsPerElement), true);
+            Add(component, EnergyCategory.Memory, $"normalise: write weight ({weights.BitsPerElement} bits, {level})", activity.NormalisationOps,
+                profile.MemoryAccess(EnergyAction.Write, level, weights.BitsPerElement), true);
+        }
+
+        foreach (var population in network.Populations)
+        {
+            var activity = counts.Population(population.Name);
+            string component = $"population:{population.Name}";
+            var state = population.InferenceState.ToList();
+            var threshold = state.Count > 0 ? state[0].Precision : Precision.Float32;
+            Add(component, EnergyCategory.Compute, population.IsInput ? $"Poisson draw compare {threshold}" : $"threshold compare {threshold}",
+                activity.NeuronUpdates, profile.Operation(EnergyAction.Compare, threshold), false);
+            if (state.Count > 0)
+            {
+                string level = placement[MemoryModel.StateName(population.Name)];
+                foreach (var variable in state)
+                {
+                    var p = variable.Precision;
+                    Add(component, EnergyCategory.Compute, $"{variable.Name}: decay/integrate multiply-accumulate {p}", activity.NeuronUpdates,
+                        profile.Operation(EnergyAction.MultiplyAccumulate, p), false);
+                    Add(component, EnergyCategory.Memory, $"{variable.Name}: read ({p.Bits} bits, {level})", activity.NeuronUpdates,
+                        profile.MemoryAccess(EnergyAction.Read, level, p.Bits), false);
+                    Add(component, EnergyCategory.Memory, $"{variable.Name}: write ({p.Bits} bits, {level})", activity.NeuronUpdates,
+                        profile.MemoryAccess(EnergyAction.Write, level, p.Bits), false);
+                }
+            }
+            if (activity.TraceUpdates > 0)
+            {
+                var traces = population.TrainingOnlyState.ToList();
+                if (traces.Count == 0)
+                    throw new InvalidNetworkDescriptionException(
+                        $"{phase} counts: population '{population.Name}' has {activity.TraceUpdates} trace updates but no training-only (trace) state variable in network '{network.Name}'");
+                string level = placement[MemoryModel.TracesName(population.Name)];
+                foreach (var trace in traces)
+                {
+                    var p = trace.Precision;
+                    Add(component, EnergyCategory.Compute, $"{trace.Name}: trace update {p}", activity.TraceUpdates,
+                        profile.Operation(EnergyAction.TraceUpdate, p), true);
+                    Add(component, EnergyCategory.Memory, $"{trace.Name}: read ({p.Bits} bits, {level})", activity.TraceUpdates,
+                        profile.MemoryAccess(EnergyAction.Read, level, p.Bits), true);
+                    Add(component, EnergyCategory.Memory, $"{trace.Name}: write ({p.Bits} bits, {level})", activity.TraceUpdates,
+                        profile.MemoryAccess(EnergyAction.Write, level, p.Bits), true);
+                }
+            }
+        }
+        long datasetExamples = phase == Phase.Training ? options.TrainingDatasetExamples : options.InferenceDatasetExamples;
+        return new EnergyReport(phase, counts.Examples, datasetExamples, items);
+    }
+}
