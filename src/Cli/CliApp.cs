@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
+        root.Subcommands.Add(CostCommand.Create());
         return root;
     }
 

@@ -64,10 +64,10 @@ internal static class TrainCommand
                     model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
                 var labelCount = parse.GetValue(labelSamples);
                 Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, parse.GetValue(threads), progress);
-                ModelFile.Save(model, outPath);
                 TestReport? r = null;
                 if (pair.Test is not null)
                     r = Protocol.Test(model, pair.Test, parse.GetValue(testSamples), parse.GetValue(threads), progress);
+                ModelFile.Save(model, outPath);
                 return (r, trainSeconds);
             });
             var trained = model.TrainingCounts.Examples;

@@ -18,6 +18,8 @@ public sealed class Plasticity
     private readonly NetworkConfig _config;
     private readonly WorkCounts _counts;
     private readonly ProjectionCounts _projection;
+    private readonly PopulationCounts _inputCounts;
+    private readonly PopulationCounts _excCounts;
     private readonly float[] _preDecayTable;
     private readonly long[] _lastPreStep;
     private readonly float[] _xPre;
@@ -43,6 +45,8 @@ public sealed class Plasticity
         _config = config;
         _counts = counts;
         _projection = counts.Projection("input_exc")!;
+        _inputCounts = counts.Population("input");
+        _excCounts = counts.Population("exc");
         Rule = ILearningRule.Create(config);
         var rows = weights.Rows;
         var cols = weights.Cols;
@@ -88,14 +92,14 @@ public sealed class Plasticity
         {
             TensorPrimitives.Multiply(PostTrace1, _post1Decay, PostTrace1);
             if (_config.Stdp == StdpRule.Triplet) TensorPrimitives.Multiply(PostTrace2, _post2Decay, PostTrace2);
-            _counts.StdpTraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
+            _excCounts.TraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
         }
     }
 
     public void SetPreTraces(ReadOnlySpan<int> preSpikes)
     {
         foreach (var i in preSpikes) _lastPreStep[i] = _step;
-        _counts.StdpTraceUpdates += preSpikes.Length;
+        _inputCounts.TraceUpdates += preSpikes.Length;
         if (preSpikes.Length > 0) _xPreStep = -1;
     }
 
@@ -106,7 +110,7 @@ public sealed class Plasticity
             PostTrace1[j] = 1;
             PostTrace2[j] = 1;
         }
-        _counts.StdpTraceUpdates += postSpikes.Length;
+        _excCounts.TraceUpdates += postSpikes.Length;
     }
 
     /// <summary>The presynaptic trace vector at the current step (evaluated from last-spike steps, cached per step).</summary>
@@ -120,7 +124,7 @@ public sealed class Plasticity
             _xPre[i] = age < table.Length ? table[age] : 0f;
         }
         _xPreStep = _step;
-        _counts.StdpTraceUpdates += _xPre.Length;
+        _inputCounts.TraceUpdates += _xPre.Length;
         return _xPre;
     }
 
@@ -215,9 +219,6 @@ public sealed class Plasticity
         for (var j = 0; j < factors.Length; j++)
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
         _weights.ScaleColumns(factors, _scratch, ref _rng);
-        var n = (long)_weights.Rows * _weights.Cols;
-        _counts.NormalizationOps += 2 * n;
-        _projection.WeightReads += 2 * n;
-        _projection.WeightWrites += n;
+        _projection.NormalizationOps += (long)_weights.Rows * _weights.Cols;
     }
 }

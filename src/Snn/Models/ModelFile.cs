@@ -57,6 +57,7 @@ public static class ModelFile
             foreach (var a in model.Assignments) w.Write(a);
             WriteFloats(w, model.ClassRates);
             w.Write(WorkCountsJson.Serialize(model.TrainingCounts));
+            w.Write(WorkCountsJson.Serialize(model.InferenceCounts));
         }
         var body = buffer.ToArray();
         var hash = SHA256.HashData(body);
@@ -128,6 +129,7 @@ public static class ModelFile
             for (var j = 0; j < config.Neurons; j++) model.Assignments[j] = r.ReadInt32();
             ReadFloats(r, model.ClassRates.Length).CopyTo(model.ClassRates, 0);
             model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
+            model.InferenceCounts = WorkCountsJson.Deserialize(r.ReadString());
             return model;
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or ConfigException or InvalidDataException
@@ -156,15 +158,17 @@ public static class ModelFile
 /// <summary>JSON form of <see cref="WorkCounts"/> (model files, stored trials).</summary>
 public static class WorkCountsJson
 {
-    private sealed record Population(string Name, int Size, long NeuronUpdates, long Spikes);
-    private sealed record Projection(string Name, string Pre, string Post, long StoredWeights, long SynapticEvents, long DenseSynapticOps, long WeightReads, long WeightWrites);
-    private sealed record Dto(long Examples, long Presentations, long Retries, long TimeSteps, long StdpTraceUpdates,
-        long StdpWeightUpdates, long AccumulatorUpdates, long NormalizationOps, List<Population> Populations, List<Projection> Projections);
+    private sealed record Population(string Name, int Size, long NeuronUpdates, long Spikes, long TraceUpdates);
+    private sealed record Projection(string Name, string Pre, string Post, long StoredWeights, long SynapticEvents, long DenseSynapticOps,
+        long WeightReads, long WeightWrites, long NormalizationOps);
+    private sealed record Dto(long Examples, long Presentations, long Retries, long TimeSteps,
+        long StdpWeightUpdates, long AccumulatorUpdates, List<Population> Populations, List<Projection> Projections);
 
     public static string Serialize(WorkCounts c) => JsonSerializer.Serialize(new Dto(
-        c.Examples, c.Presentations, c.Retries, c.TimeSteps, c.StdpTraceUpdates, c.StdpWeightUpdates, c.AccumulatorUpdates, c.NormalizationOps,
-        [.. c.Populations.Select(p => new Population(p.Name, p.Size, p.NeuronUpdates, p.Spikes))],
-        [.. c.Projections.Select(p => new Projection(p.Name, p.Pre, p.Post, p.StoredWeights, p.SynapticEvents, p.DenseSynapticOps, p.WeightReads, p.WeightWrites))]));
+        c.Examples, c.Presentations, c.Retries, c.TimeSteps, c.StdpWeightUpdates, c.AccumulatorUpdates,
+        [.. c.Populations.Select(p => new Population(p.Name, p.Size, p.NeuronUpdates, p.Spikes, p.TraceUpdates))],
+        [.. c.Projections.Select(p => new Projection(p.Name, p.Pre, p.Post, p.StoredWeights, p.SynapticEvents, p.DenseSynapticOps,
+            p.WeightReads, p.WeightWrites, p.NormalizationOps))]));
 
     public static WorkCounts Deserialize(string json)
     {
@@ -172,14 +176,14 @@ public static class WorkCountsJson
         var c = new WorkCounts
         {
             Examples = dto.Examples, Presentations = dto.Presentations, Retries = dto.Retries, TimeSteps = dto.TimeSteps,
-            StdpTraceUpdates = dto.StdpTraceUpdates, StdpWeightUpdates = dto.StdpWeightUpdates,
-            AccumulatorUpdates = dto.AccumulatorUpdates, NormalizationOps = dto.NormalizationOps,
+            StdpWeightUpdates = dto.StdpWeightUpdates, AccumulatorUpdates = dto.AccumulatorUpdates,
         };
         foreach (var p in dto.Populations)
         {
             var pc = c.AddPopulation(p.Name, p.Size);
             pc.NeuronUpdates = p.NeuronUpdates;
             pc.Spikes = p.Spikes;
+            pc.TraceUpdates = p.TraceUpdates;
         }
         foreach (var p in dto.Projections)
         {
@@ -188,6 +192,7 @@ public static class WorkCountsJson
             pc.DenseSynapticOps = p.DenseSynapticOps;
             pc.WeightReads = p.WeightReads;
             pc.WeightWrites = p.WeightWrites;
+            pc.NormalizationOps = p.NormalizationOps;
         }
         return c;
     }

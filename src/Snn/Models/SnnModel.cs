@@ -25,6 +25,7 @@ public sealed class SnnModel
         Array.Fill(Assignments, -1);
         ClassRates = new float[Classes * config.Neurons];
         TrainingCounts = Simulator.CreateCounts(config, inputSize);
+        InferenceCounts = Simulator.CreateCounts(config, inputSize);
     }
 
     public NetworkConfig Config { get; private set; }
@@ -42,6 +43,8 @@ public sealed class SnnModel
     public bool IsLabelled { get; set; }
     public long ExamplesTrained { get; set; }
     public WorkCounts TrainingCounts { get; set; }
+    /// <summary>Work of the learning-off passes (labelling and testing) run on this model so far.</summary>
+    public WorkCounts InferenceCounts { get; set; }
 
     /// <summary>A fresh, untrained model: weights (U[0,1) + offset)·scale, theta at its initial value, random delays.</summary>
     public static SnnModel Create(NetworkConfig config, int inputSize, ulong seed)
@@ -92,6 +95,7 @@ public sealed class SnnModel
         Assignments.CopyTo(copy.Assignments, 0);
         ClassRates.CopyTo(copy.ClassRates, 0);
         copy.TrainingCounts.Add(TrainingCounts);
+        copy.InferenceCounts.Add(InferenceCounts);
         return copy;
     }
 }

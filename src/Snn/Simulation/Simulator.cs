@@ -500,6 +500,6 @@ public sealed class Simulator
         foreach (var k in sources) target[k] -= signed;
         var events = (long)sources.Length * (_n - 1);
         counts.SynapticEvents += events;
-        counts.WeightReads += sources.Length; // one shared value per spike
+        counts.WeightReads += sources.Length; // the simulator holds inhibition as one shared value per projection
     }
 }

@@ -8,11 +8,14 @@ public sealed class PopulationCounts(string name, int size)
     /// <summary>Neuron state updates (one per neuron per simulated step).</summary>
     public long NeuronUpdates { get; set; }
     public long Spikes { get; set; }
+    /// <summary>STDP trace values updated (decays, sets on spikes, evaluations of lazily kept traces).</summary>
+    public long TraceUpdates { get; set; }
 
     internal void Add(PopulationCounts other)
     {
         NeuronUpdates += other.NeuronUpdates;
         Spikes += other.Spikes;
+        TraceUpdates += other.TraceUpdates;
     }
 }
 
@@ -27,11 +30,16 @@ public sealed class ProjectionCounts(string name, string pre, string post, long 
     public long SynapticEvents { get; set; }
     /// <summary>What a dense matrix-vector product every step would do: pre size × post size × steps.</summary>
     public long DenseSynapticOps { get; set; }
+    /// <summary>Weight reads for propagation and learning (normalisation not included).</summary>
     public long WeightReads { get; set; }
+    /// <summary>Weight writes by learning (normalisation not included).</summary>
     public long WeightWrites { get; set; }
+    /// <summary>Weight values touched by column normalisation (each read for the column sum, then scaled and written).</summary>
+    public long NormalizationOps { get; set; }
 
     internal void Add(ProjectionCounts other)
     {
+        NormalizationOps += other.NormalizationOps;
         SynapticEvents += other.SynapticEvents;
         DenseSynapticOps += other.DenseSynapticOps;
         WeightReads += other.WeightReads;
@@ -50,13 +58,14 @@ public sealed class WorkCounts
     public long Presentations { get; set; }
     public long Retries { get; set; }
     public long TimeSteps { get; set; }
-    public long StdpTraceUpdates { get; set; }
+    /// <summary>All STDP trace updates (sum over populations).</summary>
+    public long StdpTraceUpdates => _populations.Sum(p => p.TraceUpdates);
     /// <summary>Weight read-modify-writes made by STDP (including flushes of the timestep-based accumulator).</summary>
     public long StdpWeightUpdates { get; set; }
     /// <summary>Accumulator additions of timestep-based updates (0 when weights are written at once).</summary>
     public long AccumulatorUpdates { get; set; }
-    /// <summary>Weight reads and read-modify-writes made by column normalisation.</summary>
-    public long NormalizationOps { get; set; }
+    /// <summary>Weight values touched by normalisation (sum over projections).</summary>
+    public long NormalizationOps => _projections.Sum(p => p.NormalizationOps);
     public IReadOnlyList<PopulationCounts> Populations => _populations;
     public IReadOnlyList<ProjectionCounts> Projections => _projections;
 
@@ -98,10 +107,8 @@ public sealed class WorkCounts
         Presentations += other.Presentations;
         Retries += other.Retries;
         TimeSteps += other.TimeSteps;
-        StdpTraceUpdates += other.StdpTraceUpdates;
         StdpWeightUpdates += other.StdpWeightUpdates;
         AccumulatorUpdates += other.AccumulatorUpdates;
-        NormalizationOps += other.NormalizationOps;
         for (var i = 0; i < _populations.Count; i++) _populations[i].Add(other._populations[i]);
         for (var i = 0; i < _projections.Count; i++) _projections[i].Add(other._projections[i]);
     }

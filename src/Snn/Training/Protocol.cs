@@ -200,6 +200,7 @@ public static class Protocol
             merge(state);
             lock (total) total.Add(simulator.Counts);
         });
+        model.InferenceCounts.Add(total);
         return total;
     }
 }

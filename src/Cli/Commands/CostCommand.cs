@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using FSpiNN.CostModel;
+using FSpiNN.Dse.Costing;
+using FSpiNN.Snn.Models;
+using Spectre.Console;
+
+namespace FSpiNN.Cli.Commands;
+
+internal static class CostCommand
+{
+    public static Command Create()
+    {
+        var network = new Option<string>("--network") { Description = "Preset: dc2015, bindsnet or fspinn.", DefaultValueFactory = _ => "fspinn" };
+        network.AcceptOnlyFromAmong([.. Snn.Config.NetworkPresets.Names]);
+        var neurons = new Option<int>("--neurons") { Description = "Number of excitatory neurons N.", DefaultValueFactory = _ => 100 };
+        var bits = new Option<int?>("--bits") { Description = "Weight bits (1-32)." };
+        var quantize = new Option<string?>("--quantize") { Description = "none, ptq or itq." };
+        quantize.AcceptOnlyFromAmong("none", "ptq", "itq");
+        var set = new Option<string[]>("--set") { Description = "Override a model parameter: --set name=value (repeatable)." };
+        var profile = new Option<string?>("--profile") { Description = "Energy profile JSON (default: Horowitz ISSCC 2014, 45 nm; see profiles/)." };
+        var fromRun = new Option<string?>("--from-run") { Description = "Model file from 'fspinn train': price its recorded exact counts instead of the analytic estimate." };
+        var storage = new Option<string>("--inhibition-storage") { Description = "How inhibitory weights are stored: dense (paper accounting), sparse or scalar.", DefaultValueFactory = _ => "dense" };
+        storage.AcceptOnlyFromAmong("dense", "sparse", "scalar");
+        var execution = new Option<string>("--execution") { Description = "event (work done by spikes) or dense (every matrix entry every step, GPU-style).", DefaultValueFactory = _ => "event" };
+        execution.AcceptOnlyFromAmong("event", "dense");
+        var spikes = new Option<double>("--spikes-per-example") { Description = "Analytic estimate: excitatory (and inhibitory) spikes per example.", DefaultValueFactory = _ => 5.0 };
+        var csv = new Option<string?>("--csv") { Description = "Also write every row of the report to this CSV file." };
+        var command = new Command("cost", """
+            Memory footprint and energy of a network for training and inference, from an analytic estimate of its activity
+            (instant) or from the exact counts recorded by a training run (--from-run).
+
+            Examples:
+              fspinn cost --network fspinn --neurons 4900 --bits 8
+              fspinn cost --network bindsnet --neurons 4900 --csv baseline4900.csv
+              fspinn cost --from-run fspinn100.model --profile my-chip.json
+            """)
+        {
+            network, neurons, bits, quantize, set, profile, fromRun, storage, execution, spikes, csv,
+        };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var energyProfile = parse.GetValue(profile) is { } path ? EnergyProfileJson.Load(path) : EnergyProfile.Default;
+            var inhibitionStorage = parse.GetValue(storage) switch
+            {
+                "sparse" => WeightStorage.Sparse,
+                "scalar" => WeightStorage.SharedScalar,
+                _ => WeightStorage.Dense,
+            };
+            var options = new CostOptions { Execution = parse.GetValue(execution) == "dense" ? SynapticExecution.Dense : SynapticExecution.EventDriven };
+            CostReport report;
+            string source;
+            if (parse.GetValue(fromRun) is { } modelPath)
+            {
+                var model = ModelFile.Load(modelPath);
+                if (model.TrainingCounts.Examples == 0 || model.InferenceCounts.Examples == 0)
+                    throw new InvalidOperationException($"{modelPath} has no recorded training or inference counts");
+                report = SnnCost.Estimate(model.Config, model.TrainingCounts, model.InferenceCounts, energyProfile, options, inhibitionStorage);
+                source = $"exact counts of {modelPath}: {model.TrainingCounts.Examples} training and {model.InferenceCounts.Examples} inference examples";
+            }
+            else
+            {
+                var config = TrainCommand.BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), null,
+                    parse.GetValue(quantize), parse.GetValue(set) ?? []);
+                var description = SnnCost.Describe(config, inhibitionStorage: inhibitionStorage);
+                var s = parse.GetValue(spikes);
+                report = CostEstimator.Estimate(description,
+                    SnnCost.Expected(config, description, 1, Phase.Training, s),
+                    SnnCost.Expected(config, description, 1, Phase.Inference, s),
+                    energyProfile, options);
+                source = $"analytic estimate, {s.ToString(CultureInfo.InvariantCulture)} spikes per example";
+            }
+            stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");
+            Print(stdout, report);
+            if (parse.GetValue(csv) is { } csvPath)
+            {
+                using var writer = new StreamWriter(csvPath);
+                CostReportCsv.WriteRows(report, writer);
+                stdout.WriteLine($"report written to {csvPath}");
+            }
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static void Print(TextWriter stdout, CostReport report)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumn("component");
+        table.AddColumn(new TableColumn("bytes").RightAligned());
+        table.AddColumn("phase");
+        table.AddColumn("placed in");
+        foreach (var c in report.Memory.Components)
+            table.AddRow(c.Name, c.Bytes.ToString("N0", CultureInfo.InvariantCulture), c.TrainingOnly ? "training" : "both", report.Placement[c.Name]);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Write(table);
+        stdout.WriteLine($"memory inference {Bytes(report.InferenceMemoryBytes)}  training {Bytes(report.TrainingMemoryBytes)}");
+        foreach (var e in new[] { report.Training, report.Inference })
+        {
+            var phase = e.Phase == Phase.Training ? "training " : "inference";
+            stdout.WriteLine($"energy {phase} {Joules(e.PerExampleJoules)} per example, {Joules(e.PerDatasetPassJoules)} per pass of {e.DatasetExamples:N0} " +
+                             $"(compute {Share(e.ComputeJoules, e.TotalJoules)}, memory {Share(e.MemoryJoules, e.TotalJoules)}, STDP {e.LearningShare:P1})");
+        }
+        var nb = report.NeuroBench;
+        stdout.WriteLine($"neurobench footprint {Bytes(nb.FootprintBytes)}, connection sparsity {nb.ConnectionSparsity:F4}, activation sparsity {nb.ActivationSparsity:F4}, " +
+                         $"dense synops {nb.DenseSynapticOpsPerExample:G4}/example, effective ACs {nb.EffectiveAcsPerExample:G4}, MACs {nb.EffectiveMacsPerExample:G4}");
+    }
+
+    private static string Share(double part, double total) => total == 0 ? "0%" : (part / total).ToString("P1", CultureInfo.InvariantCulture);
+
+    internal static string Bytes(double bytes) => bytes switch
+    {
+        >= 1 << 30 => $"{bytes / (1 << 30):F2} GiB",
+        >= 1 << 20 => $"{bytes / (1 << 20):F2} MiB",
+        >= 1 << 10 => $"{bytes / (1 << 10):F2} KiB",
+        _ => $"{bytes:F0} B",
+    };
+
+    internal static string Joules(double joules) => joules switch
+    {
+        >= 1 => $"{joules:G4} J",
+        >= 1e-3 => $"{joules * 1e3:G4} mJ",
+        >= 1e-6 => $"{joules * 1e6:G4} uJ",
+        >= 1e-9 => $"{joules * 1e9:G4} nJ",
+        _ => $"{joules * 1e12:G4} pJ",
+    };
+}

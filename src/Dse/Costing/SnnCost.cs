@@ -1,0 +1,141 @@
+using FSpiNN.CostModel;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Simulation;
+using CostProjection = FSpiNN.CostModel.Projection;
+using CostPopulation = FSpiNN.CostModel.Population;
+
+namespace FSpiNN.Dse.Costing;
+
+/// <summary>
+/// The one place where the simulator meets the cost model: a <see cref="NetworkConfig"/> becomes a
+/// <see cref="NetworkDescription"/> (populations, projections, precisions) and the simulator's exact
+/// <see cref="WorkCounts"/> become <see cref="ActivityCounts"/>.
+/// </summary>
+public static class SnnCost
+{
+    private static readonly Dictionary<string, string> PopulationNames = new()
+    {
+        ["input"] = ReferenceNetworks.Input,
+        ["exc"] = ReferenceNetworks.Excitatory,
+        ["inh"] = ReferenceNetworks.Inhibitory,
+    };
+
+    private static readonly Dictionary<string, string> ProjectionNames = new()
+    {
+        ["input_exc"] = ReferenceNetworks.InputToExcitatory,
+        ["exc_inh"] = ReferenceNetworks.ExcitatoryToInhibitory,
+        ["inh_exc"] = ReferenceNetworks.InhibitoryToExcitatory,
+        ["exc_exc"] = ReferenceNetworks.Lateral,
+    };
+
+    /// <summary>Precision the input weights are held at: float32, or the fixed-point width once quantized.</summary>
+    public static Precision WeightPrecision(NetworkConfig config) =>
+        config.Quantize == QuantizationMode.None ? Precision.Float32 : Precision.Fixed(config.WeightBits);
+
+    /// <summary>
+    /// Describes the network of <paramref name="config"/>. Inhibitory projections are held at the weight precision and,
+    /// by default, stored dense (BindsNET-style; the accounting that reproduces the paper's 7.5×).
+    /// </summary>
+    public static NetworkDescription Describe(NetworkConfig config, int inputSize = ReferenceNetworks.InputSize,
+        WeightStorage inhibitionStorage = WeightStorage.Dense)
+    {
+        var n = config.Neurons;
+        var weight = WeightPrecision(config);
+        var f32 = Precision.Float32;
+        var conductance = config.NeuronModel == NeuronModel.Conductance;
+        var rule = config.Stdp;
+        var postTraces = rule switch
+        {
+            StdpRule.Triplet => 2,
+            StdpRule.PostPre => 1,
+            _ => config.EtaPre > 0 ? 1 : 0,
+        };
+
+        var excState = new List<StateVariable> { new("v", f32) };
+        excState.AddRange(conductance ? [new StateVariable("g_e", f32), new StateVariable("g_i", f32)] : [new StateVariable("input", f32)]);
+        excState.Add(new StateVariable("theta", f32));
+        excState.Add(new StateVariable("refractory", Precision.Fixed(8)));
+        for (var t = 1; t <= postTraces; t++) excState.Add(StateVariable.Trace(t == 1 ? "x_post" : "x_post2", f32));
+
+        var populations = new List<CostPopulation>
+        {
+            new(ReferenceNetworks.Input, inputSize, [StateVariable.Trace("x_pre", f32)], IsInput: true),
+            new(ReferenceNetworks.Excitatory, n, excState),
+        };
+        var projections = new List<CostProjection>
+        {
+            new(ReferenceNetworks.InputToExcitatory, ReferenceNetworks.Input, ReferenceNetworks.Excitatory,
+                ConnectivityKind.AllToAll, WeightStorage.Dense, weight, Plastic: true),
+        };
+        if (config.Inhibition == InhibitionKind.Layer)
+        {
+            populations.Add(new CostPopulation(ReferenceNetworks.Inhibitory, n,
+                conductance
+                    ? [new StateVariable("v", f32), new StateVariable("g_e", f32), new StateVariable("refractory", Precision.Fixed(8))]
+                    : [new StateVariable("v", f32), new StateVariable("input", f32), new StateVariable("refractory", Precision.Fixed(8))]));
+            projections.Add(new CostProjection(ReferenceNetworks.ExcitatoryToInhibitory, ReferenceNetworks.Excitatory, ReferenceNetworks.Inhibitory,
+                ConnectivityKind.OneToOne, inhibitionStorage, weight, Plastic: false));
+            projections.Add(new CostProjection(ReferenceNetworks.InhibitoryToExcitatory, ReferenceNetworks.Inhibitory, ReferenceNetworks.Excitatory,
+                ConnectivityKind.AllButSelf, inhibitionStorage, weight, Plastic: false));
+        }
+        else
+        {
+            projections.Add(new CostProjection(ReferenceNetworks.Lateral, ReferenceNetworks.Excitatory, ReferenceNetworks.Excitatory,
+                ConnectivityKind.AllButSelf, inhibitionStorage, weight, Plastic: false));
+        }
+        TrainingBuffer[] buffers = config.UpdateInterval > 1
+            ? [new TrainingBuffer("dw", (long)inputSize * n, f32)]
+            : [];
+        return new NetworkDescription($"{config.Preset} N={n} {weight}", populations, projections,
+            new AssignmentTable(n, ReferenceNetworks.AssignmentBits(10)), buffers);
+    }
+
+    /// <summary>
+    /// Maps exact simulator counts onto the description's names. For projections stored as matrices (dense or sparse) every
+    /// synaptic event reads its own stored weight, so reads of inhibitory projections are the events; with a shared scalar,
+    /// one read per presynaptic spike, which is what the simulator itself does.
+    /// </summary>
+    public static ActivityCounts Activity(WorkCounts counts, NetworkDescription description)
+    {
+        var populations = new Dictionary<string, PopulationActivity>();
+        foreach (var p in counts.Populations)
+            populations[PopulationNames[p.Name]] = new PopulationActivity(p.NeuronUpdates, p.Spikes, p.TraceUpdates);
+        var projections = new Dictionary<string, ProjectionActivity>();
+        foreach (var p in counts.Projections)
+        {
+            var name = ProjectionNames[p.Name];
+            var storage = description.Projections.First(x => x.Name == name).Storage;
+            var reads = p.WeightReads;
+            if (p.Name != "input_exc" && storage != WeightStorage.SharedScalar)
+                reads = p.SynapticEvents;
+            projections[name] = new ProjectionActivity(p.SynapticEvents, p.DenseSynapticOps, reads, p.WeightWrites, p.NormalizationOps);
+        }
+        return new ActivityCounts(counts.Examples, counts.TimeSteps, populations, projections);
+    }
+
+    /// <summary>Expected activity of <paramref name="config"/> from documented default rates (instant, no simulation).</summary>
+    public static ActivityCounts Expected(NetworkConfig config, NetworkDescription description, long examples, Phase phase,
+        double spikesPerExample = 5.0)
+    {
+        var assumptions = new ActivityAssumptions
+        {
+            StepsPerExample = config.PresentationSteps + (phase == Phase.Training ? config.RestSteps : 0),
+            DtMs = config.Dt,
+            InputMaxRateHz = config.MaxInputRate,
+            SpikesPerExample = spikesPerExample,
+            UpdateIntervalSteps = config.UpdateInterval,
+            PresynapticDepression = config.EtaPre > 0,
+            NormaliseAfterEachExample = config.Normalization != NormalizationTiming.None,
+        };
+        return AnalyticActivity.Estimate(description, assumptions, examples, phase);
+    }
+
+    /// <summary>The single call of the search engine: memory and energy of a configuration from its training and inference counts.</summary>
+    public static CostReport Estimate(NetworkConfig config, WorkCounts training, WorkCounts inference, EnergyProfile? profile = null,
+        CostOptions? options = null, WeightStorage inhibitionStorage = WeightStorage.Dense)
+    {
+        var description = Describe(config, inhibitionStorage: inhibitionStorage);
+        return CostEstimator.Estimate(description, Activity(training, description), Activity(inference, description),
+            profile ?? EnergyProfile.Default, options);
+    }
+}
