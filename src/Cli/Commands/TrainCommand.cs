@@ -29,6 +29,17 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var set = new Option<string[]>("--set") { Description = "Override any model parameter: --set name=value (repeatable; see 'fspinn params').", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string>("--out") { Description = "Model file to write.", Required = true };
+        var sweep = new Option<bool>("--sweep-inhibition")
+        {
+            Description = "Effective inhibition strength: first train one network per strength in --sweep-values on 90% of the training examples, "
+                        + "test on the held-out 10%, then train with the best.",
+        };
+        var sweepValues = new Option<double[]>("--sweep-values")
+        {
+            Description = "Inhibition strengths for --sweep-inhibition.",
+            DefaultValueFactory = _ => [.. InhibitionSweep.DefaultStrengths],
+            AllowMultipleArgumentsPerToken = true,
+        };
 
         var command = new Command("train", """
             Train a network with STDP, label its neurons from a learning-off pass over the training examples, and test it.
@@ -38,9 +49,10 @@ internal static class TrainCommand
               fspinn train --network dc2015 --neurons 400 --data ~/mnist --epochs 1 --out dc400.model
               fspinn train --network bindsnet --neurons 100 --bits 8 --quantize ptq --rounding rn --out b100q8.model
               fspinn train --network fspinn --set w_inh=25 --set update_interval=10 --out f.model
+              fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10 25 50 --out f.model
             """)
         {
-            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output,
+            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues,
         };
         command.SetAction(parse =>
         {
@@ -53,6 +65,15 @@ internal static class TrainCommand
             if (samples < 0) throw new UsageException("--train-samples must be >= 0");
             if (epochCount < 1) throw new UsageException("--epochs must be >= 1");
             var outPath = parse.GetValue(output)!;
+            if (parse.GetValue(sweep))
+            {
+                var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, parse.GetValue(sweepValues) ?? [],
+                    samples, 0.1, parse.GetValue(seed), parse.GetValue(threads), progress));
+                foreach (var point in result.Points)
+                    stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
+                stdout.WriteLine($"effective inhibition strength {result.Best.ToString(CultureInfo.InvariantCulture)}");
+                config = InhibitionSweep.WithStrength(config, result.Best);
+            }
             var model = SnnModel.Create(config, pair.Train.PixelsPerImage, parse.GetValue(seed));
             stdout.WriteLine($"network {config.Preset}, N={config.Neurons}, weights {DescribeWeights(config)}, data {pair.Train.Describe()}");
             var watch = Stopwatch.StartNew();
