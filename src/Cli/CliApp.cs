@@ -19,6 +19,8 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(CostCommand.Create());
+        root.Subcommands.Add(ParamsCommand.Create());
+        root.Subcommands.Add(ShowCommand.Create());
         return root;
     }
 

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using FSpiNN.Snn.Config;
+using Spectre.Console;
+
+namespace FSpiNN.Cli.Commands;
+
+internal static class ParamsCommand
+{
+    public static Command Create()
+    {
+        var network = new Option<string>("--network") { Description = "Preset whose values to show: dc2015, bindsnet or fspinn.", DefaultValueFactory = _ => "fspinn" };
+        network.AcceptOnlyFromAmong([.. NetworkPresets.Names]);
+        var command = new Command("params", """
+            List every model parameter (the names used by --set, search spaces and stored trials) with its value in a preset.
+
+            Examples:
+              fspinn params
+              fspinn params --network dc2015
+            """)
+        {
+            network,
+        };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var config = NetworkPresets.Create(parse.GetValue(network)!, 100);
+            var table = new Table().Border(TableBorder.Simple);
+            table.AddColumn("name");
+            table.AddColumn("value");
+            table.AddColumn("meaning");
+            foreach (var p in ParameterTable.Parameters)
+                table.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Get(config)), Markup.Escape(p.Description));
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            console.Write(table);
+            return CliApp.Success;
+        });
+        return command;
+    }
+}

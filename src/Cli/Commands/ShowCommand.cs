@@ -1,0 +1,35 @@
+using System.CommandLine;
+using FSpiNN.Dse.Reporting;
+using FSpiNN.Snn.Models;
+
+namespace FSpiNN.Cli.Commands;
+
+internal static class ShowCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model file written by 'fspinn train'.", Required = true };
+        var png = new Option<string>("--png") { Description = "PNG file to write.", Required = true };
+        var scale = new Option<int>("--scale") { Description = "Pixels per weight.", DefaultValueFactory = _ => 2 };
+        var weights = new Command("weights", """
+            Draw the learned receptive fields (input weights of each excitatory neuron) as a grid of 28x28 tiles.
+
+            Examples:
+              fspinn show weights --model fspinn100.model --png fields.png
+            """)
+        {
+            model, png, scale,
+        };
+        weights.SetAction(parse =>
+        {
+            var m = ModelFile.Load(parse.GetValue(model)!);
+            var side = (int)Math.Round(Math.Sqrt(m.InputSize));
+            if (side * side != m.InputSize) throw new InvalidOperationException($"the model's {m.InputSize} inputs are not a square image");
+            if (parse.GetValue(scale) < 1) throw new UsageException("--scale must be >= 1");
+            ReceptiveFieldImage.WritePng(m, side, side, parse.GetValue(png)!, parse.GetValue(scale));
+            parse.InvocationConfiguration.Output.WriteLine($"receptive fields of {m.Neurons} neurons written to {parse.GetValue(png)}");
+            return CliApp.Success;
+        });
+        return new Command("show", "Figures of a trained model.") { weights };
+    }
+}
