@@ -210,18 +210,22 @@ public sealed class StudyRunner
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = Task.Run(async () =>
         {
-            using var connection = StudyStore.OpenExisting(_storePath);
+            using var connection = StudyStore.Reconnect(store);
             while (!heartbeatStop.IsCancellationRequested)
             {
                 try
                 {
                     await Task.Delay(_options.HeartbeatInterval, heartbeatStop.Token).ConfigureAwait(false);
+                    connection.Heartbeat(_worker.Id, [trial.Number]);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-                connection.Heartbeat(_worker.Id, [trial.Number]);
+                catch (Microsoft.Data.Sqlite.SqliteException)
+                {
+                    // a missed heartbeat is retried next interval; staleness needs many in a row
+                }
             }
         }, CancellationToken.None);
         TrialRecord final;

@@ -44,6 +44,9 @@ public sealed class StudyStore : IDisposable
         return new StudyStore(path, Connect(path, create: false), definition);
     }
 
+    /// <summary>A second connection to a store this process already checked (for heartbeats).</summary>
+    internal static StudyStore Reconnect(StudyStore store) => new(store.Path, Connect(store.Path, create: false), store.Definition);
+
     /// <summary>Creates the store, or resumes it if it exists and was created with the same definition.</summary>
     public static StudyStore OpenOrCreate(string path, StudyDefinition definition)
     {
@@ -105,17 +108,20 @@ public sealed class StudyStore : IDisposable
     public static StudyDefinition Inspect(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"study store '{path}' does not exist", path);
-        var header = new byte[SqliteHeader.Length];
+        var header = new byte[20];
         int read;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             read = stream.Read(header, 0, header.Length);
-        if (read < header.Length || !header.AsSpan().SequenceEqual(SqliteHeader))
+        if (read < header.Length || !header.AsSpan(0, SqliteHeader.Length).SequenceEqual(SqliteHeader))
             throw new StoreFormatException($"'{path}' is not an FSpiNN study store (not an SQLite database); it was left untouched");
         try
         {
+            // A WAL-mode file (header bytes 18/19 = 2) cannot be read by a read-only connection while writers are
+            // active (the -shm index needs write access), so it is opened read-write; only SELECTs are run either way.
+            var wal = header[18] == 2 && header[19] == 2;
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
             {
-                DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30,
+                DataSource = path, Mode = wal ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30,
             }.ToString());
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout = 30000");
