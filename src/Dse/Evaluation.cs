@@ -1,0 +1,47 @@
+namespace FSpiNN.Dse;
+
+/// <summary>
+/// What an evaluator understands: a parameter's name, kind and allowed values or range.
+/// <paramref name="AllowedValues"/> (if given) lists every legal value; <paramref name="Min"/>/<paramref name="Max"/> bound numeric values (inclusive).
+/// </summary>
+public sealed record ParameterSpec(string Name, ParameterKind Kind, IReadOnlyList<ParameterValue>? AllowedValues = null,
+    double? Min = null, double? Max = null, string? Description = null)
+{
+    /// <summary>Null if <paramref name="value"/> is legal, else the reason it is not.</summary>
+    public string? Check(ParameterValue value)
+    {
+        var kindOk = value.Kind == Kind || (Kind == ParameterKind.Float && value.Kind == ParameterKind.Int);
+        if (!kindOk) return $"'{Name}' takes a {Kind.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()} {value}";
+        if (AllowedValues is { Count: > 0 } allowed && !allowed.Any(a => SameValue(a, value)))
+            return $"'{Name}' must be one of {{{string.Join(", ", allowed)}}}, got {value}";
+        if (value.IsNumeric)
+        {
+            var x = value.AsDouble;
+            if (Min is { } min && x < min) return $"'{Name}' must be >= {min}, got {value}";
+            if (Max is { } max && x > max) return $"'{Name}' must be <= {max}, got {value}";
+        }
+        return null;
+    }
+
+    private static bool SameValue(ParameterValue a, ParameterValue b) =>
+        a.IsNumeric && b.IsNumeric ? a.AsDouble.Equals(b.AsDouble) : a == b;
+}
+
+/// <summary>Evaluates candidates for the search. The real one trains/labels/tests with the simulator and prices counts with the cost model.</summary>
+public interface ICandidateEvaluator
+{
+    /// <summary>Names the evaluator understands, with kind and allowed values/range.</summary>
+    IReadOnlyList<ParameterSpec> Parameters { get; }
+
+    /// <summary>Analytic and instant; over-budget candidates are never trained.</summary>
+    double EstimateMemoryBytes(Candidate candidate);
+
+    EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken);
+
+    /// <summary>Dataset checksum recorded by the study; resuming with other data is refused.</summary>
+    string DataFingerprint { get; }
+}
+
+/// <summary>The outcome of one evaluation. <paramref name="DetailsJson"/> is stored verbatim.</summary>
+public sealed record EvaluationResult(double Accuracy, double MemoryBytes, double TrainEnergyJoules,
+    double InferenceEnergyJoules, IReadOnlyDictionary<string, double> Metrics, string? DetailsJson);

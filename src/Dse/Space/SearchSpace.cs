@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FSpiNN.Dse.Space;
+
+/// <summary>A space file could not be read or is malformed; the message names the file and entry.</summary>
+public sealed class SpaceFormatException(string message) : Exception(message);
+
+/// <summary>
+/// The search space: an ordered list of dimensions (file order; the last one varies fastest in the grid).
+/// Read from JSON or YAML (see docs/dse.md); validated against what an evaluator understands.
+/// </summary>
+public sealed class SearchSpace
+{
+    /// <summary>The fidelity parameter: number of training samples. Always understood (int >= 1).</summary>
+    public const string TrainSamplesName = "train_samples";
+
+    public SearchSpace(string name, IReadOnlyList<Dimension> dimensions)
+    {
+        Name = name;
+        var duplicate = dimensions.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new SpaceFormatException($"space '{name}': parameter '{duplicate.Key}' is defined twice");
+        if (dimensions.Count == 0) throw new SpaceFormatException($"space '{name}': no parameters");
+        Dimensions = dimensions.ToArray();
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<Dimension> Dimensions { get; }
+
+    public Dimension? Find(string name) => Dimensions.FirstOrDefault(d => d.Name == name);
+
+    public bool IsFinite => Dimensions.All(d => d.IsFinite);
+
+    /// <summary>Number of grid points (saturating at long.MaxValue).</summary>
+    public long Count
+    {
+        get
+        {
+            long total = 1;
+            foreach (var d in Dimensions)
+            {
+                var c = d.Count;
+                if (c == long.MaxValue || total > long.MaxValue / c) return long.MaxValue;
+                total *= c;
+            }
+            return total;
+        }
+    }
+
+    /// <summary>The index-th grid point (mixed radix, last dimension fastest).</summary>
+    public Candidate GridPoint(long index)
+    {
+        if (!IsFinite) throw new InvalidOperationException($"space '{Name}' has a continuous range ({Dimensions.First(d => !d.IsFinite).Name}) and cannot be enumerated as a grid; give it a 'step'");
+        var values = new KeyValuePair<string, ParameterValue>[Dimensions.Count];
+        for (var i = Dimensions.Count - 1; i >= 0; i--)
+        {
+            var count = Dimensions[i].Count;
+            values[i] = new(Dimensions[i].Name, Dimensions[i].ValueAt(index % count));
+            index /= count;
+        }
+        return new Candidate(values);
+    }
+
+    public IEnumerable<Candidate> Grid()
+    {
+        var count = Count;
+        for (long i = 0; i < count; i++) yield return GridPoint(i);
+    }
+
+    public Candidate Sample(Random random) =>
+        new(Dimensions.Select(d => new KeyValuePair<string, ParameterValue>(d.Name, d.Sample(random))).ToArray());
+
+    public Candidate Decode(ReadOnlySpan<double> genes)
+    {
+        var values = new KeyValuePair<string, ParameterValue>[Dimensions.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = new(Dimensions[i].Name, Dimensions[i].Decode(genes[i]));
+        return new Candidate(values);
+    }
+
+    /// <summary>
+    /// Checks every entry against the evaluator's parameters; throws one <see cref="SpaceFormatException"/> listing all problems.
+    /// </summary>
+    public void Validate(IReadOnlyList<ParameterSpec> parameters)
+    {
+        var specs = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        specs.TryAdd(TrainSamplesName, new ParameterSpec(TrainSamplesName, ParameterKind.Int, Min: 1, Description: "training samples (fidelity)"));
+        var errors = new List<string>();
+        foreach (var d in Dimensions)
+        {
+            if (!specs.TryGetValue(d.Name, out var spec))
+            {
+                errors.Add($"parameter '{d.Name}' is unknown to the evaluator (known: {string.Join(", ", specs.Keys.Order(StringComparer.Ordinal))})");
+                continue;
+            }
+            switch (d.Kind)
+            {
+                case DimensionKind.Fixed or DimensionKind.Choice:
+                    foreach (var v in d.Choices)
+                    {
+                        if (spec.Check(v) is { } problem) errors.Add(problem);
+                    }
+                    break;
+                case DimensionKind.IntRange or DimensionKind.FloatRange:
+                    if (spec.Kind is not (ParameterKind.Int or ParameterKind.Float))
+                        errors.Add($"'{d.Name}' takes a {spec.Kind.ToString().ToLowerInvariant()}: give a list of choices, not a numeric range");
+                    else if (spec.Kind == ParameterKind.Int && d.Kind == DimensionKind.FloatRange)
+                        errors.Add($"'{d.Name}' takes an int: use an int range (integer min/max/step), not a float range");
+                    else
+                    {
+                        if (spec.Check(ParameterValue.Of(d.Min)) is { } lo) errors.Add(lo + " (range min)");
+                        if (spec.Check(ParameterValue.Of(d.Max)) is { } hi) errors.Add(hi + " (range max)");
+                    }
+                    break;
+            }
+        }
+        if (errors.Count > 0)
+            throw new SpaceFormatException($"space '{Name}' is not valid for this evaluator:\n  - " + string.Join("\n  - ", errors));
+    }
+
+    /// <summary>Canonical JSON: the dimensions in order, fixed values as scalars. Recorded by the study; resuming with another space is refused.</summary>
+    public string ToCanonicalJson()
+    {
+        var parameters = new JsonObject();
+        foreach (var d in Dimensions) parameters[d.Name] = d.ToCanonicalJson();
+        return new JsonObject { ["parameters"] = parameters }.ToJsonString();
+    }
+
+    public static SearchSpace Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"space file '{path}' does not exist", path);
+        var text = File.ReadAllText(path);
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        var isYaml = ext is ".yaml" or ".yml";
+        try
+        {
+            return Parse(text, Path.GetFileNameWithoutExtension(path), isYaml);
+        }
+        catch (SpaceFormatException e)
+        {
+            throw new SpaceFormatException($"{path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Parses space text (JSON, or YAML when <paramref name="yaml"/>).</summary>
+    public static SearchSpace Parse(string text, string defaultName, bool yaml = false)
+    {
+        JsonNode? root;
+        try
+        {
+            root = yaml ? YamlToJson(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (Exception e) when (e is JsonException or YamlException)
+        {
+            throw new SpaceFormatException($"not valid {(yaml ? "YAML" : "JSON")}: {e.Message}");
+        }
+        if (root is not JsonObject obj) throw new SpaceFormatException("the top level must be an object with 'parameters'");
+        foreach (var (key, _) in obj)
+        {
+            if (key is not ("name" or "description" or "parameters" or "fixed"))
+                throw new SpaceFormatException($"unknown top-level entry '{key}' (expected name, description, parameters, fixed)");
+        }
+        var name = obj["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : defaultName;
+        var dimensions = new List<Dimension>();
+        if (obj["parameters"] is not JsonObject parameters) throw new SpaceFormatException("'parameters' must be an object mapping names to choices, ranges or fixed values");
+        foreach (var (key, node) in parameters) dimensions.Add(ParseDimension(key, node));
+        if (obj["fixed"] is JsonObject fixedValues)
+        {
+            foreach (var (key, node) in fixedValues)
+            {
+                if (!ParameterValue.TryFromJson(node, out var value)) throw new SpaceFormatException($"fixed value '{key}' must be a scalar (number, string or bool)");
+                dimensions.Add(Dimension.Fixed(key, value));
+            }
+        }
+        else if (obj["fixed"] is not null) throw new SpaceFormatException("'fixed' must be an object mapping names to values");
+        return new SearchSpace(name, dimensions);
+    }
+
+    private static Dimension ParseDimension(string name, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonArray array:
+                var choices = new List<ParameterValue>();
+                foreach (var item in array)
+                {
+                    if (!ParameterValue.TryFromJson(item, out var value)) throw new SpaceFormatException($"parameter '{name}': choices must be scalars, got {item?.ToJsonString() ?? "null"}");
+                    choices.Add(value);
+                }
+                return Dimension.Choice(name, Unify(choices));
+            case JsonObject range:
+                foreach (var (key, _) in range)
+                {
+                    if (key is not ("type" or "min" or "max" or "step" or "log"))
+                        throw new SpaceFormatException($"parameter '{name}': unknown range entry '{key}' (expected type, min, max, step, log)");
+                }
+                var min = Number(name, range, "min") ?? throw new SpaceFormatException($"parameter '{name}': a range needs 'min'");
+                var max = Number(name, range, "max") ?? throw new SpaceFormatException($"parameter '{name}': a range needs 'max'");
+                var step = Number(name, range, "step");
+                var log = range["log"] is JsonValue l && l.GetValueKind() == JsonValueKind.True;
+                var type = range["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
+                var isInt = type switch
+                {
+                    "int" => true,
+                    "float" => false,
+                    null => IsIntLiteral(range["min"]) && IsIntLiteral(range["max"]) && (range["step"] is null || IsIntLiteral(range["step"])),
+                    _ => throw new SpaceFormatException($"parameter '{name}': range type must be 'int' or 'float', got '{type}'"),
+                };
+                return Dimension.Range(name, isInt, min, max, step, log);
+            default:
+                if (ParameterValue.TryFromJson(node, out var fixedValue)) return Dimension.Fixed(name, fixedValue);
+                throw new SpaceFormatException($"parameter '{name}': expected a list of choices, a range object {{min, max[, step][, log]}} or a fixed value");
+        }
+    }
+
+    /// <summary>A list mixing ints and floats is a float list (so [0.5, 1] is {0.5, 1.0}).</summary>
+    private static List<ParameterValue> Unify(List<ParameterValue> choices) =>
+        choices.Any(c => c.Kind == ParameterKind.Float) && choices.All(c => c.IsNumeric)
+            ? choices.Select(c => ParameterValue.Of(c.AsDouble)).ToList()
+            : choices;
+
+    private static double? Number(string name, JsonObject range, string key)
+    {
+        var node = range[key];
+        if (node is null) return null;
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
+        throw new SpaceFormatException($"parameter '{name}': range '{key}' must be a number, got {node.ToJsonString()}");
+    }
+
+    private static bool IsIntLiteral(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+
+    private static JsonNode? YamlToJson(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        if (stream.Documents.Count == 0) throw new SpaceFormatException("empty YAML document");
+        return Convert(stream.Documents[0].RootNode);
+
+        static JsonNode? Convert(YamlNode node) => node switch
+        {
+            YamlMappingNode map => new JsonObject(map.Children.Select(kv => new KeyValuePair<string, JsonNode?>(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
+            YamlScalarNode scalar => Scalar(scalar),
+            _ => throw new SpaceFormatException($"unsupported YAML node at {node.Start}"),
+        };
+
+        static JsonNode? Scalar(YamlScalarNode scalar)
+        {
+            var value = scalar.Value ?? "";
+            if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) return JsonValue.Create(value);
+            if (value is "true" or "True" or "TRUE") return JsonValue.Create(true);
+            if (value is "false" or "False" or "FALSE") return JsonValue.Create(false);
+            if (value is "" or "~" or "null") return null;
+            if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return JsonValue.Create(d);
+            return JsonValue.Create(value);
+        }
+    }
+}

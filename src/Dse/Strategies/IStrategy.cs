@@ -1,0 +1,157 @@
+using FSpiNN.Dse.Pareto;
+using FSpiNN.Dse.Space;
+
+namespace FSpiNN.Dse.Strategies;
+
+/// <summary>A proposal: trial number <paramref name="Id"/> (0, 1, 2, ... in ask order) and the candidate to evaluate.</summary>
+public readonly record struct Proposal(int Id, Candidate Candidate);
+
+/// <summary>How a trial ended, as a strategy sees it.</summary>
+public enum OutcomeKind { Complete, Skipped, Failed }
+
+/// <summary>
+/// A told result: objectives in minimisation form (null if not evaluated) and total constraint violation (0 = feasible).
+/// </summary>
+public sealed record TrialOutcome(int Id, Candidate Candidate, OutcomeKind Kind, double[]? Objectives, double Violation)
+{
+    public RankedPoint Point => Kind switch
+    {
+        OutcomeKind.Complete => new RankedPoint(Objectives, Violation),
+        OutcomeKind.Skipped => new RankedPoint(null, Math.Max(Violation, 1e-12)),
+        _ => new RankedPoint(null, double.MaxValue),
+    };
+}
+
+/// <summary>
+/// Ask/tell search strategy. Strategies never touch storage. They must be deterministic for a seed and
+/// batch-synchronous: what they ask next may depend only on outcomes of completed batches, processed in id order,
+/// so that any order of <see cref="Tell"/> within a batch gives the same sequence (several workers replay the same one).
+/// </summary>
+public interface IStrategy
+{
+    string Name { get; }
+
+    /// <summary>The next proposal, or null when none can be made until pending outcomes are told (or when finished).</summary>
+    Proposal? Ask();
+
+    void Tell(TrialOutcome outcome);
+
+    /// <summary>True when no further proposal will ever be made.</summary>
+    bool IsFinished { get; }
+}
+
+/// <summary>What every strategy is built from.</summary>
+public sealed record StrategyContext(SearchSpace Space, int ObjectiveCount, int Trials, int Seed);
+
+public static class StrategyFactory
+{
+    public static readonly IReadOnlyList<string> Names = ["grid", "random", "nsga2", "halving", "fspinn"];
+
+    /// <summary>Creates a strategy by name. <paramref name="minTrainSamples"/> is the lowest rung of successive halving.</summary>
+    public static IStrategy Create(string name, StrategyContext context, int minTrainSamples = 100) => name switch
+    {
+        "grid" => new GridStrategy(context),
+        "random" => new RandomStrategy(context),
+        "nsga2" => new Nsga2Strategy(context),
+        "halving" => new SuccessiveHalvingStrategy(context, minTrainSamples),
+        "fspinn" => new FSpiNNStrategy(context),
+        _ => throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name)),
+    };
+}
+
+/// <summary>Shared plumbing for strategies that emit a precomputed list of proposals.</summary>
+public abstract class ListStrategy : IStrategy
+{
+    private IEnumerator<Candidate>? _source;
+    private int _next;
+    private bool _exhausted;
+
+    protected ListStrategy(StrategyContext context) => Context = context;
+
+    protected StrategyContext Context { get; }
+    public abstract string Name { get; }
+    protected abstract IEnumerable<Candidate> Candidates();
+
+    public Proposal? Ask()
+    {
+        if (_exhausted) return null;
+        _source ??= Candidates().GetEnumerator();
+        if (_next >= Context.Trials || !_source.MoveNext())
+        {
+            _exhausted = true;
+            return null;
+        }
+        return new Proposal(_next++, _source.Current);
+    }
+
+    public void Tell(TrialOutcome outcome) { }
+
+    public bool IsFinished => _exhausted;
+}
+
+/// <summary>Exhaustive grid in space order (last parameter fastest), at most Trials points.</summary>
+public sealed class GridStrategy(StrategyContext context) : ListStrategy(context)
+{
+    public override string Name => "grid";
+    protected override IEnumerable<Candidate> Candidates() => Context.Space.Grid();
+}
+
+/// <summary>Uniform random sampling; on a finite space, without replacement (a seeded shuffle of the grid) when it is small enough.</summary>
+public sealed class RandomStrategy(StrategyContext context) : ListStrategy(context)
+{
+    public override string Name => "random";
+    protected override IEnumerable<Candidate> Candidates() => Sampling.Distinct(Context.Space, new Random(Context.Seed));
+}
+
+/// <summary>
+/// The FSpiNN procedure (model reference C.9): every (N, b, ...) grid point, largest networks first and full precision
+/// before lower precisions (so an evaluator can reuse a trained FP32 model for post-training quantization).
+/// Candidates over the memory budget are pruned analytically by the study (recorded as skipped, never trained); the
+/// recommendation then takes the highest accuracy, ties within 0.1 pt by lower energy, then lower memory.
+/// </summary>
+public sealed class FSpiNNStrategy(StrategyContext context) : ListStrategy(context)
+{
+    public override string Name => "fspinn";
+
+    protected override IEnumerable<Candidate> Candidates()
+    {
+        var grid = Context.Space.Grid().Select((c, i) => (c, i)).ToList();
+        return grid
+            .OrderByDescending(x => Numeric(x.c, "neurons"))
+            .ThenByDescending(x => Numeric(x.c, "bits"))
+            .ThenBy(x => x.i)
+            .Select(x => x.c);
+    }
+
+    private static double Numeric(Candidate c, string name) =>
+        c.TryGet(name, out var v) && v.IsNumeric ? v.AsDouble : 0;
+}
+
+internal static class Sampling
+{
+    private const long ShuffleLimit = 200_000;
+
+    /// <summary>An endless (or, for small finite spaces, exhaustive) stream of distinct candidates.</summary>
+    public static IEnumerable<Candidate> Distinct(SearchSpace space, Random random)
+    {
+        if (space.IsFinite && space.Count <= ShuffleLimit)
+        {
+            var order = Enumerable.Range(0, (int)space.Count).ToArray();
+            random.Shuffle(order);
+            foreach (var i in order) yield return space.GridPoint(i);
+            yield break;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var misses = 0;
+        while (misses < 1000)
+        {
+            var c = space.Sample(random);
+            if (seen.Add(c.Key))
+            {
+                misses = 0;
+                yield return c;
+            }
+            else misses++;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FSpiNN.Dse.Study;
+
+/// <summary>
+/// Everything that fixes a study's trial sequence; recorded in the store at creation. Resuming with a definition that
+/// differs in any field is refused (the message names the field), because completed trials would no longer match.
+/// </summary>
+public sealed record StudyDefinition(
+    string SpaceName,
+    string SpaceJson,
+    string Strategy,
+    int Seed,
+    int Trials,
+    IReadOnlyList<Objective> Objectives,
+    Budgets Budgets,
+    string DataFingerprint,
+    int MinTrainSamples,
+    int DefaultTrainSamples)
+{
+    public string ToJson() => new JsonObject
+    {
+        ["space_name"] = SpaceName,
+        ["space"] = JsonNode.Parse(SpaceJson),
+        ["strategy"] = Strategy,
+        ["seed"] = Seed,
+        ["trials"] = Trials,
+        ["objectives"] = new JsonArray(Objectives.Select(o => (JsonNode?)Dse.Objectives.Name(o)).ToArray()),
+        ["memory_budget_bytes"] = Budgets.MemoryBytes,
+        ["energy_budget_joules"] = Budgets.EnergyJoules,
+        ["min_accuracy"] = Budgets.MinAccuracy,
+        ["data_fingerprint"] = DataFingerprint,
+        ["min_train_samples"] = MinTrainSamples,
+        ["default_train_samples"] = DefaultTrainSamples,
+    }.ToJsonString();
+
+    public static StudyDefinition FromJson(string json)
+    {
+        var o = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("study definition is not a JSON object");
+        return new StudyDefinition(
+            o["space_name"]!.GetValue<string>(),
+            o["space"]!.ToJsonString(),
+            o["strategy"]!.GetValue<string>(),
+            o["seed"]!.GetValue<int>(),
+            o["trials"]!.GetValue<int>(),
+            o["objectives"]!.AsArray().Select(n => Dse.Objectives.Parse(n!.GetValue<string>())[0]).ToArray(),
+            new Budgets(o["memory_budget_bytes"]?.GetValue<double>(), o["energy_budget_joules"]?.GetValue<double>(), o["min_accuracy"]?.GetValue<double>()),
+            o["data_fingerprint"]!.GetValue<string>(),
+            o["min_train_samples"]!.GetValue<int>(),
+            o["default_train_samples"]!.GetValue<int>());
+    }
+
+    /// <summary>Human-readable differences ("seed: stored 1, requested 2"); empty when compatible.</summary>
+    public IReadOnlyList<string> DifferencesFrom(StudyDefinition requested)
+    {
+        var diffs = new List<string>();
+        void Check(string what, object? stored, object? asked)
+        {
+            if (!Equals(stored, asked)) diffs.Add($"{what}: stored {stored ?? "none"}, requested {asked ?? "none"}");
+        }
+        if (DataFingerprint != requested.DataFingerprint)
+            diffs.Add($"data fingerprint: the study was run on data {DataFingerprint}, this run uses {requested.DataFingerprint} (other data)");
+        if (SpaceJson != requested.SpaceJson) diffs.Add($"search space: stored {SpaceJson}, requested {requested.SpaceJson}");
+        Check("strategy", Strategy, requested.Strategy);
+        Check("seed", Seed, requested.Seed);
+        Check("trials", Trials, requested.Trials);
+        Check("objectives", string.Join(",", Objectives.Select(Dse.Objectives.Name)), string.Join(",", requested.Objectives.Select(Dse.Objectives.Name)));
+        Check("memory budget (bytes)", Budgets.MemoryBytes, requested.Budgets.MemoryBytes);
+        Check("energy budget (J)", Budgets.EnergyJoules, requested.Budgets.EnergyJoules);
+        Check("min accuracy", Budgets.MinAccuracy, requested.Budgets.MinAccuracy);
+        Check("min train samples", MinTrainSamples, requested.MinTrainSamples);
+        Check("default train samples", DefaultTrainSamples, requested.DefaultTrainSamples);
+        return diffs;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using FSpiNN.Dse;
+using FSpiNN.Dse.Space;
+
+namespace FSpiNN.Dse.TestWorker;
+
+/// <summary>
+/// A fast, deterministic stand-in for the real evaluator, declaring the real parameter names. Memory follows the
+/// model reference's dense formula (C.7); accuracy rises with N and samples and falls at low bits; energy grows with
+/// N and samples. Optional delay per evaluation, for kill/resume and multi-process tests.
+/// </summary>
+public sealed class SyntheticEvaluator(int delayMilliseconds = 0, string fingerprint = "synthetic-v1") : ICandidateEvaluator
+{
+    private int _evaluations;
+
+    public int Evaluations => _evaluations;
+
+    public IReadOnlyList<ParameterSpec> Parameters { get; } =
+    [
+        new("network", ParameterKind.String, ["dc2015", "bindsnet", "fspinn"]),
+        new("neurons", ParameterKind.Int, Min: 1),
+        new("bits", ParameterKind.Int, Min: 1, Max: 32),
+        new("rounding", ParameterKind.String, ["tr", "rn", "sr"]),
+        new("quantize", ParameterKind.String, ["ptq", "itq"]),
+        new("stdp", ParameterKind.String, ["triplet", "postpre", "potentiation"]),
+        new("update_interval", ParameterKind.Int, Min: 1),
+        new("adaptive_potentiation", ParameterKind.Bool),
+        new("inhibition", ParameterKind.String, ["layer", "lateral"]),
+        new("w_inh", ParameterKind.Float, Min: 1e-9),
+        new("presentation_ms", ParameterKind.Float, Min: 1e-9),
+        new("train_samples", ParameterKind.Int, Min: 1),
+    ];
+
+    public string DataFingerprint => fingerprint;
+
+    public double EstimateMemoryBytes(Candidate c)
+    {
+        double n = Int(c, "neurons", 100);
+        var bits = Int(c, "bits", 32);
+        var network = Str(c, "network", "fspinn");
+        var synapses = network == "fspinn" ? 784 * n + n * n : 784 * n + 2 * n * n;
+        return (network == "fspinn" ? bits : 32) * synapses / 8;
+    }
+
+    public EvaluationResult Evaluate(Candidate c, int trainSamples, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _evaluations);
+        if (delayMilliseconds > 0) Task.Delay(delayMilliseconds, cancellationToken).Wait(cancellationToken);
+        double n = Int(c, "neurons", 100);
+        var bits = Int(c, "bits", 32);
+        var fspinn = Str(c, "network", "fspinn") == "fspinn";
+        var rounding = Str(c, "rounding", "sr");
+        var accuracy = 0.6 + 0.3 * (1 - Math.Exp(-n / 150)) - (bits < 8 ? 0.03 * (8 - bits) * (rounding == "sr" ? 0.5 : 1) : 0);
+        accuracy *= 1 - Math.Exp(-trainSamples / 200.0);
+        accuracy = Math.Clamp(accuracy - (fspinn ? 0.002 : 0), 0, 1);
+        var work = (784 * n + (fspinn ? 1 : 2) * n * n) * trainSamples;
+        var trainEnergy = work * (fspinn ? 0.3e-9 : 1e-9) * (bits / 32.0 + 0.25);
+        var inferenceEnergy = work * 0.2e-9 * (fspinn ? 0.55 : 1);
+        var metrics = new Dictionary<string, double> { ["spikes"] = Math.Round(n * 3.5), ["work"] = work };
+        return new EvaluationResult(accuracy, EstimateMemoryBytes(c), trainEnergy, inferenceEnergy, metrics,
+            string.Create(CultureInfo.InvariantCulture, $"{{\"work\":{work}}}"));
+    }
+
+    private static long Int(Candidate c, string name, long fallback) => c.TryGet(name, out var v) ? (long)v.AsDouble : fallback;
+    private static string Str(Candidate c, string name, string fallback) => c.TryGet(name, out var v) ? v.ToString() : fallback;
+
+    /// <summary>A 4 x 8 x 3 = 96-point synthetic space (network x neurons x bits) with a fixed fidelity.</summary>
+    public static SearchSpace TestSpace(int trainSamples = 400) => SearchSpace.Parse($$"""
+        { "name": "synthetic",
+          "parameters": { "network": ["bindsnet", "fspinn"], "neurons": {"min": 25, "max": 400, "step": 25}, "bits": [32, 8, 4] },
+          "fixed": { "rounding": "sr", "train_samples": {{trainSamples}} } }
+        """, "synthetic");
+}
