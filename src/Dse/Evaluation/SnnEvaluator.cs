@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FSpiNN.CostModel;
+using FSpiNN.Dse.Costing;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Data;
+using FSpiNN.Snn.Models;
+using FSpiNN.Snn.Training;
+
+namespace FSpiNN.Dse.Evaluation;
+
+/// <summary>Settings of the real evaluator.</summary>
+public sealed record SnnEvaluatorOptions
+{
+    /// <summary>Seed of every trained network (same seed, same result).</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Threads for labelling and testing inside one evaluation (0 = all cores).</summary>
+    public int Threads { get; init; }
+    /// <summary>Test examples per evaluation (0 = the whole test set).</summary>
+    public int TestSamples { get; init; }
+    /// <summary>Training passes per evaluation.</summary>
+    public int Epochs { get; init; } = 1;
+    public EnergyProfile Profile { get; init; } = EnergyProfile.Default;
+    public WeightStorage InhibitionStorage { get; init; } = WeightStorage.Dense;
+    public CostOptions Cost { get; init; } = CostOptions.Defaults;
+    /// <summary>Trained float models kept for post-training-quantization reuse.</summary>
+    public int CachedModels { get; init; } = 8;
+}
+
+/// <summary>
+/// The real candidate evaluation: configuration → train with STDP → label → test → exact counts → cost model.
+/// Memory is the analytic inference footprint (instant, so over-budget candidates are never trained); energies are
+/// per example, from the exact counts of training and of the test pass. Post-training-quantization variants of one
+/// trained float network are evaluated without retraining: trained float models are cached under the
+/// training-relevant part of the configuration (everything but bits, rounding and fraction bits) and the sample count.
+/// </summary>
+public sealed class SnnEvaluator : ICandidateEvaluator
+{
+    /// <summary>Parameters that only affect post-training quantization.</summary>
+    private static readonly HashSet<string> QuantizationOnly = new(StringComparer.OrdinalIgnoreCase) { "bits", "rounding", "weight_fraction_bits", "quantize" };
+
+    private readonly DatasetPair _data;
+    private readonly SnnEvaluatorOptions _options;
+    private readonly ConcurrentDictionary<string, Lazy<SnnModel>> _trained = new();
+    private readonly ConcurrentQueue<string> _trainedOrder = new();
+
+    public SnnEvaluator(DatasetPair data, SnnEvaluatorOptions? options = null)
+    {
+        _data = data;
+        _options = options ?? new SnnEvaluatorOptions();
+        if (data.Test is null)
+            throw new ArgumentException($"dataset {data.Train.Name} has no test split; the search evaluates accuracy on test data");
+        DataFingerprint = $"train:{data.Train.Describe()}:{data.Train.ImagesSha256}:{data.Train.LabelsSha256};" +
+                          $"test:{data.Test.Describe()}:{data.Test.ImagesSha256}:{data.Test.LabelsSha256}";
+        Parameters = BuildSpecs();
+    }
+
+    public IReadOnlyList<ParameterSpec> Parameters { get; }
+
+    public string DataFingerprint { get; }
+
+    /// <summary>Number of evaluations that reused a cached trained float model.</summary>
+    public int ReusedTrainings => _reused;
+    private int _reused;
+
+    public double EstimateMemoryBytes(Candidate candidate)
+    {
+        var config = ToConfig(candidate);
+        return MemoryModel.Compute(SnnCost.Describe(config, _data.Train.PixelsPerImage, _options.InhibitionStorage)).InferenceBytes;
+    }
+
+    /// <summary>
+    /// Builds the simulator configuration: the `network` preset (default fspinn) at `neurons`, then every other parameter
+    /// by its <see cref="ParameterTable"/> name. `bits` = 32 means float32 weights; any other width is fixed point, in
+    /// training (`quantize` = itq, the default) or post-training (ptq).
+    /// </summary>
+    public static NetworkConfig ToConfig(Candidate candidate)
+    {
+        var preset = candidate.TryGet("network", out var network) ? network.ToString() : "fspinn";
+        var neurons = candidate.TryGet("neurons", out var n) ? (int)n.AsDouble : 100;
+        var config = NetworkPresets.Create(preset, neurons);
+        foreach (var (name, value) in candidate.Values)
+        {
+            if (name is "network" or "neurons" or "train_samples") continue;
+            config = ParameterTable.Set(config, name, value.ToString());
+        }
+        if (candidate.TryGet("bits", out var bits))
+        {
+            if ((int)bits.AsDouble == 32)
+                config = config with { Quantize = QuantizationMode.None };
+            else if (config.Quantize == QuantizationMode.None)
+                config = config with { Quantize = QuantizationMode.InTraining };
+        }
+        return config.Validate();
+    }
+
+    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken)
+    {
+        var config = ToConfig(candidate);
+        var watch = Stopwatch.StartNew();
+        SnnModel model;
+        var reused = false;
+        if (config.Quantize == QuantizationMode.PostTraining)
+        {
+            var floatConfig = config with { Quantize = QuantizationMode.None };
+            var key = $"{TrainingKey(candidate)}|samples={trainSamples}|epochs={_options.Epochs}|seed={_options.Seed}";
+            var created = false;
+            var lazy = _trained.GetOrAdd(key, _ => new Lazy<SnnModel>(() =>
+            {
+                created = true;
+                return Train(floatConfig, trainSamples, cancellationToken);
+            }, LazyThreadSafetyMode.ExecutionAndPublication));
+            SnnModel trained;
+            try
+            {
+                trained = lazy.Value;
+            }
+            catch
+            {
+                _trained.TryRemove(key, out _); // a cancelled or failed training must not poison the cache
+                throw;
+            }
+            if (!created)
+            {
+                reused = true;
+                Interlocked.Increment(ref _reused);
+            }
+            else
+            {
+                _trainedOrder.Enqueue(key);
+                while (_trainedOrder.Count > _options.CachedModels && _trainedOrder.TryDequeue(out var old)) _trained.TryRemove(old, out _);
+            }
+            model = trained.Clone();
+            model.InferenceCounts = Snn.Simulation.Simulator.CreateCounts(model.Config, model.InputSize);
+            model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
+        }
+        else
+        {
+            model = Train(config, trainSamples, cancellationToken);
+        }
+        var trainSeconds = watch.Elapsed.TotalSeconds;
+
+        var labelSamples = Math.Min(trainSamples <= 0 ? _data.Train.Count : trainSamples, _data.Train.Count);
+        Protocol.Label(model, _data.Train, labelSamples, _options.Threads, null, cancellationToken);
+        var test = Protocol.Test(model, _data.Test!, _options.TestSamples, _options.Threads, null, cancellationToken);
+        var totalSeconds = watch.Elapsed.TotalSeconds;
+
+        var report = SnnCost.Estimate(model.Config, model.TrainingCounts, test.Counts, _options.Profile, _options.Cost, _options.InhibitionStorage);
+        var metrics = new Dictionary<string, double>
+        {
+            ["accuracy_proportion"] = test.AccuracyProportion,
+            ["mean_spikes"] = test.MeanSpikesPerExample,
+            ["train_retries"] = model.TrainingCounts.Retries,
+            ["test_retries"] = test.Retries,
+            ["memory_training_bytes"] = report.TrainingMemoryBytes,
+            ["weight_bytes_held"] = model.Weights.StorageBytes,
+            ["train_energy_per_pass_joules"] = report.Training.PerDatasetPassJoules,
+            ["inference_energy_per_pass_joules"] = report.Inference.PerDatasetPassJoules,
+            ["stdp_energy_share"] = report.Training.LearningShare,
+            ["train_seconds"] = trainSeconds,
+            ["evaluation_seconds"] = totalSeconds,
+            ["train_examples"] = model.TrainingCounts.Examples,
+            ["test_examples"] = test.Examples,
+            ["reused_training"] = reused ? 1 : 0,
+            ["w_inh"] = config.Inhibition == InhibitionKind.Lateral ? config.LateralInhibition : config.InhToExcWeight,
+        };
+        var details = JsonSerializer.Serialize(new
+        {
+            config = ParameterTable.Describe(model.Config).ToDictionary(p => p.Key, p => p.Value),
+            confusion = ToJagged(test.Confusion),
+            confusion_proportion = ToJagged(test.ConfusionProportion),
+            training_counts = JsonDocument.Parse(WorkCountsJson.Serialize(model.TrainingCounts)).RootElement,
+            inference_counts = JsonDocument.Parse(WorkCountsJson.Serialize(test.Counts)).RootElement,
+        });
+        return new EvaluationResult(test.AccuracyAllActivity, report.InferenceMemoryBytes, report.Training.PerExampleJoules,
+            report.Inference.PerExampleJoules, metrics, details);
+    }
+
+    private SnnModel Train(NetworkConfig config, int trainSamples, CancellationToken cancellationToken)
+    {
+        var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
+        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken);
+        return model;
+    }
+
+    private static string TrainingKey(Candidate candidate) =>
+        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key != "train_samples")
+            .Select(v => $"{v.Key}={v.Value}"));
+
+    private static int[][] ToJagged(int[,] m) =>
+        [.. Enumerable.Range(0, m.GetLength(0)).Select(a => Enumerable.Range(0, m.GetLength(1)).Select(b => m[a, b]).ToArray())];
+
+    private static List<ParameterSpec> BuildSpecs()
+    {
+        static IReadOnlyList<ParameterValue> Choices(params string[] values) => [.. values.Select(v => ParameterValue.Of(v))];
+        var specs = new List<ParameterSpec>
+        {
+            new("network", ParameterKind.String, Choices([.. NetworkPresets.Names]), Description: "preset network"),
+            new("neurons", ParameterKind.Int, Min: 1, Max: 100_000, Description: "excitatory neurons N"),
+            new("bits", ParameterKind.Int, Min: 1, Max: 32, Description: "weight bits (32 = float32)"),
+            new("rounding", ParameterKind.String, Choices("tr", "rn", "sr")),
+            new("quantize", ParameterKind.String, Choices("none", "ptq", "itq")),
+            new("stdp", ParameterKind.String, Choices("triplet", "postpre", "potentiation")),
+            new("inhibition", ParameterKind.String, Choices("layer", "lateral")),
+            new("encoding", ParameterKind.String, Choices("bernoulli", "bindsnet")),
+            new("neuron_model", ParameterKind.String, Choices("conductance", "current")),
+            new("normalization", ParameterKind.String, Choices("before", "after", "none")),
+            new("update_interval", ParameterKind.Int, Min: 1, Max: 1_000_000),
+            new("train_samples", ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples (the fidelity)"),
+            new("w_inh", ParameterKind.Float, Min: 0, Max: 1e6),
+            new("presentation_ms", ParameterKind.Float, Min: 0.001, Max: 1e6),
+        };
+        var known = specs.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var reference = NetworkPresets.FSpiNN(100);
+        foreach (var p in ParameterTable.Parameters)
+        {
+            if (known.Contains(p.Name) || p.Name == "preset") continue;
+            var text = p.Get(reference);
+            var kind = text is "true" or "false" ? ParameterKind.Bool
+                : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && p.Name is "neurons" or "bits" or "max_retries" or "retry_min_spikes" or "weight_fraction_bits" ? ParameterKind.Int
+                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? ParameterKind.Float
+                : ParameterKind.String;
+            specs.Add(new ParameterSpec(p.Name, kind, Description: p.Description));
+        }
+        return specs;
+    }
+}
