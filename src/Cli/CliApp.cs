@@ -16,6 +16,7 @@ public static class CliApp
         var root = new RootCommand(
             "fspinn: design-space exploration of memory- and energy-efficient spiking neural networks (FSpiNN, Putra & Shafique 2020).");
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(FrontierCommand.Create());
         return root;
     }
 
