@@ -21,6 +21,8 @@ public static class CliApp
         root.Subcommands.Add(CostCommand.Create());
         root.Subcommands.Add(ParamsCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
+        root.Subcommands.Add(ExploreCommand.Create(EvaluatorFactory.Create));
+        root.Subcommands.Add(FrontierCommand.Create());
         return root;
     }
 

@@ -225,7 +225,7 @@ public sealed class SearchSpace
     {
         var node = range[key];
         if (node is null) return null;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number) return double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
         throw new SpaceFormatException($"parameter '{name}': range '{key}' must be a number, got {node.ToJsonString()}");
     }
 
@@ -255,7 +255,7 @@ public sealed class SearchSpace
             if (value is "false" or "False" or "FALSE") return JsonValue.Create(false);
             if (value is "" or "~" or "null") return null;
             if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return JsonValue.Create(d);
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return ParameterValue.Of(d).ToJson();
             return JsonValue.Create(value);
         }
     }
