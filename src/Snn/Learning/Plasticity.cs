@@ -90,8 +90,8 @@ public sealed class Plasticity
         _step = step;
         if (Rule.UsesPostTraces)
         {
-            TensorPrimitives.Multiply(PostTrace1, _post1Decay, PostTrace1);
-            if (_config.Stdp == StdpRule.Triplet) TensorPrimitives.Multiply(PostTrace2, _post2Decay, PostTrace2);
+            Decay.Apply(PostTrace1, _post1Decay);
+            if (_config.Stdp == StdpRule.Triplet) Decay.Apply(PostTrace2, _post2Decay);
             _excCounts.TraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
         }
     }

@@ -315,8 +315,8 @@ public sealed class Simulator
                 if (v > threshold + theta[j]) _crossed[crossed++] = j;
             }
             _v[j] = v;
-            _ge[j] = ge * _geDecay;
-            _gi[j] = gi * _giDecay;
+            _ge[j] = Decay.Flush(ge * _geDecay);
+            _gi[j] = Decay.Flush(gi * _giDecay);
         }
         _crossedCount = crossed;
     }
@@ -406,7 +406,7 @@ public sealed class Simulator
                 }
             }
             _vI[j] = v;
-            _geI[j] = ge * _geDecay;
+            _geI[j] = Decay.Flush(ge * _geDecay);
         }
         _inhSpikeCount = spikes;
         _inhCounts!.Spikes += spikes;
