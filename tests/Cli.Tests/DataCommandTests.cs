@@ -192,6 +192,20 @@ public sealed class DataFetchTests
     }
 
     [Test]
+    public void A_wrong_file_already_in_place_is_replaced_and_a_wrong_raw_twin_removed()
+    {
+        Directory.CreateDirectory(Target);
+        File.WriteAllBytes(Path.Combine(Target, "t10k-labels-idx1-ubyte.gz"), _files["train-labels-idx1-ubyte.gz"]);
+        File.WriteAllBytes(Path.Combine(Target, "t10k-labels-idx1-ubyte"), [0, 0, 8, 1, 0, 0, 0, 0]);
+        using var server = new MirrorServer(_files);
+        var result = Fetch(server);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(File.ReadAllBytes(Path.Combine(Target, "t10k-labels-idx1-ubyte.gz")), Is.EqualTo(_files["t10k-labels-idx1-ubyte.gz"]));
+        Assert.That(File.Exists(Path.Combine(Target, "t10k-labels-idx1-ubyte")), Is.False);
+        Assert.That(CliRunner.Run("data", "verify", "--data", Target).ExitCode, Is.EqualTo(0));
+    }
+
+    [Test]
     public void A_missing_file_on_the_mirror_is_reported_as_failed()
     {
         _files.Remove("t10k-labels-idx1-ubyte.gz");

@@ -105,6 +105,13 @@ public sealed class DatasetFetcher(HttpClient http)
         if (finalPath == gzPath && file.GzipSha256 is not null && FileSha256(partPath) != file.GzipSha256)
             note = " (the .gz wrapping differs from the official file; the content is identical)";
         File.Move(partPath, finalPath, overwrite: true);
+        // A wrong copy under the other name (raw vs .gz) would be read instead of, or besides, the good one.
+        var otherPath = finalPath == gzPath ? rawPath : gzPath;
+        if (File.Exists(otherPath) && ContentSha256OrNull(otherPath) != file.UncompressedSha256)
+        {
+            File.Delete(otherPath);
+            note += $"; removed {Path.GetFileName(otherPath)}, whose content was wrong";
+        }
         return resumedFrom > 0
             ? new FetchedFile(file, source, finalPath, FetchOutcome.Resumed, $"resumed at byte {resumedFrom:N0}, checksum ok{note}")
             : new FetchedFile(file, source, finalPath, FetchOutcome.Downloaded, $"checksum ok{note}");
