@@ -194,7 +194,7 @@ internal static class DataCommand
 
             var table = new Table().AddColumns("file", "result", "detail");
             foreach (var result in results)
-                table.AddTextRow(Path.GetFileName(result.Path), result.Ok ? "ok" : result.Outcome.ToString(), result.Detail);
+                table.AddTextRow(result.File.GzipFileName, result.Ok ? "ok" : result.Outcome.ToString(), result.Detail);
             console.Write(table);
             var failed = results.Count(r => !r.Ok);
             console.WriteLine(failed == 0

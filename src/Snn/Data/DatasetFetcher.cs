@@ -44,7 +44,14 @@ public sealed class DatasetFetcher(HttpClient http)
                       ?? throw new ArgumentException($"Dataset '{dataset.Name}' has no default download location; give a mirror URL.", nameof(mirror));
         if (!baseUri.AbsoluteUri.EndsWith('/'))
             baseUri = new Uri(baseUri.AbsoluteUri + "/");
-        Directory.CreateDirectory(targetDirectory);
+        try
+        {
+            Directory.CreateDirectory(targetDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot create the target folder '{targetDirectory}': {e.Message}", e);
+        }
         var results = new List<FetchedFile>();
         foreach (var file in dataset.Files)
             results.Add(await FetchFileAsync(file, new Uri(baseUri, file.GzipFileName), targetDirectory, progress, cancellationToken).ConfigureAwait(false));
