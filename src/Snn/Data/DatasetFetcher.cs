@@ -44,7 +44,14 @@ public sealed class DatasetFetcher(HttpClient http)
                       ?? throw new ArgumentException($"Dataset '{dataset.Name}' has no default download location; give a mirror URL.", nameof(mirror));
         if (!baseUri.AbsoluteUri.EndsWith('/'))
             baseUri = new Uri(baseUri.AbsoluteUri + "/");
-        Directory.CreateDirectory(targetDirectory);
+        try
+        {
+            Directory.CreateDirectory(targetDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot create the target folder '{targetDirectory}': {e.Message}", e);
+        }
         var results = new List<FetchedFile>();
         foreach (var file in dataset.Files)
             results.Add(await FetchFileAsync(file, new Uri(baseUri, file.GzipFileName), targetDirectory, progress, cancellationToken).ConfigureAwait(false));
@@ -105,6 +112,13 @@ public sealed class DatasetFetcher(HttpClient http)
         if (finalPath == gzPath && file.GzipSha256 is not null && FileSha256(partPath) != file.GzipSha256)
             note = " (the .gz wrapping differs from the official file; the content is identical)";
         File.Move(partPath, finalPath, overwrite: true);
+        // A wrong copy under the other name (raw vs .gz) would be read instead of, or besides, the good one.
+        var otherPath = finalPath == gzPath ? rawPath : gzPath;
+        if (File.Exists(otherPath) && ContentSha256OrNull(otherPath) != file.UncompressedSha256)
+        {
+            File.Delete(otherPath);
+            note += $"; removed {Path.GetFileName(otherPath)}, whose content was wrong";
+        }
         return resumedFrom > 0
             ? new FetchedFile(file, source, finalPath, FetchOutcome.Resumed, $"resumed at byte {resumedFrom:N0}, checksum ok{note}")
             : new FetchedFile(file, source, finalPath, FetchOutcome.Downloaded, $"checksum ok{note}");

@@ -43,9 +43,6 @@ public static class IdxReader
 
         if (rows is < 1 or > MaxSide || cols is < 1 or > MaxSide)
             throw new IdxFormatException(imagesSource, IdxProblem.AbsurdDimensions, $"images of {rows}x{cols} pixels (each side must be 1..{MaxSide}).");
-        if (count != labelDims[0])
-            throw new IdxFormatException(labelsSource, IdxProblem.CountMismatch,
-                $"the labels file declares {labelDims[0]} labels but the images file {imagesSource} declares {count} images.");
         if (count == 0)
             throw new IdxFormatException(imagesSource, IdxProblem.Empty, "the header declares 0 images.");
         var pixelBytes = count * rows * cols;
@@ -53,7 +50,9 @@ public static class IdxReader
             throw new IdxFormatException(imagesSource, IdxProblem.AbsurdDimensions,
                 $"{count} images of {rows}x{cols} would be {pixelBytes:N0} bytes, more than the {MaxPixelBytes:N0} this reader accepts.");
 
-        var labelBytes = labelFile.ReadPayload(count);
+        // Each file is first checked against its own header, so a damaged count is blamed on the damaged file;
+        // only two self-consistent files of different lengths are a count mismatch.
+        var labelBytes = labelFile.ReadPayload(labelDims[0]);
         for (var i = 0; i < labelBytes.Length; i++)
         {
             if (labelBytes[i] >= Dataset.ClassCount)
@@ -62,6 +61,9 @@ public static class IdxReader
         labelFile.ExpectEnd();
         var pixels = imageFile.ReadPayload(pixelBytes);
         imageFile.ExpectEnd();
+        if (count != labelDims[0])
+            throw new IdxFormatException(labelsSource, IdxProblem.CountMismatch,
+                $"the labels file holds {labelDims[0]} labels but the images file {imagesSource} holds {count} images.");
 
         return new Dataset(name, (int)rows, (int)cols, pixels, labelBytes, imageFile.Sha256(), labelFile.Sha256());
     }
@@ -91,15 +93,17 @@ public static class IdxReader
         private readonly Stream _content;
         private readonly string _source;
         private readonly bool _isGzip;
+        private readonly PrefixedStream? _compressed;
         private readonly long? _rawRemaining;
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private long _consumed;
 
-        private IdxStream(Stream content, string source, bool isGzip, long? rawRemaining)
+        private IdxStream(Stream content, string source, PrefixedStream? compressed, long? rawRemaining)
         {
             _content = content;
             _source = source;
-            _isGzip = isGzip;
+            _compressed = compressed;
+            _isGzip = compressed is not null;
             _rawRemaining = rawRemaining;
         }
 
@@ -113,8 +117,8 @@ public static class IdxReader
             var prefixed = new PrefixedStream(prefix.AsMemory(0, got), stream);
             var isGzip = got == 2 && prefix[0] == 0x1f && prefix[1] == 0x8b;
             return isGzip
-                ? new IdxStream(new GZipStream(prefixed, CompressionMode.Decompress, leaveOpen: false), source, true, null)
-                : new IdxStream(prefixed, source, false, remaining);
+                ? new IdxStream(new GZipStream(prefixed, CompressionMode.Decompress, leaveOpen: true), source, prefixed, null)
+                : new IdxStream(prefixed, source, null, remaining);
         }
 
         /// <summary>Reads magic and dimensions; returns the dimension sizes.</summary>
@@ -122,6 +126,8 @@ public static class IdxReader
         {
             Span<byte> head = stackalloc byte[4];
             var got = Fill(head);
+            if (got == 0 && _compressed is not null && !_compressed.EndsWithGzipSize(0))
+                throw new IdxFormatException(_source, IdxProblem.Truncated, "the gzip stream ends before any data could be decompressed.");
             if (got == 0)
                 throw new IdxFormatException(_source, IdxProblem.Empty, "the decompressed content has no bytes.");
             if (got < 4)
@@ -147,6 +153,8 @@ public static class IdxReader
         /// <summary>Reads exactly <paramref name="length"/> payload bytes into a new array (grown as data arrives, so a lying header cannot force a huge allocation).</summary>
         public byte[] ReadPayload(long length)
         {
+            if (length > MaxPixelBytes)
+                throw new IdxFormatException(_source, IdxProblem.AbsurdDimensions, $"the header declares {length:N0} data bytes, more than the {MaxPixelBytes:N0} this reader accepts.");
             if (_rawRemaining is { } remaining && remaining - _consumed < length)
                 throw new IdxFormatException(_source, IdxProblem.Truncated,
                     $"the header declares {length:N0} data bytes but only {Math.Max(0, remaining - _consumed):N0} follow.");
@@ -169,6 +177,22 @@ public static class IdxReader
             Span<byte> probe = stackalloc byte[1];
             if (Fill(probe) != 0)
                 throw new IdxFormatException(_source, IdxProblem.TrailingData, $"more bytes follow the {_consumed - 1:N0} bytes the header declares.");
+            CheckGzipEnd();
+        }
+
+        /// <summary>
+        /// The decompressor stops silently at non-gzip bytes after the compressed data. Drain the file and check
+        /// that it ends with the gzip size field of what was decompressed: otherwise something follows the data.
+        /// </summary>
+        private void CheckGzipEnd()
+        {
+            if (_compressed is null)
+                return;
+            var extra = _compressed.DrainToEnd();
+            if (!_compressed.EndsWithGzipSize((uint)_consumed))
+                throw new IdxFormatException(_source, IdxProblem.TrailingData,
+                    $"the file does not end with the gzip trailer of its {_consumed:N0} decompressed bytes: other data follows the compressed stream" +
+                    (extra > 0 ? $" (at least {extra:N0} bytes)." : " (or it is a multi-member gzip file, which is not supported)."));
         }
 
         public void ReadToEnd()
@@ -177,6 +201,7 @@ public static class IdxReader
             while (Fill(chunk) > 0)
             {
             }
+            CheckGzipEnd();
         }
 
         public string Sha256() => Convert.ToHexStringLower(_hash.GetCurrentHash());
@@ -207,6 +232,7 @@ public static class IdxReader
         public void Dispose()
         {
             _content.Dispose();
+            _compressed?.Dispose();
             _hash.Dispose();
         }
     }
@@ -215,6 +241,8 @@ public static class IdxReader
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+        private readonly byte[] _tail = new byte[4];
+        private int _tailLength;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -224,12 +252,48 @@ public static class IdxReader
 
         public override int Read(Span<byte> buffer)
         {
+            int n;
             if (_prefix.IsEmpty)
-                return inner.Read(buffer);
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
+            {
+                n = inner.Read(buffer);
+            }
+            else
+            {
+                n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+            }
+            RememberTail(buffer[..n]);
             return n;
+        }
+
+        /// <summary>Reads whatever is left; returns how many bytes that was.</summary>
+        public long DrainToEnd()
+        {
+            Span<byte> chunk = stackalloc byte[4096];
+            long total = 0;
+            int n;
+            while ((n = Read(chunk)) > 0)
+                total += n;
+            return total;
+        }
+
+        /// <summary>True if the last 4 bytes read are the little-endian gzip ISIZE field equal to <paramref name="size"/>.</summary>
+        public bool EndsWithGzipSize(uint size) =>
+            _tailLength == 4 && BinaryPrimitives.ReadUInt32LittleEndian(_tail) == size;
+
+        private void RememberTail(ReadOnlySpan<byte> read)
+        {
+            if (read.Length >= 4)
+            {
+                read[^4..].CopyTo(_tail);
+                _tailLength = 4;
+                return;
+            }
+            var keep = Math.Min(_tailLength, 4 - read.Length);
+            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+            read.CopyTo(_tail.AsSpan(keep));
+            _tailLength = keep + read.Length;
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
