@@ -78,9 +78,13 @@ public static class ModelFile
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ModelFileException(path, "file not found");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ModelFileException(path, $"cannot read the file ({e.Message})");
         }
         if (bytes.Length < Magic.Length + 4 + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "not an fspinn model file (wrong magic)");
