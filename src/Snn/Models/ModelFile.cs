@@ -108,7 +108,10 @@ public static class ModelFile
             if (r.ReadBoolean())
             {
                 var format = new FixedPointFormat(r.ReadInt32(), r.ReadInt32());
-                weights = WeightMatrix.CreateFixed(inputSize, config.Neurons, format, (RoundingMode)r.ReadInt32());
+                var rounding = (RoundingMode)r.ReadInt32();
+                if (!Enum.IsDefined(rounding))
+                    throw new ModelFileException(path, $"unknown rounding mode {(int)rounding}");
+                weights = WeightMatrix.CreateFixed(inputSize, config.Neurons, format, rounding);
             }
             else
             {
@@ -129,12 +132,18 @@ public static class ModelFile
                 ExamplesTrained = examples,
                 IsLabelled = r.ReadBoolean(),
             };
-            for (var j = 0; j < config.Neurons; j++) model.Assignments[j] = r.ReadInt32();
+            for (var j = 0; j < config.Neurons; j++)
+            {
+                var assignment = r.ReadInt32();
+                if (assignment is < -1 or >= SnnModel.Classes)
+                    throw new ModelFileException(path, $"neuron {j} is assigned to class {assignment}, outside -1..{SnnModel.Classes - 1}");
+                model.Assignments[j] = assignment;
+            }
             ReadFloats(r, model.ClassRates.Length).CopyTo(model.ClassRates, 0);
             model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
             return model;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ConfigException or InvalidDataException
+        catch (Exception e) when (e is EndOfStreamException or FormatException or JsonException or ConfigException or InvalidDataException
                                       or ArgumentOutOfRangeException or KeyNotFoundException)
         {
             throw new ModelFileException(path, $"malformed content ({e.Message})");
