@@ -194,6 +194,46 @@ public sealed class ModelFileAndDeterminismTests
         });
     }
 
+    /// <summary>Offsets of fields in a saved (quantized, delay-free) model, found by reading the format in order.</summary>
+    private static (int ConfigLength, int Rounding, int Assignments) Offsets(byte[] file)
+    {
+        using var r = new BinaryReader(new MemoryStream(file));
+        r.ReadBytes(8);
+        r.ReadInt32();
+        var configLength = (int)r.BaseStream.Position;
+        r.ReadString();
+        r.ReadInt32();
+        r.ReadUInt64();
+        r.ReadInt64();
+        Assert.That(r.ReadBoolean(), "quantized");
+        r.ReadInt32();
+        r.ReadInt32();
+        var rounding = (int)r.BaseStream.Position;
+        r.ReadInt32();
+        r.ReadBytes(r.ReadInt32());
+        r.ReadBytes(4 * r.ReadInt32());
+        Assert.That(r.ReadBoolean(), Is.False, "no delays");
+        Assert.That(r.ReadBoolean(), "labelled");
+        return (configLength, rounding, (int)r.BaseStream.Position);
+    }
+
+    [TestCase("length", "malformed")]
+    [TestCase("rounding", "rounding mode 9")]
+    [TestCase("assignment", "class 12")]
+    public void ValidChecksumOverNonsensicalValues_IsRejected(string field, string problem)
+    {
+        var good = SavedBytes();
+        var (configLength, rounding, assignments) = Offsets(good);
+        var body = good[..^32];
+        switch (field)
+        {
+            case "length": body.AsSpan(configLength, 5).Fill(0xFF); break; // an invalid 7-bit string length prefix
+            case "rounding": BitConverter.TryWriteBytes(body.AsSpan(rounding, 4), 9); break;
+            default: BitConverter.TryWriteBytes(body.AsSpan(assignments, 4), 12); break;
+        }
+        AssertRejected(Rehashed(body), field, problem);
+    }
+
     [Test]
     public void MissingFile_IsReported()
     {
