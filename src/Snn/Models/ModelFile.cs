@@ -79,9 +79,13 @@ public static class ModelFile
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ModelFileException(path, "file not found");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ModelFileException(path, $"cannot read the file ({e.Message})");
         }
         if (bytes.Length < Magic.Length + 4 + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "not an fspinn model file (wrong magic)");
@@ -105,7 +109,10 @@ public static class ModelFile
             if (r.ReadBoolean())
             {
                 var format = new FixedPointFormat(r.ReadInt32(), r.ReadInt32());
-                weights = WeightMatrix.CreateFixed(inputSize, config.Neurons, format, (RoundingMode)r.ReadInt32());
+                var rounding = (RoundingMode)r.ReadInt32();
+                if (!Enum.IsDefined(rounding))
+                    throw new ModelFileException(path, $"unknown rounding mode {(int)rounding}");
+                weights = WeightMatrix.CreateFixed(inputSize, config.Neurons, format, rounding);
             }
             else
             {
@@ -126,13 +133,19 @@ public static class ModelFile
                 ExamplesTrained = examples,
                 IsLabelled = r.ReadBoolean(),
             };
-            for (var j = 0; j < config.Neurons; j++) model.Assignments[j] = r.ReadInt32();
+            for (var j = 0; j < config.Neurons; j++)
+            {
+                var assignment = r.ReadInt32();
+                if (assignment is < -1 or >= SnnModel.Classes)
+                    throw new ModelFileException(path, $"neuron {j} is assigned to class {assignment}, outside -1..{SnnModel.Classes - 1}");
+                model.Assignments[j] = assignment;
+            }
             ReadFloats(r, model.ClassRates.Length).CopyTo(model.ClassRates, 0);
             model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
             model.InferenceCounts = WorkCountsJson.Deserialize(r.ReadString());
             return model;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ConfigException or InvalidDataException
+        catch (Exception e) when (e is EndOfStreamException or FormatException or JsonException or ConfigException or InvalidDataException
                                       or ArgumentOutOfRangeException or KeyNotFoundException)
         {
             throw new ModelFileException(path, $"malformed content ({e.Message})");

@@ -269,6 +269,7 @@ public sealed class Simulator
             Deliver(preSpikes, post);
             _inputCounts.Spikes += preSpikes.Length;
             _step++;
+            _afterStep?.Invoke(t);
         }
         var steps64 = (long)steps;
         Counts.TimeSteps += steps64;
@@ -347,6 +348,36 @@ public sealed class Simulator
     }
 
     private int _crossedCount;
+
+    // ---- internal test hooks: observe the state and drive the network with a scripted input schedule ----
+    private Action<int>? _afterStep;
+
+    internal ReadOnlySpan<float> ExcMembrane => _v;
+    internal ReadOnlySpan<float> InhMembrane => _vI;
+    internal ReadOnlySpan<int> LastStepExcSpikes => _excSpikes.AsSpan(0, _excSpikeCount);
+    internal ReadOnlySpan<int> LastStepInhSpikes => _inhSpikes.AsSpan(0, _inhSpikeCount);
+
+    /// <summary>
+    /// Runs every step of <paramref name="input"/> from the current state (no reset, normalisation, retries or rest) and
+    /// calls <paramref name="afterStep"/> with the step index after each step; with learning on, pending timestep-based
+    /// updates are written at the end as at the end of a presentation. Returns the excitatory spikes emitted.
+    /// </summary>
+    internal int RunScripted(SpikeSchedule input, bool learning, Xoshiro256 rng, Action<int>? afterStep = null)
+    {
+        _learning = learning;
+        Array.Clear(_exampleSpikes);
+        _afterStep = afterStep;
+        try
+        {
+            var spikes = RunSteps(input.Steps, input, ref rng);
+            if (learning) _plasticity.Flush();
+            return spikes;
+        }
+        finally
+        {
+            _afterStep = null;
+        }
+    }
 
     /// <summary>Resets every neuron that crossed threshold, adapts theta, and emits all of them or (one-spike mode) one at random.</summary>
     private void SelectExcitatorySpikes(ref Xoshiro256 rng)

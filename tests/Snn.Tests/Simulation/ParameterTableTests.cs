@@ -1,0 +1,107 @@
+using System.Reflection;
+using FSpiNN.Snn.Config;
+
+namespace FSpiNN.Snn.Tests.Simulation;
+
+/// <summary>The parameter table: complete, round-trips every configuration, and rejects bad names and values clearly.</summary>
+public sealed class ParameterTableTests
+{
+    private static IEnumerable<NetworkConfig> Configs()
+    {
+        foreach (var name in NetworkPresets.Names) yield return NetworkPresets.Create(name, 9);
+        yield return new NetworkConfig
+        {
+            Preset = "odd one", Neurons = 3, NeuronModel = NeuronModel.Conductance, Dt = 0.1 + 0.2, ExcRest = -64.123456789012345,
+            ThetaTau = 1e-7 + 1, Inhibition = InhibitionKind.Lateral, OneSpikePerStep = false, Encoding = InputEncoding.Bernoulli,
+            ResetBetweenExamples = false, Stdp = StdpRule.Triplet, Normalization = NormalizationTiming.None,
+            UpdateInterval = 17, AdaptivePotentiation = true, PotentiationMin = 0.25, Quantize = QuantizationMode.PostTraining,
+            WeightBits = 12, WeightFractionBits = 9, Rounding = RoundingMode.Truncate, RetryMinSpikes = 3, MaxRetries = 0,
+        }.Validate();
+    }
+
+    [TestCaseSource(nameof(Configs))]
+    public void DescribeThenFromDescription_GivesTheSameConfiguration(NetworkConfig config)
+    {
+        var description = ParameterTable.Describe(config);
+        Assert.That(ParameterTable.FromDescription(description), Is.EqualTo(config));
+    }
+
+    [Test]
+    public void EveryConfigurationPropertyHasExactlyOneName()
+    {
+        var settable = typeof(NetworkConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is not null && p.Name != "EqualityContract").Select(p => p.Name).ToList();
+        var names = ParameterTable.Parameters.Select(p => p.Name).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(names, Is.Unique);
+            Assert.That(names, Has.Count.EqualTo(settable.Count), $"properties: {string.Join(", ", settable)}");
+        });
+        // and each name really sets its own property: change one value, only that name's text changes
+        var baseline = ParameterTable.Describe(new NetworkConfig()).ToDictionary(p => p.Key, p => p.Value);
+        foreach (var name in names)
+        {
+            var changed = ParameterTable.Describe(Mutate(new NetworkConfig(), name)).Where(p => p.Value != baseline[p.Key]).Select(p => p.Key);
+            Assert.That(changed, Is.EqualTo(new[] { name }), name);
+        }
+    }
+
+    /// <summary>A different valid-looking text for the parameter's current value (validation is not applied by Set).</summary>
+    private static NetworkConfig Mutate(NetworkConfig config, string name)
+    {
+        var current = ParameterTable.Get(config, name);
+        foreach (var candidate in new[] { "true", "false", "conductance", "current", "lateral", "layer", "bernoulli", "bindsnet",
+                     "triplet", "postpre", "before", "none", "itq", "tr", "sr", "7", "3", "x" })
+        {
+            if (string.Equals(candidate, current, StringComparison.OrdinalIgnoreCase)) continue;
+            try
+            {
+                return ParameterTable.Set(config, name, candidate);
+            }
+            catch (ConfigException)
+            {
+                // not a value of this parameter's type; try the next
+            }
+        }
+        throw new AssertionException($"no alternative value found for {name}");
+    }
+
+    [Test]
+    public void NamesAndChoicesAreCaseInsensitive()
+    {
+        var config = ParameterTable.Apply(NetworkPresets.BindsNet(4), ["STDP=Triplet", " Neurons = 7", "rounding=SR"]);
+        Assert.That((config.Stdp, config.Neurons, config.Rounding), Is.EqualTo((StdpRule.Triplet, 7, RoundingMode.Stochastic)));
+    }
+
+    [TestCase("nuerons=5", "nuerons", "unknown parameter")]
+    [TestCase("neurons=five", "neurons", "not an integer")]
+    [TestCase("dt=fast", "dt", "not a number")]
+    [TestCase("dt=NaN", "dt", "not a number")]
+    [TestCase("dt=Infinity", "dt", "not a number")]
+    [TestCase("one_spike=maybe", "one_spike", "not true/false")]
+    [TestCase("stdp=hebb", "stdp", "triplet, postpre, potentiation")]
+    [TestCase("neurons", "neurons", "expected name=value")]
+    [TestCase("=3", "=3", "expected name=value")]
+    [TestCase("neurons=0", "neurons", "between 1 and 100000")]
+    [TestCase("bits=33", "bits", "between 1 and 32")]
+    [TestCase("update_interval=0", "update_interval", ">= 1")]
+    [TestCase("dt=-1", "dt", "(0, 10]")]
+    [TestCase("max_input_rate=2000", "max_input_rate", "one spike per step")]
+    public void BadAssignments_ThrowConfigExceptionNamingTheParameter(string assignment, string parameter, string problem)
+    {
+        var e = Assert.Throws<ConfigException>(() => ParameterTable.Apply(NetworkPresets.BindsNet(4), [assignment]));
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.Parameter, Is.EqualTo(parameter));
+            Assert.That(e.Message, Does.Contain(problem).And.Contain($"'{parameter}'"));
+        });
+    }
+
+    [Test]
+    public void FromDescription_RejectsUnknownNames()
+    {
+        var description = ParameterTable.Describe(new NetworkConfig()).Append(new KeyValuePair<string, string>("colour", "blue"));
+        Assert.That(() => ParameterTable.FromDescription(description),
+            Throws.TypeOf<ConfigException>().With.Property(nameof(ConfigException.Parameter)).EqualTo("colour"));
+    }
+}
