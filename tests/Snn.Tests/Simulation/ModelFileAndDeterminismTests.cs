@@ -9,8 +9,8 @@ namespace FSpiNN.Snn.Tests.Simulation;
 /// <summary>Reproducibility (same seed, any thread count) and model files (round trip, corruption detection).</summary>
 public sealed class ModelFileAndDeterminismTests
 {
-    private static readonly Data.Dataset Train = Digits(30, seed: 1);
-    private static readonly Data.Dataset Held = Digits(40, seed: 2);
+    private static readonly FSpiNN.Snn.Data.Dataset Train = Digits(30, seed: 1);
+    private static readonly FSpiNN.Snn.Data.Dataset Held = Digits(40, seed: 2);
     private string _directory = "";
 
     [SetUp]
