@@ -168,7 +168,7 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
-    /// Multiplies every column j by factor[j] (normalisation). Columns with factor 1 are left untouched in integer storage.
+    /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight.
     /// </summary>
     public void ScaleColumns(ReadOnlySpan<float> factors, Span<float> scratch, ref Xoshiro256 rng)
     {

@@ -117,8 +117,12 @@ public sealed class Simulator
         _thetaDecay = _conductance ? (float)(1 - dt / _c.ThetaTau) : (float)Math.Exp(-dt / _c.ThetaTau);
         _excDtOverTau = (float)(dt / _c.ExcTauMembrane);
         _inhDtOverTau = (float)(dt / _c.InhTauMembrane);
-        _excRefractorySteps = (int)Math.Round(_c.ExcRefractory / dt);
-        _inhRefractorySteps = (int)Math.Round(_c.InhRefractory / dt);
+        // steps after the spike step during which the neuron is refractory. Brian: refractory while t − t_spike < period,
+        // so the neuron integrates again at the step where t − t_spike = period (period/dt − 1 held steps).
+        // BindsNET: input masked while the counter (set to the period, decremented after the mask) is positive: period/dt steps.
+        var brianOffset = _conductance ? 1 : 0;
+        _excRefractorySteps = Math.Max(0, (int)Math.Round(_c.ExcRefractory / dt) - brianOffset);
+        _inhRefractorySteps = Math.Max(0, (int)Math.Round(_c.InhRefractory / dt) - brianOffset);
 
         Array.Fill(_v, (float)_c.ExcInitialV);
         if (_layer) Array.Fill(_vI, (float)_c.InhInitialV);
@@ -238,7 +242,12 @@ public sealed class Simulator
         for (var t = 0; t < steps; t++)
         {
             var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
-            if (_learning) _plasticity.BeginStep(_step);
+            if (_learning)
+            {
+                _plasticity.BeginStep(_step);
+                // theta decays before the threshold test (BindsNET order; Brian integrates it with v)
+                TensorPrimitives.Multiply(_model.Theta, _thetaDecay, _model.Theta);
+            }
 
             if (_conductance) IntegrateConductance();
             else IntegrateCurrent();
@@ -383,10 +392,6 @@ public sealed class Simulator
     private void SelectExcitatorySpikes(ref Xoshiro256 rng)
     {
         var theta = _model.Theta;
-        if (_learning)
-        {
-            TensorPrimitives.Multiply(theta, _thetaDecay, theta);
-        }
         var reset = (float)_c.ExcReset;
         var plus = (float)_c.ThetaPlus;
         for (var k = 0; k < _crossedCount; k++)

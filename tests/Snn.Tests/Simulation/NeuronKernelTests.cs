@@ -126,7 +126,8 @@ public sealed class NeuronKernelTests
         // strong constant drive: the neuron fires as soon as it is allowed to
         var config = Conductance(1) with { TauGe = 1e12, ExcThreshold = -60, ExcInitialV = -65, ExcReset = -70, ExcRefractory = 5 };
         var simulator = new Simulator(Model(config, 1, 3f));
-        var refractorySteps = (int)Math.Round(config.ExcRefractory / config.Dt);
+        // Brian: refractory while t - t_spike < period, i.e. held for period/dt - 1 steps after the spike step
+        var refractorySteps = (int)Math.Round(config.ExcRefractory / config.Dt) - 1;
         var spikes = new List<int>();
         var v = new List<float>();
         simulator.RunScripted(Schedule(200, new InputSpike(0, 0)), learning: false, Rng, t =>
