@@ -2,19 +2,22 @@ using FSpiNN.Dse.Space;
 
 namespace FSpiNN.Dse;
 
-/// <summary>The space a bare `fspinn explore` searches: 2 networks x 2 sizes x 3 precisions = 12 small candidates.</summary>
+/// <summary>
+/// The space a bare `fspinn explore` searches: 2 networks x 3 sizes x 3 precisions = 18 candidates on the embedded sample;
+/// post-training quantization lets the 12 quantized candidates reuse the 6 trained float networks.
+/// </summary>
 public static class DefaultSpace
 {
     public const string Json = """
         {
           "name": "default",
-          "description": "Small built-in space: FSpiNN vs BindsNET baseline, tiny networks, three weight precisions.",
+          "description": "Built-in space: FSpiNN vs the BindsNET baseline, three network sizes, float32 / 8-bit / 4-bit weights (post-training quantized).",
           "parameters": {
             "network": ["bindsnet", "fspinn"],
-            "neurons": [25, 100],
+            "neurons": [50, 100, 200],
             "bits": [32, 8, 4]
           },
-          "fixed": { "rounding": "sr", "quantize": "ptq", "train_samples": 500 }
+          "fixed": { "rounding": "sr", "quantize": "ptq", "train_samples": 1000 }
         }
         """;
 

@@ -16,7 +16,7 @@ public sealed class SpaceTests
         full.Validate(Specs);
         Assert.That(full.Count, Is.EqualTo(2 * 7 * 6 * 3 * 2 * 2));
         DefaultSpace.Create().Validate(Specs);
-        Assert.That(DefaultSpace.Create().Count, Is.EqualTo(12));
+        Assert.That(DefaultSpace.Create().Count, Is.EqualTo(18));
     }
 
     [TestCase("""{"parameters": {"colour": ["red"]}}""", "'colour' is unknown")]
