@@ -21,7 +21,7 @@ public sealed class CliTests
             Assert.That(output.ToString(), Does.Contain("recommended: trial").And.Contain("skipped over the memory budget"));
             Assert.That(File.Exists(Path.Combine(dir, "study.db")) && File.Exists(Path.Combine(dir, "frontier.png")), Is.True);
             var csv = File.ReadAllLines(Path.Combine(dir, "frontier.csv"));
-            Assert.That(csv, Has.Length.EqualTo(13), "header + 12 default candidates");
+            Assert.That(csv, Has.Length.EqualTo(DefaultSpace.Create().Count + 1), "header + one row per default candidate");
             Assert.That(csv[0], Does.Contain("network").And.Contain("feasible").And.Contain("pareto").And.Contain("rank"));
 
             var stdout = new StringWriter();
