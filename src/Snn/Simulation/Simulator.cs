@@ -65,6 +65,8 @@ public sealed class Simulator
     private readonly float _excDecay, _inhDecay, _geDecay, _giDecay, _thetaDecay;
     private readonly float _excDtOverTau, _inhDtOverTau;
     private readonly int _excRefractorySteps, _inhRefractorySteps;
+    private readonly ConductanceConstants _excConductance, _inhConductance;
+    private readonly CurrentConstants _excCurrent, _inhCurrent;
 
     private long _step;
     private bool _learning;
@@ -123,6 +125,13 @@ public sealed class Simulator
         var brianOffset = _conductance ? 1 : 0;
         _excRefractorySteps = Math.Max(0, (int)Math.Round(_c.ExcRefractory / dt) - brianOffset);
         _inhRefractorySteps = Math.Max(0, (int)Math.Round(_c.InhRefractory / dt) - brianOffset);
+
+        _excConductance = new ConductanceConstants((float)_c.ExcRest, (float)_c.ExcReset, (float)_c.ExcitatoryReversal,
+            (float)_c.ExcInhibitoryReversal, _excDtOverTau, (float)(_c.ExcThreshold - _c.ThetaOffset), _geDecay, _giDecay);
+        _inhConductance = new ConductanceConstants((float)_c.InhRest, (float)_c.InhReset, (float)_c.ExcitatoryReversal,
+            (float)_c.InhInhibitoryReversal, _inhDtOverTau, (float)_c.InhThreshold, _geDecay, _giDecay);
+        _excCurrent = new CurrentConstants((float)_c.ExcRest, _excDecay, (float)(_c.ExcThreshold - _c.ThetaOffset));
+        _inhCurrent = new CurrentConstants((float)_c.InhRest, _inhDecay, (float)_c.InhThreshold);
 
         Array.Fill(_v, (float)_c.ExcInitialV);
         if (_layer) Array.Fill(_vI, (float)_c.InhInitialV);
@@ -298,63 +307,11 @@ public sealed class Simulator
         return total;
     }
 
-    /// <summary>Conductance LIF (forward Euler, as Brian): v held at reset while refractory; threshold v &gt; thr + θ − offset.</summary>
-    private void IntegrateConductance()
-    {
-        var rest = (float)_c.ExcRest;
-        var reset = (float)_c.ExcReset;
-        var eExc = (float)_c.ExcitatoryReversal;
-        var eInh = (float)_c.ExcInhibitoryReversal;
-        var k = _excDtOverTau;
-        var threshold = (float)(_c.ExcThreshold - _c.ThetaOffset);
-        var theta = _model.Theta;
-        var crossed = 0;
-        for (var j = 0; j < _n; j++)
-        {
-            var v = _v[j];
-            var ge = _ge[j];
-            var gi = _gi[j];
-            if (_refractory[j] > 0)
-            {
-                _refractory[j]--;
-                v = reset;
-            }
-            else
-            {
-                v += k * ((rest - v) + ge * (eExc - v) + gi * (eInh - v));
-                if (v > threshold + theta[j]) _crossed[crossed++] = j;
-            }
-            _v[j] = v;
-            _ge[j] = Decay.Flush(ge * _geDecay);
-            _gi[j] = Decay.Flush(gi * _giDecay);
-        }
-        _crossedCount = crossed;
-    }
+    private void IntegrateConductance() =>
+        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed);
 
-    /// <summary>Current-based LIF as BindsNET: exact decay, input ignored while refractory, threshold v ≥ thr + θ.</summary>
-    private void IntegrateCurrent()
-    {
-        var rest = (float)_c.ExcRest;
-        var decay = _excDecay;
-        var threshold = (float)(_c.ExcThreshold - _c.ThetaOffset);
-        var theta = _model.Theta;
-        var crossed = 0;
-        for (var j = 0; j < _n; j++)
-        {
-            var v = rest + (_v[j] - rest) * decay;
-            var x = _ge[j];
-            _ge[j] = 0;
-            if (_refractory[j] > 0)
-            {
-                _refractory[j]--;
-                x = 0;
-            }
-            v += x;
-            _v[j] = v;
-            if (v >= threshold + theta[j]) _crossed[crossed++] = j;
-        }
-        _crossedCount = crossed;
-    }
+    private void IntegrateCurrent() =>
+        _crossedCount = NeuronKernels.Current(_v, _ge, _refractory, _model.Theta, _excCurrent, _crossed);
 
     private int _crossedCount;
 
@@ -414,65 +371,21 @@ public sealed class Simulator
         _excCounts.Spikes += _excSpikeCount;
     }
 
-    private void IntegrateInhibitoryConductance()
-    {
-        var rest = (float)_c.InhRest;
-        var reset = (float)_c.InhReset;
-        var eExc = (float)_c.ExcitatoryReversal;
-        var k = _inhDtOverTau;
-        var threshold = (float)_c.InhThreshold;
-        var spikes = 0;
-        for (var j = 0; j < _n; j++)
-        {
-            var v = _vI[j];
-            var ge = _geI[j];
-            if (_refractoryI[j] > 0)
-            {
-                _refractoryI[j]--;
-                v = reset;
-            }
-            else
-            {
-                v += k * ((rest - v) + ge * (eExc - v));
-                if (v > threshold)
-                {
-                    v = reset;
-                    _refractoryI[j] = _inhRefractorySteps;
-                    _inhSpikes[spikes++] = j;
-                }
-            }
-            _vI[j] = v;
-            _geI[j] = Decay.Flush(ge * _geDecay);
-        }
-        _inhSpikeCount = spikes;
-        _inhCounts!.Spikes += spikes;
-    }
+    private void IntegrateInhibitoryConductance() =>
+        ResetInhibitory(NeuronKernels.Conductance(_vI, _geI, [], _refractoryI, [], _inhConductance, _inhSpikes));
 
-    private void IntegrateInhibitoryCurrent()
+    private void IntegrateInhibitoryCurrent() =>
+        ResetInhibitory(NeuronKernels.Current(_vI, _geI, _refractoryI, [], _inhCurrent, _inhSpikes));
+
+    /// <summary>Inhibitory neurons that crossed threshold spike and reset (no one-spike rule, no adaptation).</summary>
+    private void ResetInhibitory(int spikes)
     {
-        var rest = (float)_c.InhRest;
         var reset = (float)_c.InhReset;
-        var decay = _inhDecay;
-        var threshold = (float)_c.InhThreshold;
-        var spikes = 0;
-        for (var j = 0; j < _n; j++)
+        for (var k = 0; k < spikes; k++)
         {
-            var v = rest + (_vI[j] - rest) * decay;
-            var x = _geI[j];
-            _geI[j] = 0;
-            if (_refractoryI[j] > 0)
-            {
-                _refractoryI[j]--;
-                x = 0;
-            }
-            v += x;
-            if (v >= threshold)
-            {
-                v = reset;
-                _refractoryI[j] = _inhRefractorySteps;
-                _inhSpikes[spikes++] = j;
-            }
-            _vI[j] = v;
+            var j = _inhSpikes[k];
+            _vI[j] = reset;
+            _refractoryI[j] = _inhRefractorySteps;
         }
         _inhSpikeCount = spikes;
         _inhCounts!.Spikes += spikes;

@@ -1,0 +1,173 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using FSpiNN.Snn.Numerics;
+
+namespace FSpiNN.Snn.Simulation;
+
+/// <summary>Constants of one conductance-based population (forward Euler, as the Brian ports integrate it).</summary>
+internal readonly record struct ConductanceConstants(float Rest, float Reset, float ExcitatoryReversal, float InhibitoryReversal,
+    float DtOverTau, float Threshold, float GeDecay, float GiDecay);
+
+/// <summary>Constants of one current-based population (exact exponential decay, as BindsNET).</summary>
+internal readonly record struct CurrentConstants(float Rest, float Decay, float Threshold);
+
+/// <summary>
+/// The neuron-update kernels: one pass over struct-of-arrays state, vectorised with <see cref="Vector{T}"/>, a scalar
+/// tail for the remainder. They integrate, count down refractoriness and collect the indices of the neurons that crossed
+/// threshold; resetting them is the caller's job. Every lane computes exactly the scalar expression, so results do not
+/// depend on the vector width.
+/// </summary>
+internal static class NeuronKernels
+{
+    /// <summary>
+    /// Conductance LIF: v += dt/τ·((E_rest − v) + g_e·(E_exc − v) + g_i·(E_inh − v)) unless refractory (then v is held at
+    /// reset and the threshold is not tested); crossing means v &gt; threshold + θ. g_e and g_i then decay (flushed to 0
+    /// below 1e-30). <paramref name="gi"/> may be empty (inhibitory population), <paramref name="theta"/> empty (no adaptation).
+    /// </summary>
+    public static int Conductance(Span<float> v, Span<float> ge, Span<float> gi, Span<int> refractory, ReadOnlySpan<float> theta,
+        in ConductanceConstants c, Span<int> crossed)
+    {
+        var n = v.Length;
+        var hasGi = !gi.IsEmpty;
+        var hasTheta = !theta.IsEmpty;
+        var count = 0;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        {
+            var width = Vector<float>.Count;
+            var rest = new Vector<float>(c.Rest);
+            var reset = new Vector<float>(c.Reset);
+            var eExc = new Vector<float>(c.ExcitatoryReversal);
+            var eInh = new Vector<float>(c.InhibitoryReversal);
+            var k = new Vector<float>(c.DtOverTau);
+            var threshold = new Vector<float>(c.Threshold);
+            var geDecay = new Vector<float>(c.GeDecay);
+            var giDecay = new Vector<float>(c.GiDecay);
+            var floor = new Vector<float>(Decay.Floor);
+            var one = Vector<int>.One;
+            var vs = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var ges = MemoryMarshal.Cast<float, Vector<float>>(ge);
+            var gis = hasGi ? MemoryMarshal.Cast<float, Vector<float>>(gi) : default;
+            var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
+            var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
+            for (var b = 0; b < vs.Length; b++)
+            {
+                var vv = vs[b];
+                var g1 = ges[b];
+                var r = rs[b];
+                Vector<float> vNew;
+                if (hasGi)
+                {
+                    var g2 = gis[b];
+                    vNew = vv + k * ((rest - vv) + g1 * (eExc - vv) + g2 * (eInh - vv));
+                    var d2 = g2 * giDecay;
+                    gis[b] = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(d2, floor), d2, Vector<float>.Zero);
+                }
+                else
+                {
+                    vNew = vv + k * ((rest - vv) + g1 * (eExc - vv));
+                }
+                var d1 = g1 * geDecay;
+                ges[b] = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(d1, floor), d1, Vector<float>.Zero);
+                var refractoryMask = Vector.GreaterThan(r, Vector<int>.Zero);
+                vs[b] = Vector.ConditionalSelect(refractoryMask.As<int, float>(), reset, vNew);
+                rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
+                var limit = hasTheta ? threshold + thetas[b] : threshold;
+                var spiking = Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask);
+                if (!spiking.Equals(Vector<int>.Zero))
+                {
+                    var start = b * width;
+                    for (var lane = 0; lane < width; lane++)
+                        if (spiking[lane] != 0) crossed[count++] = start + lane;
+                }
+            }
+            j = vs.Length * width;
+        }
+        for (; j < n; j++)
+        {
+            var vv = v[j];
+            var g1 = ge[j];
+            float vNew;
+            if (hasGi)
+            {
+                var g2 = gi[j];
+                vNew = vv + c.DtOverTau * ((c.Rest - vv) + g1 * (c.ExcitatoryReversal - vv) + g2 * (c.InhibitoryReversal - vv));
+                gi[j] = Decay.Flush(g2 * c.GiDecay);
+            }
+            else
+            {
+                vNew = vv + c.DtOverTau * ((c.Rest - vv) + g1 * (c.ExcitatoryReversal - vv));
+            }
+            ge[j] = Decay.Flush(g1 * c.GeDecay);
+            if (refractory[j] > 0)
+            {
+                refractory[j]--;
+                v[j] = c.Reset;
+            }
+            else
+            {
+                v[j] = vNew;
+                if (vNew > c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Current LIF (BindsNET): v = rest + (v − rest)·decay; the input delivered for this step is added unless refractory
+    /// (and consumed); the refractory counter counts down; crossing means v ≥ threshold + θ.
+    /// </summary>
+    public static int Current(Span<float> v, Span<float> input, Span<int> refractory, ReadOnlySpan<float> theta, in CurrentConstants c,
+        Span<int> crossed)
+    {
+        var n = v.Length;
+        var hasTheta = !theta.IsEmpty;
+        var count = 0;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        {
+            var width = Vector<float>.Count;
+            var rest = new Vector<float>(c.Rest);
+            var decay = new Vector<float>(c.Decay);
+            var threshold = new Vector<float>(c.Threshold);
+            var one = Vector<int>.One;
+            var vs = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var xs = MemoryMarshal.Cast<float, Vector<float>>(input);
+            var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
+            var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
+            for (var b = 0; b < vs.Length; b++)
+            {
+                var r = rs[b];
+                var refractoryMask = Vector.GreaterThan(r, Vector<int>.Zero);
+                var x = Vector.ConditionalSelect(refractoryMask.As<int, float>(), Vector<float>.Zero, xs[b]);
+                xs[b] = Vector<float>.Zero;
+                rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
+                var vv = rest + (vs[b] - rest) * decay + x;
+                vs[b] = vv;
+                var limit = hasTheta ? threshold + thetas[b] : threshold;
+                var spiking = Vector.GreaterThanOrEqual(vv, limit);
+                if (!spiking.Equals(Vector<int>.Zero))
+                {
+                    var start = b * width;
+                    for (var lane = 0; lane < width; lane++)
+                        if (spiking[lane] != 0) crossed[count++] = start + lane;
+                }
+            }
+            j = vs.Length * width;
+        }
+        for (; j < n; j++)
+        {
+            var x = input[j];
+            input[j] = 0;
+            if (refractory[j] > 0)
+            {
+                refractory[j]--;
+                x = 0;
+            }
+            var vv = c.Rest + (v[j] - c.Rest) * c.Decay + x;
+            v[j] = vv;
+            if (vv >= c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;
+        }
+        return count;
+    }
+}
