@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Space;
@@ -41,8 +42,14 @@ public static class ExploreCommand
         {
             space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            // CliApp.Run invokes synchronously, which installs no Ctrl-C handler: stop on the first SIGINT/SIGTERM here
+            // (the action's token also works when invoked asynchronously); a second signal terminates at once.
+            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Interrupt(context, interrupt));
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Interrupt(context, interrupt));
+            var cancellationToken = interrupt.Token;
             var searchSpace = parse.GetValue(space) is { } file ? SearchSpace.Load(file.FullName) : DefaultSpace.Create();
             var objectiveList = Parse(() => Objectives.Parse(parse.GetValue(objectives)!));
             var budgets = new Budgets(
@@ -123,6 +130,13 @@ public static class ExploreCommand
 
     /// <summary>Exit code of a run stopped by Ctrl-C / SIGINT (128 + 2, the shell convention).</summary>
     public const int Cancelled = 130;
+
+    private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupt)
+    {
+        if (interrupt.IsCancellationRequested) return; // second signal: default handling ends the process
+        context.Cancel = true;
+        interrupt.Cancel();
+    }
 
     /// <summary>Runs one <see cref="StudyRunner"/> per evaluator; the first real failure stops the others; cancellation waits for every worker to clean up.</summary>
     private static async Task RunWorkers(string storePath, StudyDefinition definition, SearchSpace space, IReadOnlyList<ICandidateEvaluator> evaluators,
