@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FSpiNN.Cli;
 using FSpiNN.Cli.Commands;
+using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
 
 namespace FSpiNN.Dse.Tests;
@@ -43,5 +44,107 @@ public sealed class CliTests
         var root = new RootCommand { ExploreCommand.Create(_ => new SyntheticEvaluator()) };
         Assert.Throws<UsageException>(() => root.Parse(["explore", "--memory-budget", "12 parsecs"])
             .Invoke(new InvocationConfiguration { Output = TextWriter.Null, EnableDefaultExceptionHandler = false }));
+    }
+
+    /// <summary>Cancels the run (like Ctrl-C) when its <paramref name="cancelOnCall"/>-th evaluation starts, then behaves like a cancelled evaluation.</summary>
+    private sealed class CancellingEvaluator(CancellationTokenSource cts, int cancelOnCall) : ICandidateEvaluator
+    {
+        private readonly SyntheticEvaluator _inner = new();
+        private int _calls;
+        public int Evaluations => _inner.Evaluations;
+        public IReadOnlyList<ParameterSpec> Parameters => _inner.Parameters;
+        public string DataFingerprint => _inner.DataFingerprint;
+        public double EstimateMemoryBytes(Candidate candidate) => _inner.EstimateMemoryBytes(candidate);
+
+        public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == cancelOnCall)
+            {
+                cts.Cancel();
+                Task.Delay(Timeout.Infinite, cancellationToken).Wait(CancellationToken.None); // throws once cancelled
+            }
+            return _inner.Evaluate(candidate, trainSamples, cancellationToken);
+        }
+    }
+
+    private static (int Code, string Output) Explore(string[] args, Func<ExploreEvaluatorRequest, ICandidateEvaluator> factory, CancellationToken token)
+    {
+        var root = new RootCommand { ExploreCommand.Create(factory) };
+        var output = new StringWriter();
+        var code = root.Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            Output = output, Error = output, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        }, token).GetAwaiter().GetResult();
+        return (code, output.ToString());
+    }
+
+    [Test]
+    public void CancelledExploreKeepsCompletedTrialsDiscardsTheInterruptedOneAndResumes()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "fspinn-cancel-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            string[] args = ["explore", "--out", dir];
+            using var cts = new CancellationTokenSource();
+            var cancelling = new CancellingEvaluator(cts, cancelOnCall: 4);
+            var (code, output) = Explore(args, _ => cancelling, cts.Token);
+            Assert.That(code, Is.EqualTo(ExploreCommand.Cancelled), output);
+            Assert.That(output, Does.Contain($"resume with: fspinn explore --out {dir}"));
+            var store = Path.Combine(dir, "study.db");
+            IReadOnlyList<TrialRecord> kept;
+            using (var s = StudyStore.OpenExisting(store)) kept = s.LoadTrials();
+            Assert.That(kept.Select(t => t.Number), Is.EqualTo(new[] { 0, 1, 2 }), "3 finished trials kept, the 4th (cancelled) not stored");
+            Assert.That(kept, Has.All.Property(nameof(TrialRecord.Status)).EqualTo(TrialStatus.Complete));
+            Assert.That(File.Exists(Path.Combine(dir, "frontier.png")), Is.False, "a cancelled run does not render");
+
+            var fresh = new SyntheticEvaluator();
+            (code, output) = Explore(args, _ => fresh, CancellationToken.None);
+            Assert.That(code, Is.Zero, output);
+            Assert.That(fresh.Evaluations, Is.EqualTo(9), "only the 9 unfinished trials run on resume");
+            Assert.That(output, Does.Contain("resuming: 3 trials already finished"));
+            using (var s = StudyStore.OpenExisting(store))
+            {
+                var all = s.LoadTrials();
+                Assert.That(all, Has.Count.EqualTo(12));
+                Assert.That(all, Has.All.Property(nameof(TrialRecord.Status)).EqualTo(TrialStatus.Complete));
+                Assert.That(all, Has.All.Property(nameof(TrialRecord.Attempts)).EqualTo(1), "a cancelled trial is not an abandoned attempt");
+                Assert.That(s.HypervolumeHistory(), Has.Count.EqualTo(12));
+            }
+            Assert.That(File.Exists(Path.Combine(dir, "frontier.png")), Is.True);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Test]
+    public void RedirectedExplorePrintsOneLinePerTrialAndThePathsAndCommandsAtTheEnd()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "fspinn-lines-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var (code, output) = Explore(["explore", "--out", dir, "--memory-budget", "200KiB"], _ => new SyntheticEvaluator(5), CancellationToken.None);
+            Assert.That(code, Is.Zero, output);
+            var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+            var trialLines = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[\d+/12 [^\]]+\] trial \d+ ")).ToList();
+            Assert.That(trialLines, Has.Count.EqualTo(12), output);
+            var numbers = trialLines.Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, @"\] trial (\d+) ").Groups[1].Value,
+                System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.That(numbers, Is.EquivalentTo(Enumerable.Range(0, 12)));
+            var complete = trialLines.Where(l => l.Contains(" acc ", StringComparison.Ordinal)).ToList();
+            Assert.That(complete, Is.Not.Empty);
+            Assert.That(complete, Has.All.Contains("net=").And.All.Contains(" mem ").And.All.Contains(" E_train ").And.All.Contains("; best "));
+            Assert.That(trialLines.Where(l => l.Contains("skipped", StringComparison.Ordinal)), Is.Not.Empty, "N=100 float candidates exceed 200 KiB");
+            Assert.That(trialLines[^1], Does.EndWith("done"));
+            Assert.That(trialLines.Take(trialLines.Count - 1), Has.All.Match(@"(~[0-9.hms ]+ left|time left unknown)$"));
+            Assert.That(lines, Has.Some.EqualTo($"store:     {Path.Combine(dir, "study.db")}"));
+            Assert.That(lines, Has.Some.EqualTo($"resume:    fspinn explore --out {dir} --memory-budget 200KiB"));
+            Assert.That(lines, Has.Some.StartsWith($"re-render: fspinn frontier --store {Path.Combine(dir, "study.db")} --csv "));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using FSpiNN.Dse;
+using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
 using FSpiNN.Dse.Study;
@@ -40,9 +42,14 @@ public static class ExploreCommand
         {
             space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, invocationToken) =>
         {
-            var cancellationToken = CancellationToken.None;
+            // CliApp.Run invokes synchronously, which installs no Ctrl-C handler: stop on the first SIGINT/SIGTERM here
+            // (the action's token also works when invoked asynchronously); a second signal terminates at once.
+            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Interrupt(context, interrupt));
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Interrupt(context, interrupt));
+            var cancellationToken = interrupt.Token;
             var searchSpace = parse.GetValue(space) is { } file ? SearchSpace.Load(file.FullName) : DefaultSpace.Create();
             var objectiveList = Parse(() => Objectives.Parse(parse.GetValue(objectives)!));
             var budgets = new Budgets(
@@ -64,27 +71,165 @@ public static class ExploreCommand
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
                 objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);
             _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
-            using (StudyStore.OpenOrCreate(storePath, definition)) { }
+            IReadOnlyList<TrialRecord> before;
+            using (var opened = StudyStore.OpenOrCreate(storePath, definition)) before = opened.LoadTrials();
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context =>
+            var writer = parse.InvocationConfiguration.Output;
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+            var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
+            var csvPath = Path.Combine(outDir, "frontier.csv");
+            var plotPath = Path.Combine(outDir, "frontier.png");
+            var rerun = ResumeCommand(parse);
+            var total = (int)Math.Min(trialCount, searchSpace.Count);
+            console.WriteLine($"exploring {searchSpace.Name} with {strategyName} (seed {seedValue}): up to {total} trials, {workerCount} worker(s)");
+            if (before.Count > 0)
+                console.WriteLine($"resuming: {before.Count(t => t.IsTerminal)} trials already finished in the store are kept");
+
+            var reporter = new TrialReporter(console, interactive ? null : writer, definition, before, workerCount);
+            var cancelled = false;
+            try
+            {
+                if (interactive)
                 {
-                    var task = context.AddTask("trials", maxValue: Math.Max(1, Math.Min(trialCount, searchSpace.Count)));
-                    var progress = new Progress<StudyProgress>(p =>
-                    {
-                        task.MaxValue = Math.Max(1, p.Total);
-                        task.Value = p.Finished;
-                        task.Description = $"trials {p.Finished}/{p.Total}, skipped {p.Skipped}, best {(p.BestFeasibleAccuracy is { } b ? b.ToString("P1") : "-")}";
-                    });
-                    var runs = evaluators.Select((ev, i) => Task.Run(() =>
-                        new StudyRunner(storePath, definition, searchSpace, ev, workerIndex: i).Run(progress, cancellationToken), cancellationToken)).ToArray();
-                    Task.WaitAll(runs, cancellationToken);
-                    task.Value = task.MaxValue;
-                });
-            return FrontierCommand.Report(storePath, Path.Combine(outDir, "frontier.csv"), Path.Combine(outDir, "frontier.png"), console);
+                    await console.Progress().AutoClear(false)
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                        .StartAsync(async context =>
+                        {
+                            reporter.Task = context.AddTask(reporter.Describe(null), maxValue: Math.Max(1, total));
+                            await RunWorkers(storePath, definition, searchSpace, evaluators, reporter, cancellationToken).ConfigureAwait(false);
+                            reporter.Task.Value = reporter.Task.MaxValue;
+                        }).ConfigureAwait(false);
+                }
+                else
+                    await RunWorkers(storePath, definition, searchSpace, evaluators, reporter, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+            }
+            if (cancelled)
+            {
+                using var stopped = StudyStore.OpenExisting(storePath);
+                var kept = stopped.LoadTrials();
+                console.WriteLine($"cancelled: {kept.Count(t => t.IsTerminal)} of {total} trials are finished and kept in {storePath}; "
+                    + "an interrupted trial is discarded (never stored as complete) and runs again on resume.");
+                writer.WriteLine($"resume with: {rerun}"); // unwrapped, to copy
+                return Cancelled;
+            }
+            FrontierCommand.Report(storePath, csvPath, plotPath, console);
+            // unwrapped, to copy and paste
+            writer.WriteLine($"store:     {storePath}");
+            writer.WriteLine($"csv:       {csvPath}");
+            writer.WriteLine($"plot:      {plotPath}");
+            writer.WriteLine($"resume:    {rerun}");
+            writer.WriteLine($"re-render: fspinn frontier --store {Quote(storePath)} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
+            return CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>Exit code of a run stopped by Ctrl-C / SIGINT (128 + 2, the shell convention).</summary>
+    public const int Cancelled = 130;
+
+    private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupt)
+    {
+        if (interrupt.IsCancellationRequested) return; // second signal: default handling ends the process
+        context.Cancel = true;
+        interrupt.Cancel();
+    }
+
+    /// <summary>Runs one <see cref="StudyRunner"/> per evaluator; the first real failure stops the others; cancellation waits for every worker to clean up.</summary>
+    private static async Task RunWorkers(string storePath, StudyDefinition definition, SearchSpace space, IReadOnlyList<ICandidateEvaluator> evaluators,
+        IProgress<StudyProgress> progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var runs = evaluators.Select((evaluator, i) => Task.Run(() =>
+        {
+            try
+            {
+                new StudyRunner(storePath, definition, space, evaluator, workerIndex: i).Run(progress, stop.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                stop.Cancel(); // one worker failed: stop the others, report this failure
+                throw;
+            }
+        }, CancellationToken.None)).ToArray();
+        try
+        {
+            await Task.WhenAll(runs).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // the others were stopped because one failed: report that failure, not their cancellation
+            var failure = runs.Select(r => r.Exception?.InnerException).FirstOrDefault(x => x is not null and not OperationCanceledException);
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
+    }
+
+    /// <summary>The command line of this run, to resume it (the defaults of --out/--store resolve to the same files).</summary>
+    private static string ResumeCommand(ParseResult parse) =>
+        "fspinn " + string.Join(' ', parse.Tokens.Select(t => Quote(t.Value)));
+
+    private static string Quote(string text) =>
+        text.Length > 0 && text.All(c => char.IsLetterOrDigit(c) || "-_./:=,%+@".Contains(c, StringComparison.Ordinal))
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// Prints one line per newly finished trial (number, varying parameters, accuracy, memory, energy, duration) and keeps
+    /// the progress bar's description (done/total, best feasible accuracy, time left) current. Without a terminal
+    /// (<paramref name="plain"/> given) there is no bar: each line is prefixed with [done/total elapsed] and ends with the
+    /// best accuracy and time left, written unwrapped so that logs keep one line per trial. Thread-safe; snapshots from
+    /// several workers may arrive out of order, so each trial is printed once and counts never go backwards.
+    /// </summary>
+    private sealed class TrialReporter(IAnsiConsole console, TextWriter? plain, StudyDefinition definition, IReadOnlyList<TrialRecord> before, int workers)
+        : IProgress<StudyProgress>
+    {
+        private readonly HashSet<int> _printed = [.. before.Where(t => t.IsTerminal).Select(t => t.Number)];
+        private readonly IReadOnlyList<string> _varying = FrontierSummary.Parameters(definition).Varying;
+        private readonly Lock _lock = new();
+        private StudyProgress? _latest;
+
+        public ProgressTask? Task { get; set; }
+
+        public void Report(StudyProgress value)
+        {
+            lock (_lock)
+            {
+                if (_latest is { } last && value.Finished < last.Finished) value = value with { Finished = last.Finished };
+                _latest = value;
+                foreach (var t in value.Trials.Where(t => t.IsTerminal && _printed.Add(t.Number)).OrderBy(t => t.FinishedUtc))
+                {
+                    var line = FrontierSummary.TrialLine(definition, _varying, t);
+                    if (plain is null) console.WriteLine(line);
+                    else
+                    {
+                        plain.WriteLine($"[{value.Finished}/{value.Total} {FrontierSummary.Duration(value.Elapsed)}] {line}; {Describe(value)}");
+                        plain.Flush();
+                    }
+                }
+                if (Task is { } task)
+                {
+                    task.MaxValue = Math.Max(1, value.Total);
+                    task.Value = value.Finished;
+                    task.Description = Describe(value);
+                }
+            }
+        }
+
+        /// <summary>"trials 5/12, best 38.00%, ~1m20s left": time left = mean evaluation time x trials left / workers.</summary>
+        public string Describe(StudyProgress? progress)
+        {
+            if (progress is not { } p) return "trials 0, best -, time left unknown";
+            var evaluated = p.Trials.Where(t => t.Status == TrialStatus.Complete && t.DurationSeconds > 0).ToList();
+            var left = Math.Max(0, p.Total - p.Finished);
+            var remaining = left == 0 ? "done"
+                : evaluated.Count == 0 ? "time left unknown"
+                : "~" + FrontierSummary.Duration(TimeSpan.FromSeconds(evaluated.Average(t => t.DurationSeconds!.Value) * left / workers)) + " left";
+            return $"{(plain is null ? $"trials {p.Finished}/{p.Total}, " : "")}best {FrontierSummary.Accuracy(p.BestFeasibleAccuracy)}, {remaining}";
+        }
     }
 
     private static T Parse<T>(Func<T> parse)

@@ -49,64 +49,105 @@ public static class FrontierExporter
     private static string Number(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "";
 
     /// <summary>
-    /// Plots accuracy vs memory (KiB) and accuracy vs energy (mJ; the study's constrained energy) side by side; PNG or SVG by extension.
-    /// Completed trials are grey, feasible ones blue, the frontier red and joined; budgets are dashed lines.
+    /// Plots accuracy vs memory and accuracy vs energy (the study's constrained energy: the energy objectives, summed)
+    /// side by side; PNG or SVG by extension. Units are chosen from the data (B/KiB/MiB, pJ..J). Completed trials that
+    /// violate a budget are grey, feasible ones blue, the Pareto frontier (over all objectives) red, the recommended trial
+    /// circled green; given budgets are dashed black lines (memory and energy vertical, minimum accuracy horizontal).
     /// </summary>
     public static void WritePlot(StudyReport report, string path, int width = 1400, int height = 600)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".png" or ".svg")) throw new ArgumentException($"plot file '{path}' must end in .png or .svg", nameof(path));
-        var complete = report.Rows.Where(r => r.Trial.Status == TrialStatus.Complete).ToList();
-        var memoryPlot = Panel(report, complete, "Memory (KiB)", r => (r.Trial.MemoryBytes ?? 0) / 1024, report.Definition.Budgets.MemoryBytes / 1024);
-        var energyPlot = Panel(report, complete, "Energy (mJ)", r => Budgets.ConstrainedEnergy(report.Definition.Objectives, r.Trial.Result!) * 1e3,
-            report.Definition.Budgets.EnergyJoules * 1e3);
-        var multiplot = new Multiplot();
-        multiplot.AddPlot(memoryPlot);
-        multiplot.AddPlot(energyPlot);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        if (ext == ".png") multiplot.SavePng(path, width, height);
+        var figure = BuildFigure(report);
+        if (ext == ".png") figure.SavePng(path, width, height);
         else
         {
-            // Multiplot has no SVG output: nest the two panels' SVG documents side by side.
-            var half = width / 2;
-            var left = StripXmlDeclaration(memoryPlot.GetSvgXml(half, height)).Replace("<svg ", "<svg x=\"0\" ", StringComparison.Ordinal);
-            var right = StripXmlDeclaration(energyPlot.GetSvgXml(half, height)).Replace("<svg ", $"<svg x=\"{half}\" ", StringComparison.Ordinal);
-            File.WriteAllText(path, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">{left}{right}</svg>");
+            // Multiplot has no SVG output: nest the panels' SVG documents side by side.
+            var panels = figure.GetPlots();
+            var panelWidth = width / panels.Length;
+            var parts = panels.Select((panel, i) =>
+                StripXmlDeclaration(panel.GetSvgXml(panelWidth, height)).Replace("<svg ", $"<svg x=\"{i * panelWidth}\" ", StringComparison.Ordinal));
+            File.WriteAllText(path, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">{string.Concat(parts)}</svg>");
         }
+    }
+
+    /// <summary>The two panels (memory, energy) in one row. A new Multiplot already holds one plot: it is reused, not left empty.</summary>
+    public static Multiplot BuildFigure(StudyReport report)
+    {
+        var complete = report.Rows.Where(r => r.Trial.Status == TrialStatus.Complete).ToList();
+        var budgets = report.Definition.Budgets;
+        var memoryValues = complete.Select(r => r.Trial.MemoryBytes ?? 0).Append(budgets.MemoryBytes ?? 0);
+        var (memoryScale, memoryUnit) = PickUnit(memoryValues.Max(), 1024, ["B", "KiB", "MiB", "GiB"]);
+        double Energy(TrialRow r) => Budgets.ConstrainedEnergy(report.Definition.Objectives, r.Trial.Result!);
+        var energyValues = complete.Select(Energy).Append(budgets.EnergyJoules ?? 0);
+        var (energyScale, energyUnit) = PickUnit(energyValues.Max() * 1e12, 1000, ["pJ", "nJ", "µJ", "mJ", "J"]);
+        energyScale *= 1e-12;
+
+        var figure = new Multiplot();
+        figure.AddPlots(2);
+        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        Panel(figure.GetPlot(0), report, complete, "memory", $"Memory ({memoryUnit})", r => (r.Trial.MemoryBytes ?? 0) / memoryScale,
+            budgets.MemoryBytes / memoryScale);
+        Panel(figure.GetPlot(1), report, complete, "energy", $"{EnergyName(report.Definition.Objectives)} ({energyUnit})", r => Energy(r) / energyScale,
+            budgets.EnergyJoules / energyScale);
+        return figure;
+    }
+
+    private static string EnergyName(IReadOnlyList<Objective> objectives) =>
+        (objectives.Contains(Objective.TrainEnergy), objectives.Contains(Objective.InferenceEnergy)) switch
+        {
+            (true, false) => "Training energy",
+            (false, true) => "Inference energy",
+            _ => "Training + inference energy",
+        };
+
+    /// <summary>The largest unit in which <paramref name="max"/> is at least 1 (divisor, name).</summary>
+    private static (double Scale, string Unit) PickUnit(double max, double step, string[] units)
+    {
+        double scale = 1;
+        var i = 0;
+        while (i < units.Length - 1 && max >= scale * step)
+        {
+            scale *= step;
+            i++;
+        }
+        return (scale, units[i]);
     }
 
     private static string StripXmlDeclaration(string svg) =>
         svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..] : svg;
 
-    private static Plot Panel(StudyReport report, List<TrialRow> rows, string xLabel, Func<TrialRow, double> x, double? budget)
+    private static void Panel(Plot plot, StudyReport report, List<TrialRow> rows, string what, string xLabel, Func<TrialRow, double> x, double? budget)
     {
-        var plot = new Plot();
-        void Scatter(IEnumerable<TrialRow> subset, Color color, string label, bool line)
+        void Points(IEnumerable<TrialRow> subset, Color color, string label, float size)
         {
             var list = subset.OrderBy(x).ToList();
             if (list.Count == 0) return;
-            var s = plot.Add.Scatter(list.Select(x).ToArray(), list.Select(r => (r.Trial.Accuracy ?? 0) * 100).ToArray(), color);
+            var s = plot.Add.ScatterPoints(list.Select(x).ToArray(), list.Select(r => (r.Trial.Accuracy ?? 0) * 100).ToArray(), color);
             s.LegendText = label;
-            s.LineWidth = line ? 2 : 0;
-            s.MarkerSize = line ? 9 : 6;
+            s.MarkerSize = size;
         }
-        Scatter(rows.Where(r => !r.Feasible), Colors.Gray, "infeasible", false);
-        Scatter(rows.Where(r => r.Feasible && !r.Pareto), Colors.SteelBlue, "feasible", false);
-        Scatter(rows.Where(r => r.Pareto), Colors.Red, "Pareto frontier", true);
+        Points(rows.Where(r => !r.Feasible), Colors.Gray, "violates a budget", 6);
+        Points(rows.Where(r => r.Feasible && !r.Pareto), Colors.SteelBlue, "feasible", 7);
+        Points(rows.Where(r => r.Pareto), Colors.Red, "Pareto frontier", 10);
         if (budget is { } b)
         {
             var v = plot.Add.VerticalLine(b, 2, Colors.Black, LinePattern.Dashed);
-            v.LegendText = "budget";
+            v.LegendText = $"{what} budget";
+        }
+        if (report.Definition.Budgets.MinAccuracy is { } minAccuracy)
+        {
+            var h = plot.Add.HorizontalLine(minAccuracy * 100, 2, Colors.Black, LinePattern.Dotted);
+            h.LegendText = "minimum accuracy";
         }
         if (report.Recommendation is { } rec && rows.FirstOrDefault(r => r.Trial.Number == rec.Trial.Number) is { } chosen)
         {
-            var m = plot.Add.Marker(x(chosen), (chosen.Trial.Accuracy ?? 0) * 100, MarkerShape.OpenCircle, 18, Colors.Green);
+            var m = plot.Add.Marker(x(chosen), (chosen.Trial.Accuracy ?? 0) * 100, MarkerShape.OpenCircle, 20, Colors.Green);
             m.LegendText = $"recommended (trial {rec.Trial.Number})";
         }
         plot.XLabel(xLabel);
         plot.YLabel("Accuracy (%)");
-        plot.Title($"{report.Definition.SpaceName}: accuracy vs {xLabel.Split(' ')[0].ToLowerInvariant()}");
+        plot.Title($"{report.Definition.SpaceName}: accuracy vs {what}");
         plot.ShowLegend(Alignment.LowerRight);
-        return plot;
     }
 }

@@ -17,8 +17,97 @@ public sealed record StudyReport(StudyDefinition Definition, IReadOnlyList<Trial
     public int Count(TrialStatus status) => Rows.Count(r => r.Trial.Status == status);
 }
 
+/// <summary>One entry of the hypervolume history: after the <paramref name="CompletedCount"/>-th completed trial in trial-number order.</summary>
+public readonly record struct HypervolumePoint(int CompletedCount, int TrialNumber, double Hypervolume);
+
 public static class StudyResults
 {
+    /// <summary>Memory reference = this factor x the largest analytic memory in the space (when no memory budget is given).</summary>
+    public const double MemoryReferenceMargin = 1.1;
+
+    /// <summary>Energy reference = this factor x the energy of the first completed trial by number (when no energy budget is given).</summary>
+    public const double EnergyReferenceFactor = 10;
+
+    /// <summary>
+    /// The hypervolume reference point in raw minimisation units (error, bytes, joules), independent of worker timing:
+    /// error 1; memory = the memory budget, else <see cref="MemoryReferenceMargin"/> x <paramref name="maxSpaceMemoryBytes"/>
+    /// (the largest analytic memory of the space); each energy = the energy budget, else <see cref="EnergyReferenceFactor"/> x
+    /// that energy of the lowest-numbered completed trial. Null while that trial is needed and not yet known, i.e. when
+    /// no trial of the closed prefix (see <see cref="HypervolumeHistory"/>) has completed.
+    /// </summary>
+    public static double[]? HypervolumeReference(StudyDefinition definition, IReadOnlyList<TrialRecord> trials, double? maxSpaceMemoryBytes)
+    {
+        var budgets = definition.Budgets;
+        var first = ClosedPrefix(trials).FirstOrDefault(t => t.Status == TrialStatus.Complete);
+        var needsFirst = definition.Objectives.Any(o => o is Objective.TrainEnergy or Objective.InferenceEnergy) && budgets.EnergyJoules is null
+            || definition.Objectives.Contains(Objective.Memory) && budgets.MemoryBytes is null && maxSpaceMemoryBytes is null;
+        if (needsFirst && first is null) return null;
+        static double Positive(double x) => x > 0 && double.IsFinite(x) ? x : 1;
+        return [.. definition.Objectives.Select(o => Positive(o switch
+        {
+            Objective.Accuracy => 1.0,
+            Objective.Memory => budgets.MemoryBytes ?? (maxSpaceMemoryBytes is { } max ? MemoryReferenceMargin * max : EnergyReferenceFactor * (first!.MemoryBytes ?? 1)),
+            Objective.TrainEnergy => budgets.EnergyJoules ?? EnergyReferenceFactor * (first!.TrainEnergyJoules ?? 1),
+            _ => budgets.EnergyJoules ?? EnergyReferenceFactor * (first!.InferenceEnergyJoules ?? 1),
+        }))];
+    }
+
+    /// <summary>
+    /// Hypervolume after each completed trial, taking trials in trial-number order and stopping at the first trial that is
+    /// still running (the closed prefix), so the history depends only on the results, not on which worker finished first.
+    /// Points are the feasible completed trials, normalised (error as is, the rest divided by <paramref name="reference"/>),
+    /// against the unit reference; NaN for more than 3 objectives. Entries up to <paramref name="knownCount"/> are not recomputed.
+    /// </summary>
+    public static IReadOnlyList<HypervolumePoint> HypervolumeHistory(StudyDefinition definition, IReadOnlyList<TrialRecord> trials,
+        IReadOnlyList<double> reference, int knownCount = 0)
+    {
+        var objectives = definition.Objectives;
+        var unit = Enumerable.Repeat(1.0, objectives.Count).ToArray();
+        var front = new List<double[]>();
+        var history = new List<HypervolumePoint>();
+        var completed = 0;
+        foreach (var t in ClosedPrefix(trials))
+        {
+            if (t.Status != TrialStatus.Complete) continue;
+            completed++;
+            if ((t.Violation ?? 0) <= 0)
+            {
+                var point = Minimised(objectives, t.Result!).Select((x, i) => objectives[i] == Objective.Accuracy ? x : x / reference[i]).ToArray();
+                if (!front.Any(f => WeaklyDominates(f, point)))
+                {
+                    front.RemoveAll(f => WeaklyDominates(point, f));
+                    front.Add(point);
+                }
+            }
+            if (completed <= knownCount) continue;
+            history.Add(new HypervolumePoint(completed, t.Number, objectives.Count <= 3 ? Hypervolume.Compute(front, unit) : double.NaN));
+        }
+        return history;
+    }
+
+    /// <summary>
+    /// Trials 0, 1, 2... in number order up to (not including) the first one still running or not yet stored (a gap left
+    /// by a cancelled trial); strategies number their proposals from 0 without gaps.
+    /// </summary>
+    private static IEnumerable<TrialRecord> ClosedPrefix(IReadOnlyList<TrialRecord> trials)
+    {
+        var expected = 0;
+        foreach (var t in trials.OrderBy(t => t.Number))
+        {
+            if (t.Number != expected++ || !t.IsTerminal) yield break;
+            yield return t;
+        }
+    }
+
+    private static bool WeaklyDominates(double[] a, double[] b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (a[i] > b[i]) return false;
+        }
+        return true;
+    }
+
     /// <summary>Accuracy ties within this (0.1 percentage point) are broken by energy, then memory (model reference C.9).</summary>
     public const double AccuracyTieTolerance = 0.001;
 
@@ -78,7 +167,7 @@ public static class StudyResults
         var budgetsGiven = budgetText.Count > 0 ? string.Join(", ", budgetText) : "none given";
         var counts = $"Of {rows.Count} trials, {complete.Count} completed, {skipped} were skipped as over the memory budget without training, "
             + $"and {pool.Count} completed at the full {fidelity} training samples within the budgets ({budgetsGiven}). ";
-        var accuracy = $"Trial {t.Number} ({t.Candidate.Key}) has {(t.Accuracy ?? 0).ToString("P2", inv)} accuracy, the best is {bestAccuracy.ToString("P2", inv)}; ";
+        var accuracy = $"Trial {t.Number} has {(t.Accuracy ?? 0).ToString("P2", inv)} accuracy, the best is {bestAccuracy.ToString("P2", inv)}; ";
         var tie = tied.Count > 1
             ? $"{tied.Count} trials are within 0.1 pt of it, and among them it has the lowest energy ({Units.FormatJoules(Energy(chosen))}) then memory ({Units.FormatBytes(t.MemoryBytes ?? 0)})."
             : $"no other feasible trial is within 0.1 pt. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using FSpiNN.Dse.Pareto;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
 
@@ -12,8 +11,13 @@ public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan StaleAft
     public static RunnerOptions Default { get; } = new(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
 }
 
-/// <summary>Progress after each finished trial (by any worker this runner saw).</summary>
-public readonly record struct StudyProgress(int Finished, int Total, int Skipped, int Failed, double? BestFeasibleAccuracy, TimeSpan Elapsed, TimeSpan? Remaining);
+/// <summary>
+/// Progress after each finished trial (by any worker this runner saw). <paramref name="Remaining"/> is this worker's
+/// view (mean evaluation time x trials left, not divided among workers). <paramref name="Trials"/> is the store snapshot
+/// the numbers were computed from.
+/// </summary>
+public readonly record struct StudyProgress(int Finished, int Total, int Skipped, int Failed, double? BestFeasibleAccuracy, TimeSpan Elapsed,
+    TimeSpan? Remaining, IReadOnlyList<TrialRecord> Trials);
 
 /// <summary>
 /// Drives one worker: replays the stored trials into a fresh strategy (deterministic for a seed), claims the next
@@ -28,6 +32,7 @@ public sealed class StudyRunner
     private readonly ICandidateEvaluator _evaluator;
     private readonly RunnerOptions _options;
     private readonly WorkerIdentity _worker;
+    private readonly Lazy<double?> _maxSpaceMemory;
 
     public StudyRunner(string storePath, StudyDefinition definition, SearchSpace space, ICandidateEvaluator evaluator,
         RunnerOptions? options = null, int workerIndex = 0)
@@ -38,6 +43,7 @@ public sealed class StudyRunner
         _evaluator = evaluator;
         _options = options ?? RunnerOptions.Default;
         _worker = WorkerIdentity.ForCurrentProcess(workerIndex);
+        _maxSpaceMemory = new Lazy<double?>(MaxSpaceMemory);
     }
 
     public WorkerIdentity Worker => _worker;
@@ -67,7 +73,7 @@ public sealed class StudyRunner
                 continue;
             }
             if (allDone) return done;
-            Thread.Sleep(_options.PollInterval);
+            cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
         }
     }
 
@@ -79,6 +85,15 @@ public sealed class StudyRunner
         foreach (var p in asked)
         {
             if (!told.Contains(p.Id) && byNumber.TryGetValue(p.Id, out var t) && t.IsTerminal) TellStored(strategy, t, told);
+        }
+        UpdateHypervolume(store, trials);
+        // A proposal whose row was removed after a cancelled evaluation is claimed afresh.
+        foreach (var p in asked)
+        {
+            if (told.Contains(p.Id) || byNumber.ContainsKey(p.Id)) continue;
+            var fresh = NewRecord(p.Id, p.Candidate, TrainSamples(p.Candidate), now);
+            store.InsertTrial(fresh);
+            return (fresh, trials, false);
         }
         // Abandoned trials (dead process or stale heartbeat) among those already asked are rerun first.
         foreach (var p in asked)
@@ -131,7 +146,6 @@ public sealed class StudyRunner
                 };
                 store.InsertTrial(reused);
                 TellStored(strategy, reused, told);
-                AppendHypervolume(store, [.. trials, reused], reused);
                 continue;
             }
             store.InsertTrial(fresh);
@@ -240,11 +254,14 @@ public sealed class StudyRunner
                 Metrics = result.Metrics, DetailsJson = result.DetailsJson, Violation = v.Memory + v.Energy + v.Accuracy,
             };
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
+            // Cancelled (possibly wrapped, e.g. by Parallel): never stored as COMPLETE or FAILED. The row is removed so
+            // that a resumed run proposes and evaluates it afresh, without counting it as an abandoned attempt.
             heartbeatStop.Cancel();
             heartbeat.Wait(CancellationToken.None);
-            throw; // left RUNNING: a later run sees the dead worker and reruns it
+            store.InTransaction(() => store.DeleteRunningTrial(trial.Number, _worker.Id));
+            throw new OperationCanceledException($"trial {trial.Number} was cancelled and discarded", e, cancellationToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -258,41 +275,49 @@ public sealed class StudyRunner
             var current = store.LoadTrials().FirstOrDefault(t => t.Number == trial.Number);
             if (current is null || current.IsTerminal || current.WorkerId != _worker.Id) return 0; // someone else took it over
             store.UpdateTrial(final);
-            if (final.Status == TrialStatus.Complete) AppendHypervolume(store, store.LoadTrials(), final);
+            UpdateHypervolume(store, store.LoadTrials());
             return 0;
         });
     }
 
     /// <summary>
-    /// Hypervolume of the feasible completed trials after each completion, in normalised minimisation form: error
-    /// (1 - accuracy, reference 1), and memory/energy divided by their reference (the budget when given, else 10x the
-    /// value of the first completed trial, fixed in the store's meta at that moment).
+    /// Appends the hypervolume history entries that became known (see <see cref="StudyResults.HypervolumeHistory"/>:
+    /// trial-number order, closed prefix only, so the history does not depend on worker timing). The reference point
+    /// (<see cref="StudyResults.HypervolumeReference"/>) is fixed in the store's meta the first time it is known.
+    /// Called inside the store transaction.
     /// </summary>
-    private void AppendHypervolume(StudyStore store, IReadOnlyList<TrialRecord> trials, TrialRecord latest)
+    private void UpdateHypervolume(StudyStore store, IReadOnlyList<TrialRecord> trials)
     {
-        var meta = store.Meta();
+        string? refJson = null;
         double[] reference;
-        if (meta.TryGetValue("hv_reference", out var refJson))
-            reference = JsonNode.Parse(refJson)!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        if (store.Meta().TryGetValue("hv_reference", out var stored))
+        {
+            refJson = stored;
+            reference = JsonNode.Parse(stored)!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        }
         else
         {
-            reference = _definition.Objectives.Select(o => o switch
-            {
-                Objective.Accuracy => 1.0,
-                Objective.Memory => _definition.Budgets.MemoryBytes ?? 10 * (latest.MemoryBytes ?? 1),
-                Objective.TrainEnergy => _definition.Budgets.EnergyJoules ?? 10 * (latest.TrainEnergyJoules ?? 1),
-                _ => _definition.Budgets.EnergyJoules ?? 10 * (latest.InferenceEnergyJoules ?? 1),
-            }).Select(x => x > 0 ? x : 1).ToArray();
+            if (StudyResults.HypervolumeReference(_definition, trials, _maxSpaceMemory.Value) is not { } computed) return;
+            reference = computed;
+        }
+        var known = store.HypervolumeHistory().Count;
+        var entries = StudyResults.HypervolumeHistory(_definition, trials, reference, known);
+        if (entries.Count == 0) return;
+        if (refJson is null)
+        {
             refJson = new JsonArray(reference.Select(x => (JsonNode?)x).ToArray()).ToJsonString();
             store.SetMeta("hv_reference", refJson);
         }
-        var points = trials.Where(t => t.Status == TrialStatus.Complete && (t.Violation ?? 0) <= 0)
-            .Select(t => StudyResults.Minimised(_definition.Objectives, t.Result!).Select((x, i) => _definition.Objectives[i] == Objective.Accuracy ? x : x / reference[i]).ToArray())
-            .ToList();
-        var unit = Enumerable.Repeat(1.0, reference.Length).ToArray();
-        var hv = reference.Length <= 3 ? Hypervolume.Compute(points, unit) : double.NaN;
-        var completed = trials.Count(t => t.Status == TrialStatus.Complete);
-        store.AppendHypervolume(completed, latest.Number, hv, refJson);
+        foreach (var e in entries) store.AppendHypervolume(e.CompletedCount, e.TrialNumber, e.Hypervolume, refJson);
+    }
+
+    /// <summary>Largest analytic memory of the space (grid, or 4096 seeded samples of a continuous/huge space); null when the memory reference does not need it.</summary>
+    private double? MaxSpaceMemory()
+    {
+        if (!_definition.Objectives.Contains(Objective.Memory) || _definition.Budgets.MemoryBytes is not null) return null;
+        var random = new Random(_definition.Seed);
+        var candidates = _space.IsFinite && _space.Count <= 100_000 ? _space.Grid() : Enumerable.Range(0, 4096).Select(_ => _space.Sample(random));
+        return candidates.Max(_evaluator.EstimateMemoryBytes);
     }
 
     private void TellStored(IStrategy strategy, TrialRecord t, HashSet<int> told)
@@ -312,7 +337,7 @@ public sealed class StudyRunner
             ? TimeSpan.FromSeconds(evaluated.Average(t => t.DurationSeconds!.Value) * Math.Max(0, total - finished))
             : null;
         progress.Report(new StudyProgress(finished, total, trials.Count(t => t.Status == TrialStatus.Skipped),
-            trials.Count(t => t.Status == TrialStatus.Failed), double.IsNaN(best) ? null : best, elapsed, remaining));
+            trials.Count(t => t.Status == TrialStatus.Failed), double.IsNaN(best) ? null : best, elapsed, remaining, trials));
     }
 
     /// <summary>The strategy's view of a stored trial.</summary>

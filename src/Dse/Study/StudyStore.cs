@@ -222,6 +222,19 @@ public sealed class StudyStore : IDisposable
         if (command.ExecuteNonQuery() != 1) throw new InvalidOperationException($"trial {t.Number} was not found in '{Path}'");
     }
 
+    /// <summary>
+    /// Removes a trial this worker claimed and is still running (a cancelled evaluation), so that it is proposed and
+    /// claimed afresh later instead of counting as abandoned. Returns false if the row is no longer this worker's.
+    /// </summary>
+    public bool DeleteRunningTrial(int number, string workerId)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "DELETE FROM trials WHERE number = $number AND worker_id = $worker AND status = 'RUNNING'";
+        command.Parameters.AddWithValue("$number", number);
+        command.Parameters.AddWithValue("$worker", workerId);
+        return command.ExecuteNonQuery() == 1;
+    }
+
     /// <summary>Refreshes the heartbeat of trials this worker runs (its own short transaction).</summary>
     public void Heartbeat(string workerId, IReadOnlyCollection<int> numbers)
     {

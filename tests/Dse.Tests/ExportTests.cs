@@ -1,0 +1,127 @@
+using FSpiNN.Dse.Export;
+using FSpiNN.Dse.Study;
+using FSpiNN.Dse.TestWorker;
+using ScottPlot;
+using ScottPlot.Plottables;
+using Spectre.Console;
+
+namespace FSpiNN.Dse.Tests;
+
+public sealed class ExportTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "fspinn-export-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dir);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    /// <summary>The 96-point synthetic grid, run to completion with the given budgets.</summary>
+    private StudyReport RunStudy(Budgets budgets, int trials = 96)
+    {
+        var definition = Worker.Definition("grid", trials, 1) with { Budgets = budgets };
+        var store = Path.Combine(_dir, $"s{Guid.NewGuid():N}.db");
+        new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(), Worker.FastOptions).Run();
+        using var s = StudyStore.OpenExisting(store);
+        return StudyResults.Analyze(definition, s.LoadTrials());
+    }
+
+    [Test]
+    public void FigureHasExactlyTheTwoDataPanelsWithBudgetLinesFrontierAndRecommendation()
+    {
+        // memory 200 KiB, energy 50 mJ (train energy of the synthetic evaluator is 1-400 mJ), accuracy 70 %
+        var report = RunStudy(new Budgets(200 * 1024.0, 50e-3, 0.7));
+        Assert.That(report.Recommendation, Is.Not.Null);
+        var figure = FrontierExporter.BuildFigure(report);
+        var panels = figure.GetPlots();
+        Assert.That(panels, Has.Length.EqualTo(2), "no empty leftover panel");
+        foreach (var panel in panels)
+        {
+            var plottables = panel.GetPlottables().ToList();
+            Assert.That(plottables.OfType<Scatter>().Count(), Is.GreaterThanOrEqualTo(2), "every panel shows data");
+            Assert.That(plottables.OfType<Scatter>().Any(s => s.LegendText == "Pareto frontier"), Is.True);
+            Assert.That(plottables.OfType<Marker>().Single().LegendText, Does.Contain($"trial {report.Recommendation!.Trial.Number}"));
+            Assert.That(plottables.OfType<HorizontalLine>().Single().Y, Is.EqualTo(70).Within(1e-9));
+        }
+        Assert.That(panels[0].Axes.Bottom.Label.Text, Is.EqualTo("Memory (KiB)"));
+        Assert.That(panels[0].GetPlottables().OfType<VerticalLine>().Single().X, Is.EqualTo(200).Within(1e-9));
+        Assert.That(panels[1].Axes.Bottom.Label.Text, Is.EqualTo("Training energy (mJ)"));
+        Assert.That(panels[1].GetPlottables().OfType<VerticalLine>().Single().X, Is.EqualTo(50).Within(1e-9));
+        Assert.That(panels[0].Axes.Left.Label.Text, Is.EqualTo("Accuracy (%)"));
+    }
+
+    [Test]
+    public void WithoutBudgetsNoBudgetLinesAndPngHasRequestedSize()
+    {
+        var report = RunStudy(new Budgets(), trials: 12);
+        var panels = FrontierExporter.BuildFigure(report).GetPlots();
+        Assert.That(panels.SelectMany(p => p.GetPlottables()).Any(p => p is VerticalLine or HorizontalLine), Is.False);
+        var png = Path.Combine(_dir, "f.png");
+        FrontierExporter.WritePlot(report, png, 900, 400);
+        var header = File.ReadAllBytes(png).AsSpan(16, 8).ToArray();
+        Assert.That((header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3], header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7]),
+            Is.EqualTo((900, 400)));
+    }
+
+    [Test]
+    public void SummaryShowsOnlyVaryingParametersAndTheBestRowsFrontierFirst()
+    {
+        var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));
+        var table = FrontierSummary.Build(report, maxRows: 15);
+        Assert.That(table.Headers, Is.EqualTo(new[] { "trial", "net", "N", "bits", "acc", "mem", "E_train", "rank" }));
+        Assert.That(table.FixedParameters, Is.EquivalentTo(new[] { "rounding=sr", "train_samples=400" }));
+        Assert.That(table.Rows, Has.Count.EqualTo(15));
+        Assert.That(table.Caption, Does.StartWith($"showing the best 15 of {table.CompletedTrials} completed trials"));
+
+        var frontier = report.Frontier.Select(r => r.Trial.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        Assert.That(frontier, Has.Count.InRange(1, 14), "the test needs a frontier smaller than the table");
+        var rankColumn = table.Rows.Select(r => r[^1]).ToList();
+        // frontier rows (rank 0) first, then higher ranks, budget violations ("out") last
+        Assert.That(rankColumn.Take(frontier.Count), Is.All.EqualTo("0"));
+        Assert.That(table.Rows.Take(frontier.Count).Select(r => r[0].TrimEnd('*')), Is.EquivalentTo(frontier));
+        Assert.That(rankColumn.Skip(frontier.Count), Has.None.EqualTo("0"));
+        Assert.That(table.Rows.Count(r => r[0].EndsWith('*')), Is.EqualTo(1));
+        Assert.That(table.Rows.Single(r => r[0].EndsWith('*'))[0], Is.EqualTo($"{report.Recommendation!.Trial.Number}*"));
+    }
+
+    [Test]
+    public void SmallStudyShowsEveryCompletedTrialAndCompactUnits()
+    {
+        var report = RunStudy(new Budgets(), trials: 12);
+        var table = FrontierSummary.Build(report);
+        Assert.That(table.Rows, Has.Count.EqualTo(12));
+        Assert.That(table.Caption, Does.StartWith("12 completed trials"));
+        Assert.That(FrontierSummary.Bytes(83_968), Is.EqualTo("82.0 KiB"));
+        Assert.That(FrontierSummary.Bytes(512), Is.EqualTo("512 B"));
+        Assert.That(FrontierSummary.Joules(1.8195e-5), Is.EqualTo("18.2 µJ"));
+        Assert.That(FrontierSummary.Joules(8.917e-7), Is.EqualTo("892 nJ"));
+        Assert.That(FrontierSummary.Joules(2.5), Is.EqualTo("2.50 J"));
+        Assert.That(FrontierSummary.Accuracy(0.38), Is.EqualTo("38.00%"));
+    }
+
+    [Test]
+    public void FrontierReportFitsEightyColumnsWithoutWrappingTableRows()
+    {
+        var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));
+        using var store = StudyStore.OpenExisting(Directory.GetFiles(_dir, "*.db").Single());
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        Assert.That(console.Profile.Width, Is.EqualTo(80), "redirected output renders at 80 columns");
+        Cli.Commands.FrontierCommand.Report(store.Path, null, null, console);
+        var lines = writer.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.That(lines, Has.All.Length.LessThanOrEqualTo(80));
+        // one text line per table row: every shown trial number starts exactly one line
+        var table = FrontierSummary.Build(report);
+        var rowLines = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d+\*?\s{2,}(bindsnet|fspinn)\s")).ToList();
+        Assert.That(rowLines, Has.Count.EqualTo(table.Rows.Count), string.Join('\n', lines));
+        Assert.That(lines, Has.Some.StartsWith("fixed: ").And.Some.StartsWith("recommended: trial "));
+    }
+}
