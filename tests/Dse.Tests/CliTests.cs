@@ -100,15 +100,15 @@ public sealed class CliTests
             var fresh = new SyntheticEvaluator();
             (code, output) = Explore(args, _ => fresh, CancellationToken.None);
             Assert.That(code, Is.Zero, output);
-            Assert.That(fresh.Evaluations, Is.EqualTo(9), "only the 9 unfinished trials run on resume");
+            Assert.That(fresh.Evaluations, Is.EqualTo(DefaultSpace.Create().Count - 3), "only the unfinished trials run on resume");
             Assert.That(output, Does.Contain("resuming: 3 trials already finished"));
             using (var s = StudyStore.OpenExisting(store))
             {
                 var all = s.LoadTrials();
-                Assert.That(all, Has.Count.EqualTo(12));
+                Assert.That(all, Has.Count.EqualTo(DefaultSpace.Create().Count));
                 Assert.That(all, Has.All.Property(nameof(TrialRecord.Status)).EqualTo(TrialStatus.Complete));
                 Assert.That(all, Has.All.Property(nameof(TrialRecord.Attempts)).EqualTo(1), "a cancelled trial is not an abandoned attempt");
-                Assert.That(s.HypervolumeHistory(), Has.Count.EqualTo(12));
+                Assert.That(s.HypervolumeHistory(), Has.Count.EqualTo(DefaultSpace.Create().Count));
             }
             Assert.That(File.Exists(Path.Combine(dir, "frontier.png")), Is.True);
         }
@@ -127,11 +127,11 @@ public sealed class CliTests
             var (code, output) = Explore(["explore", "--out", dir, "--memory-budget", "200KiB"], _ => new SyntheticEvaluator(5), CancellationToken.None);
             Assert.That(code, Is.Zero, output);
             var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-            var trialLines = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[\d+/12 [^\]]+\] trial \d+ ")).ToList();
-            Assert.That(trialLines, Has.Count.EqualTo(12), output);
+            var trialLines = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\[\d+/{DefaultSpace.Create().Count} [^\]]+\] trial \d+ ")).ToList();
+            Assert.That(trialLines, Has.Count.EqualTo(DefaultSpace.Create().Count), output);
             var numbers = trialLines.Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, @"\] trial (\d+) ").Groups[1].Value,
                 System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            Assert.That(numbers, Is.EquivalentTo(Enumerable.Range(0, 12)));
+            Assert.That(numbers, Is.EquivalentTo(Enumerable.Range(0, (int)DefaultSpace.Create().Count)));
             var complete = trialLines.Where(l => l.Contains(" acc ", StringComparison.Ordinal)).ToList();
             Assert.That(complete, Is.Not.Empty);
             Assert.That(complete, Has.All.Contains("net=").And.All.Contains(" mem ").And.All.Contains(" E_train ").And.All.Contains("; best "));

@@ -60,13 +60,14 @@ public sealed class StudyStore : IDisposable
         }
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        var connection = Connect(path, create: true);
+        // Build the whole store under a private name, then publish it with one rename: a process that sees the file
+        // always sees a complete store (several workers may start on a new store at the same moment).
+        var temp = System.IO.Path.Combine(directory ?? ".", $".{System.IO.Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Execute(connection, "BEGIN IMMEDIATE");
-            var exists = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'") is long n && n > 0;
-            if (!exists)
+            using (var connection = Connect(temp, create: true))
             {
+                Execute(connection, "BEGIN IMMEDIATE");
                 Execute(connection, """
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     CREATE TABLE trials (
@@ -90,17 +91,24 @@ public sealed class StudyStore : IDisposable
                 SetMeta(connection, "created_utc", DateTime.UtcNow.ToString("O"));
                 SetMeta(connection, "created_by", CodeVersion);
                 Execute(connection, "COMMIT");
-                return new StudyStore(path, connection, definition);
+                // fold the write-ahead log into the main file so that the renamed file is complete on its own
+                Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+                Execute(connection, "PRAGMA journal_mode = DELETE");
             }
-            Execute(connection, "ROLLBACK");
+            try
+            {
+                File.Move(temp, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // another process published its store first: resume through the checks below
+            }
         }
-        catch
+        finally
         {
-            connection.Dispose();
-            throw;
+            foreach (var leftover in new[] { temp, temp + "-wal", temp + "-shm", temp + "-journal" })
+                if (File.Exists(leftover)) File.Delete(leftover);
         }
-        // Another process created it between our existence check and our transaction: resume through the checks.
-        connection.Dispose();
         return OpenOrCreate(path, definition);
     }
 
