@@ -49,6 +49,8 @@ public sealed class Simulator
     // delayed input delivery: ring of (maxDelay + 1) rows of N
     private readonly float[]? _ring;
     private readonly int _ringSlots;
+    /// <summary>Per synapse (row-major like the weights): delay·N + j, the offset of its target in the ring from the current slot.</summary>
+    private readonly int[]? _delayOffsets;
     private readonly float[] _row;
 
     private readonly Plasticity _plasticity;
@@ -98,7 +100,12 @@ public sealed class Simulator
         if (model.DelaySteps is not null)
         {
             _ringSlots = (int)Math.Round(_c.InputDelayMaxMs / _c.Dt) + 1;
-            _ring = new float[_ringSlots * _n];
+            // two copies of the ring: writes from slot s with delay d land at (s + d)·N + j < 2·slots·N without wrapping;
+            // the arrivals of a slot are the sum of its two copies
+            _ring = new float[2 * _ringSlots * _n];
+            _delayOffsets = new int[model.DelaySteps.Length];
+            for (var k = 0; k < _delayOffsets.Length; k++)
+                _delayOffsets[k] = model.DelaySteps[k] * _n + k % _n;
         }
 
         _plasticity = new Plasticity(model.Weights, _c, Counts);
@@ -402,23 +409,25 @@ public sealed class Simulator
         }
         else
         {
-            var delays = _model.DelaySteps!;
             var n = _n;
             var slotNow = (int)(_step % _ringSlots);
+            var ring = _ring.AsSpan(slotNow * n);
             foreach (var i in preSpikes)
             {
-                weights.DecodeRow(i, _row);
-                var baseIndex = i * n;
-                for (var j = 0; j < n; j++)
+                var row = weights.FloatRow(i);
+                if (row.IsEmpty)
                 {
-                    var slot = slotNow + delays[baseIndex + j];
-                    if (slot >= _ringSlots) slot -= _ringSlots;
-                    _ring[slot * n + j] += _row[j];
+                    weights.DecodeRow(i, _row);
+                    row = _row;
                 }
+                ScatterAdd(ring, _delayOffsets.AsSpan(i * n, n), row);
             }
             var arriving = _ring.AsSpan(slotNow * n, n);
+            var wrapped = _ring.AsSpan((slotNow + _ringSlots) * n, n);
             TensorPrimitives.Add(target, arriving, target);
+            TensorPrimitives.Add(target, wrapped, target);
             arriving.Clear();
+            wrapped.Clear();
         }
         var events = (long)preSpikes.Length * _n;
         _inputExc.SynapticEvents += events;
@@ -436,6 +445,14 @@ public sealed class Simulator
         {
             InhibitAllButSelf(excSpikes, (float)_c.LateralInhibition, _lateral!);
         }
+    }
+
+    /// <summary>ring[offsets[j]] += values[j]: the delayed delivery of one input row.</summary>
+    private static void ScatterAdd(Span<float> ring, ReadOnlySpan<int> offsets, ReadOnlySpan<float> values)
+    {
+        ref var r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(ring);
+        for (var j = 0; j < values.Length; j++)
+            System.Runtime.CompilerServices.Unsafe.Add(ref r, offsets[j]) += values[j];
     }
 
     /// <summary>Every spike of source k inhibits all excitatory neurons but k: conductance g_i += w, or current −w.</summary>
