@@ -96,6 +96,12 @@ public sealed record NetworkConfig
     /// <summary>Fractional bits of the unsigned Qi.f weight format; -1 = WeightBits − 1 (Q1.(b−1)).</summary>
     public int WeightFractionBits { get; init; } = -1;
     public RoundingMode Rounding { get; init; } = RoundingMode.Nearest;
+    /// <summary>
+    /// Rounding of the re-quantization after each in-training normalisation. Round-to-nearest by default: a column whose
+    /// scale factor is close to 1 keeps its codes. Stochastic rounding here adds a random walk of about one LSB per weight
+    /// per example, and truncation shrinks every column at every normalisation.
+    /// </summary>
+    public RoundingMode NormalizationRounding { get; init; } = RoundingMode.Nearest;
 
     public int EffectiveFractionBits => WeightFractionBits >= 0 ? WeightFractionBits : WeightBits - 1;
 

@@ -165,5 +165,8 @@ public static class ParameterTable
         Integer("weight_fraction_bits", "fractional bits of the weight format (-1 = bits-1)", c => c.WeightFractionBits, (c, v) => c with { WeightFractionBits = v });
         Choice("rounding", "tr (truncate), rn (nearest) or sr (stochastic)",
             [("tr", RoundingMode.Truncate), ("rn", RoundingMode.Nearest), ("sr", RoundingMode.Stochastic)], c => c.Rounding, (c, v) => c with { Rounding = v });
+        Choice("normalization_rounding", "rounding of the re-quantization after in-training normalisation: tr, rn or sr",
+            [("tr", RoundingMode.Truncate), ("rn", RoundingMode.Nearest), ("sr", RoundingMode.Stochastic)],
+            c => c.NormalizationRounding, (c, v) => c with { NormalizationRounding = v });
     }
 }

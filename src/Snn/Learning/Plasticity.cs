@@ -218,7 +218,7 @@ public sealed class Plasticity
         _weights.ColumnSums(columnSums, _scratch);
         for (var j = 0; j < factors.Length; j++)
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
-        _weights.ScaleColumns(factors, _scratch, ref _rng);
+        _weights.ScaleColumns(factors, _scratch, ref _rng, _config.NormalizationRounding);
         _projection.NormalizationOps += (long)_weights.Rows * _weights.Cols;
     }
 }

@@ -77,14 +77,16 @@ public sealed class WeightMatrix
     }
 
     /// <summary>Writes one weight without the upper clip (normalisation may exceed w_max; the format saturates).</summary>
-    public void StoreUnclipped(int index, double value, ref Xoshiro256 rng)
+    public void StoreUnclipped(int index, double value, ref Xoshiro256 rng) => StoreUnclipped(index, value, Rounding, ref rng);
+
+    private void StoreUnclipped(int index, double value, RoundingMode rounding, ref Xoshiro256 rng)
     {
         if (_f32 is not null)
         {
             _f32[index] = (float)value;
             return;
         }
-        var code = Format!.Value.Encode(value, Rounding, ref rng);
+        var code = Format!.Value.Encode(value, rounding, ref rng);
         if (_u8 is not null) _u8[index] = (byte)code;
         else if (_u16 is not null) _u16[index] = (ushort)code;
         else _u32![index] = code;
@@ -168,10 +170,12 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
-    /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight.
+    /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight with
+    /// <paramref name="rounding"/> (default: the matrix's own rounding).
     /// </summary>
-    public void ScaleColumns(ReadOnlySpan<float> factors, Span<float> scratch, ref Xoshiro256 rng)
+    public void ScaleColumns(ReadOnlySpan<float> factors, Span<float> scratch, ref Xoshiro256 rng, RoundingMode? rounding = null)
     {
+        var mode = rounding ?? Rounding;
         if (_f32 is not null)
         {
             for (var i = 0; i < Rows; i++)
@@ -187,7 +191,7 @@ public sealed class WeightMatrix
             DecodeRow(i, values);
             var start = i * Cols;
             for (var j = 0; j < Cols; j++)
-                StoreUnclipped(start + j, values[j] * (double)factors[j], ref rng);
+                StoreUnclipped(start + j, values[j] * (double)factors[j], mode, ref rng);
         }
     }
 
