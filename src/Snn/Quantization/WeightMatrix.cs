@@ -139,8 +139,31 @@ public sealed class WeightMatrix
         var values = scratch[..Cols];
         DecodeRow(row, values);
         TensorPrimitives.Add(values, delta, values);
+        TensorPrimitives.Clamp(values, 0f, (float)clipMax, values);
+        StoreRow(row, values, Rounding, ref rng);
+    }
+
+    /// <summary>
+    /// Writes a whole row of real values (already clipped as wanted) as codes. Truncation and round-to-nearest of formats
+    /// up to 16 bits run vectorised in float, which is exact there (codes below 2^24, power-of-two scaling), so they give
+    /// the same codes as the scalar path; stochastic rounding draws one number per weight in index order.
+    /// </summary>
+    private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng)
+    {
+        var start = row * Cols;
+        var format = Format!.Value;
+        if (mode != RoundingMode.Stochastic && format.TotalBits <= 16)
+        {
+            TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
+            if (mode == RoundingMode.Nearest) TensorPrimitives.Add(values, 0.5f, values);
+            TensorPrimitives.Floor(values, values);
+            TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
+            if (_u8 is not null) TensorPrimitives.ConvertTruncating<float, byte>(values, _u8.AsSpan(start, Cols));
+            else TensorPrimitives.ConvertTruncating<float, ushort>(values, _u16.AsSpan(start, Cols));
+            return;
+        }
         for (var j = 0; j < Cols; j++)
-            Store(start + j, values[j], clipMax, ref rng);
+            StoreUnclipped(start + j, values[j], mode, ref rng);
     }
 
     /// <summary>w[:, col] += delta[:] (one value per row), clipped and re-quantized.</summary>
@@ -189,9 +212,8 @@ public sealed class WeightMatrix
         for (var i = 0; i < Rows; i++)
         {
             DecodeRow(i, values);
-            var start = i * Cols;
-            for (var j = 0; j < Cols; j++)
-                StoreUnclipped(start + j, values[j] * (double)factors[j], mode, ref rng);
+            TensorPrimitives.Multiply(values, factors[..Cols], values);
+            StoreRow(i, values, mode, ref rng);
         }
     }
 
