@@ -113,8 +113,16 @@ public sealed class WeightMatrix
     {
         var start = row * Cols;
         if (_f32 is not null) _f32.AsSpan(start, Cols).CopyTo(destination);
-        else if (_u8 is not null) ScaleCodes(_u8.AsSpan(start, Cols), destination);
-        else if (_u16 is not null) ScaleCodes(_u16.AsSpan(start, Cols), destination);
+        else if (_u8 is not null)
+        {
+            CodeConversions.ToSingle(_u8.AsSpan(start, Cols), destination);
+            TensorPrimitives.Multiply(destination[..Cols], _step, destination[..Cols]);
+        }
+        else if (_u16 is not null)
+        {
+            CodeConversions.ToSingle(_u16.AsSpan(start, Cols), destination);
+            TensorPrimitives.Multiply(destination[..Cols], _step, destination[..Cols]);
+        }
         else ScaleCodes(_u32!.AsSpan(start, Cols), destination);
     }
 
@@ -158,8 +166,8 @@ public sealed class WeightMatrix
             if (mode == RoundingMode.Nearest) TensorPrimitives.Add(values, 0.5f, values);
             TensorPrimitives.Floor(values, values);
             TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
-            if (_u8 is not null) TensorPrimitives.ConvertTruncating<float, byte>(values, _u8.AsSpan(start, Cols));
-            else TensorPrimitives.ConvertTruncating<float, ushort>(values, _u16.AsSpan(start, Cols));
+            if (_u8 is not null) CodeConversions.ToCodes(values, _u8.AsSpan(start, Cols));
+            else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
             return;
         }
         for (var j = 0; j < Cols; j++)

@@ -1,0 +1,92 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace FSpiNN.Snn.Quantization;
+
+/// <summary>Vectorised widening of 8/16-bit weight codes to float and narrowing back (values already integral and in range).</summary>
+internal static class CodeConversions
+{
+    public static void ToSingle(ReadOnlySpan<byte> codes, Span<float> destination)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<byte>.Count)
+        {
+            var w = Vector<float>.Count;
+            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
+            for (var b = 0; b < source.Length; b++)
+            {
+                Vector.Widen(source[b], out var lo16, out var hi16);
+                Vector.Widen(lo16, out var q0, out var q1);
+                Vector.Widen(hi16, out var q2, out var q3);
+                var o = b * Vector<byte>.Count;
+                Vector.ConvertToSingle(q0).CopyTo(destination[o..]);
+                Vector.ConvertToSingle(q1).CopyTo(destination[(o + w)..]);
+                Vector.ConvertToSingle(q2).CopyTo(destination[(o + 2 * w)..]);
+                Vector.ConvertToSingle(q3).CopyTo(destination[(o + 3 * w)..]);
+            }
+            i = source.Length * Vector<byte>.Count;
+        }
+        for (; i < codes.Length; i++) destination[i] = codes[i];
+    }
+
+    public static void ToSingle(ReadOnlySpan<ushort> codes, Span<float> destination)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<ushort>.Count)
+        {
+            var w = Vector<float>.Count;
+            var source = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
+            for (var b = 0; b < source.Length; b++)
+            {
+                Vector.Widen(source[b], out var lo, out var hi);
+                var o = b * Vector<ushort>.Count;
+                Vector.ConvertToSingle(lo).CopyTo(destination[o..]);
+                Vector.ConvertToSingle(hi).CopyTo(destination[(o + w)..]);
+            }
+            i = source.Length * Vector<ushort>.Count;
+        }
+        for (; i < codes.Length; i++) destination[i] = codes[i];
+    }
+
+    /// <summary>values must already be integers in [0, 255].</summary>
+    public static void ToCodes(ReadOnlySpan<float> values, Span<byte> codes)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<byte>.Count)
+        {
+            var w = Vector<float>.Count;
+            var blocks = values.Length / Vector<byte>.Count;
+            var target = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
+            for (var b = 0; b < blocks; b++)
+            {
+                var o = b * Vector<byte>.Count;
+                var q0 = Vector.ConvertToUInt32(new Vector<float>(values[o..]));
+                var q1 = Vector.ConvertToUInt32(new Vector<float>(values[(o + w)..]));
+                var q2 = Vector.ConvertToUInt32(new Vector<float>(values[(o + 2 * w)..]));
+                var q3 = Vector.ConvertToUInt32(new Vector<float>(values[(o + 3 * w)..]));
+                target[b] = Vector.Narrow(Vector.Narrow(q0, q1), Vector.Narrow(q2, q3));
+            }
+            i = blocks * Vector<byte>.Count;
+        }
+        for (; i < values.Length; i++) codes[i] = (byte)values[i];
+    }
+
+    /// <summary>values must already be integers in [0, 65535].</summary>
+    public static void ToCodes(ReadOnlySpan<float> values, Span<ushort> codes)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<ushort>.Count)
+        {
+            var w = Vector<float>.Count;
+            var blocks = values.Length / Vector<ushort>.Count;
+            var target = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
+            for (var b = 0; b < blocks; b++)
+            {
+                var o = b * Vector<ushort>.Count;
+                target[b] = Vector.Narrow(Vector.ConvertToUInt32(new Vector<float>(values[o..])), Vector.ConvertToUInt32(new Vector<float>(values[(o + w)..])));
+            }
+            i = blocks * Vector<ushort>.Count;
+        }
+        for (; i < values.Length; i++) codes[i] = (ushort)values[i];
+    }
+}
