@@ -73,13 +73,7 @@ internal static class NeuronKernels
                 vs[b] = Vector.ConditionalSelect(refractoryMask.As<int, float>(), reset, vNew);
                 rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
                 var limit = hasTheta ? threshold + thetas[b] : threshold;
-                var spiking = Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask);
-                if (!spiking.Equals(Vector<int>.Zero))
-                {
-                    var start = b * width;
-                    for (var lane = 0; lane < width; lane++)
-                        if (spiking[lane] != 0) crossed[count++] = start + lane;
-                }
+                count = CollectLanes(Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask), b * width, crossed, count);
             }
             j = vs.Length * width;
         }
@@ -145,13 +139,7 @@ internal static class NeuronKernels
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
                 var limit = hasTheta ? threshold + thetas[b] : threshold;
-                var spiking = Vector.GreaterThanOrEqual(vv, limit);
-                if (!spiking.Equals(Vector<int>.Zero))
-                {
-                    var start = b * width;
-                    for (var lane = 0; lane < width; lane++)
-                        if (spiking[lane] != 0) crossed[count++] = start + lane;
-                }
+                count = CollectLanes(Vector.GreaterThanOrEqual(vv, limit), b * width, crossed, count);
             }
             j = vs.Length * width;
         }
@@ -168,6 +156,15 @@ internal static class NeuronKernels
             v[j] = vv;
             if (vv >= c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;
         }
+        return count;
+    }
+
+    /// <summary>Appends start + lane for every set lane of <paramref name="mask"/> (rare: most steps have no crossing).</summary>
+    private static int CollectLanes(Vector<int> mask, int start, Span<int> crossed, int count)
+    {
+        if (mask.Equals(Vector<int>.Zero)) return count;
+        for (var lane = 0; lane < Vector<int>.Count; lane++)
+            if (mask[lane] != 0) crossed[count++] = start + lane;
         return count;
     }
 }
