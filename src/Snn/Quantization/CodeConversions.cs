@@ -89,4 +89,71 @@ internal static class CodeConversions
         }
         for (; i < values.Length; i++) codes[i] = (ushort)values[i];
     }
+
+    /// <summary>accumulator[j] += codes[j] (exact integer sums; a float conversion per input spike is avoided).</summary>
+    public static void Accumulate(ReadOnlySpan<byte> codes, Span<uint> accumulator)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<byte>.Count)
+        {
+            var w = Vector<uint>.Count;
+            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
+            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
+            for (var b = 0; b < source.Length; b++)
+            {
+                Vector.Widen(source[b], out var lo16, out var hi16);
+                Vector.Widen(lo16, out var q0, out var q1);
+                Vector.Widen(hi16, out var q2, out var q3);
+                var o = b * 4;
+                acc[o] += q0;
+                acc[o + 1] += q1;
+                acc[o + 2] += q2;
+                acc[o + 3] += q3;
+            }
+            i = source.Length * Vector<byte>.Count;
+            _ = w;
+        }
+        for (; i < codes.Length; i++) accumulator[i] += codes[i];
+    }
+
+    public static void Accumulate(ReadOnlySpan<ushort> codes, Span<uint> accumulator)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<ushort>.Count)
+        {
+            var source = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
+            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
+            for (var b = 0; b < source.Length; b++)
+            {
+                Vector.Widen(source[b], out var lo, out var hi);
+                acc[2 * b] += lo;
+                acc[2 * b + 1] += hi;
+            }
+            i = source.Length * Vector<ushort>.Count;
+        }
+        for (; i < codes.Length; i++) accumulator[i] += codes[i];
+    }
+
+    /// <summary>target[j] += accumulator[j]·scale, then clears the accumulator.</summary>
+    public static void Flush(Span<uint> accumulator, float scale, Span<float> target)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && accumulator.Length >= Vector<uint>.Count)
+        {
+            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
+            var t = MemoryMarshal.Cast<float, Vector<float>>(target[..(acc.Length * Vector<uint>.Count)]);
+            var s = new Vector<float>(scale);
+            for (var b = 0; b < acc.Length; b++)
+            {
+                t[b] += Vector.ConvertToSingle(acc[b]) * s;
+                acc[b] = Vector<uint>.Zero;
+            }
+            i = acc.Length * Vector<uint>.Count;
+        }
+        for (; i < accumulator.Length; i++)
+        {
+            target[i] += accumulator[i] * scale;
+            accumulator[i] = 0;
+        }
+    }
 }

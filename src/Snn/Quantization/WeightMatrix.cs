@@ -108,6 +108,20 @@ public sealed class WeightMatrix
         TensorPrimitives.Add(target, decoded, target);
     }
 
+    /// <summary>True when rows can be summed as exact integer codes (8- or 16-bit storage).</summary>
+    public bool HasSmallCodes => _u8 is not null || _u16 is not null;
+
+    /// <summary>Value of one code step (1 for float storage).</summary>
+    public float CodeStep => _step;
+
+    /// <summary>accumulator[j] += code[row, j] (8/16-bit storage only); scale the sum by <see cref="CodeStep"/> once.</summary>
+    public void AccumulateRowCodes(int row, Span<uint> accumulator)
+    {
+        if (_u8 is not null) CodeConversions.Accumulate(_u8.AsSpan(row * Cols, Cols), accumulator);
+        else if (_u16 is not null) CodeConversions.Accumulate(_u16.AsSpan(row * Cols, Cols), accumulator);
+        else throw new InvalidOperationException("only 8- and 16-bit codes can be accumulated as integers");
+    }
+
     /// <summary>Copies row <paramref name="row"/> as real values into <paramref name="destination"/>.</summary>
     public void DecodeRow(int row, Span<float> destination)
     {
@@ -156,13 +170,13 @@ public sealed class WeightMatrix
     /// up to 16 bits run vectorised in float, which is exact there (codes below 2^24, power-of-two scaling), so they give
     /// the same codes as the scalar path; stochastic rounding draws one number per weight in index order.
     /// </summary>
-    private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng)
+    private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng, bool valuesInCodeUnits = false)
     {
         var start = row * Cols;
         var format = Format!.Value;
         if (mode != RoundingMode.Stochastic && format.TotalBits <= 16)
         {
-            TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
+            if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
             if (mode == RoundingMode.Nearest) TensorPrimitives.Add(values, 0.5f, values);
             TensorPrimitives.Floor(values, values);
             TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
@@ -196,9 +210,19 @@ public sealed class WeightMatrix
     public void ColumnSums(Span<float> sums, Span<float> scratch)
     {
         sums[..Cols].Clear();
+        if (HasSmallCodes)
+        {
+            // exact integer sums of the codes, scaled once
+            var codeSums = _codeSums ??= new uint[Cols];
+            for (var i = 0; i < Rows; i++) AccumulateRowCodes(i, codeSums);
+            CodeConversions.Flush(codeSums, _step, sums);
+            return;
+        }
         for (var i = 0; i < Rows; i++)
             AddRowTo(i, sums, scratch);
     }
+
+    private uint[]? _codeSums;
 
     /// <summary>
     /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight with
@@ -217,12 +241,51 @@ public sealed class WeightMatrix
             return;
         }
         var values = scratch[..Cols];
+        if (HasSmallCodes && mode == RoundingMode.Nearest && ScaleFewColumnsNearest(factors)) return;
+        var inCodeUnits = HasSmallCodes && mode != RoundingMode.Stochastic;
         for (var i = 0; i < Rows; i++)
         {
+            if (inCodeUnits)
+            {
+                // codes·factor directly: the same numbers as (code·step)·factor·2^f, since step = 2^−f scales exactly
+                if (_u8 is not null) CodeConversions.ToSingle(_u8.AsSpan(i * Cols, Cols), values);
+                else CodeConversions.ToSingle(_u16!.AsSpan(i * Cols, Cols), values);
+                TensorPrimitives.Multiply(values, factors[..Cols], values);
+                StoreRow(i, values, mode, ref rng, valuesInCodeUnits: true);
+                continue;
+            }
             DecodeRow(i, values);
             TensorPrimitives.Multiply(values, factors[..Cols], values);
             StoreRow(i, values, mode, ref rng);
         }
+    }
+
+    /// <summary>
+    /// Round-to-nearest rescaling when few columns can change: a column whose factor satisfies |f − 1|·MaxCode &lt; 0.49
+    /// keeps every code (round(c·f) = c for every c ≤ MaxCode), so only the other columns are rescaled, column by column.
+    /// Returns false (nothing done) when too many columns change for this to pay off.
+    /// </summary>
+    private bool ScaleFewColumnsNearest(ReadOnlySpan<float> factors)
+    {
+        var maxCode = Format!.Value.MaxCode;
+        var changing = 0;
+        for (var j = 0; j < Cols; j++)
+            if (Math.Abs(factors[j] - 1f) * maxCode >= 0.49f) changing++;
+        if (changing * 4 > Cols) return false;
+        for (var j = 0; j < Cols; j++)
+        {
+            var f = factors[j];
+            if (Math.Abs(f - 1f) * maxCode < 0.49f) continue;
+            for (int i = 0, index = j; i < Rows; i++, index += Cols)
+            {
+                // same float arithmetic as the vector path: floor(code·f + 0.5), clamped
+                var scaled = MathF.Floor(GetCode(index) * f + 0.5f);
+                var code = scaled <= 0 ? 0u : scaled >= maxCode ? maxCode : (uint)scaled;
+                if (_u8 is not null) _u8[index] = (byte)code;
+                else _u16![index] = (ushort)code;
+            }
+        }
+        return true;
     }
 
     /// <summary>A quantized copy of this matrix (post-training quantization).</summary>

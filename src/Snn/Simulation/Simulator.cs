@@ -4,6 +4,7 @@ using FSpiNN.Snn.Encoding;
 using FSpiNN.Snn.Learning;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Numerics;
+using FSpiNN.Snn.Quantization;
 
 namespace FSpiNN.Snn.Simulation;
 
@@ -52,6 +53,7 @@ public sealed class Simulator
     /// <summary>Per synapse (row-major like the weights): delay·N + j, the offset of its target in the ring from the current slot.</summary>
     private readonly int[]? _delayOffsets;
     private readonly float[] _row;
+    private readonly uint[] _codeSums;
 
     private readonly Plasticity _plasticity;
     private readonly SpikeSchedule _schedule = new();
@@ -95,6 +97,7 @@ public sealed class Simulator
         _refractoryI = new int[_layer ? _n : 0];
         _inhSpikes = new int[_layer ? _n : 0];
         _row = new float[_n];
+        _codeSums = new uint[_n];
         _columnSums = new float[_n];
         _factors = new float[_n];
         if (model.DelaySteps is not null)
@@ -405,7 +408,16 @@ public sealed class Simulator
         var target = _ge.AsSpan();
         if (_ring is null)
         {
-            foreach (var i in preSpikes) weights.AddRowTo(i, target, _row);
+            if (weights.HasSmallCodes && preSpikes.Length > 1)
+            {
+                // integer codes summed exactly, converted and scaled once per step
+                foreach (var i in preSpikes) weights.AccumulateRowCodes(i, _codeSums);
+                CodeConversions.Flush(_codeSums, weights.CodeStep, target);
+            }
+            else
+            {
+                foreach (var i in preSpikes) weights.AddRowTo(i, target, _row);
+            }
         }
         else
         {
