@@ -1,0 +1,105 @@
+using FSpiNN.Dse.Evaluation;
+using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Data;
+
+namespace FSpiNN.Dse.Tests;
+
+/// <summary>The real evaluator on a few sample images: config mapping, analytic memory, PTQ reuse, determinism.</summary>
+public sealed class SnnEvaluatorTests
+{
+    private static readonly DatasetPair Data = Small();
+
+    private static DatasetPair Small()
+    {
+        var sample = DatasetCatalog.Load(null);
+        return new DatasetPair(sample.Train.Take(40), sample.Test!.Take(20));
+    }
+
+    private static Candidate Make(params (string Name, ParameterValue Value)[] values) =>
+        new([.. values.Select(v => new KeyValuePair<string, ParameterValue>(v.Name, v.Value))]);
+
+    private static Candidate Tiny(string network, int bits, string quantize) =>
+        Make(("network", network), ("neurons", 8), ("bits", bits), ("quantize", quantize), ("rounding", "rn"), ("presentation_ms", 50.0));
+
+    [Test]
+    public void ToConfig_MapsPresetNeuronsBitsAndQuantization()
+    {
+        Assert.Multiple(() =>
+        {
+            var f32 = SnnEvaluator.ToConfig(Make(("network", "fspinn"), ("neurons", 30), ("bits", 32)));
+            Assert.That(f32.Preset, Is.EqualTo("fspinn"));
+            Assert.That(f32.Neurons, Is.EqualTo(30));
+            Assert.That(f32.Quantize, Is.EqualTo(QuantizationMode.None), "32 bits means float32 weights");
+
+            var b8 = SnnEvaluator.ToConfig(Make(("network", "bindsnet"), ("bits", 8)));
+            Assert.That(b8.Quantize, Is.EqualTo(QuantizationMode.InTraining), "a width without quantize means in-training");
+            Assert.That(b8.WeightBits, Is.EqualTo(8));
+
+            var ptq = SnnEvaluator.ToConfig(Make(("network", "bindsnet"), ("bits", 4), ("quantize", "ptq"), ("w_inh_exc", 120.0)));
+            Assert.That(ptq.Quantize, Is.EqualTo(QuantizationMode.PostTraining));
+            Assert.That(ptq.InhToExcWeight, Is.EqualTo(120.0));
+        });
+        Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("no_such_parameter", 1))));
+        Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("bits", 0))));
+    }
+
+    [Test]
+    public void AnalyticMemory_ShrinksWithTheWeightWidth()
+    {
+        var evaluator = new SnnEvaluator(Data);
+        var m32 = evaluator.EstimateMemoryBytes(Tiny("fspinn", 32, "ptq"));
+        var m8 = evaluator.EstimateMemoryBytes(Tiny("fspinn", 8, "ptq"));
+        var m4 = evaluator.EstimateMemoryBytes(Tiny("fspinn", 4, "ptq"));
+        Assert.That(m32, Is.GreaterThan(m8));
+        Assert.That(m8, Is.GreaterThan(m4));
+        // weights dominate: 784x8 input weights + 8x8 lateral at 32 vs 8 bits
+        Assert.That(m32 - m8, Is.EqualTo((784 * 8 + 8 * 8) * (32 - 8) / 8.0).Within(1e-9));
+    }
+
+    [Test]
+    public void PostTrainingQuantizationVariants_ReuseOneTrainedFloatNetwork()
+    {
+        var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Threads = 1 });
+        var r8 = evaluator.Evaluate(Tiny("bindsnet", 8, "ptq"), 40, CancellationToken.None);
+        Assert.That(evaluator.ReusedTrainings, Is.Zero);
+        var r4 = evaluator.Evaluate(Tiny("bindsnet", 4, "ptq"), 40, CancellationToken.None);
+        Assert.That(evaluator.ReusedTrainings, Is.EqualTo(1), "the 4-bit variant is quantized from the cached float network");
+        var other = evaluator.Evaluate(Tiny("fspinn", 4, "ptq"), 40, CancellationToken.None);
+        Assert.That(evaluator.ReusedTrainings, Is.EqualTo(1), "a different network is trained");
+        Assert.Multiple(() =>
+        {
+            Assert.That(r8.Metrics["reused_training"], Is.Zero);
+            Assert.That(r4.Metrics["reused_training"], Is.EqualTo(1));
+            Assert.That(r4.Metrics["train_examples"], Is.EqualTo(r8.Metrics["train_examples"]));
+            Assert.That(r4.MemoryBytes, Is.LessThan(r8.MemoryBytes));
+            Assert.That(r8.Metrics["weight_bytes_held"], Is.EqualTo(784 * 8), "8-bit weights are held as bytes");
+            Assert.That(r4.Metrics["weight_bytes_held"], Is.EqualTo(784 * 8), "4-bit codes are held in bytes too");
+            Assert.That(other.Metrics["reused_training"], Is.Zero);
+            Assert.That(r8.Accuracy, Is.InRange(0.0, 1.0));
+            Assert.That(r8.TrainEnergyJoules, Is.GreaterThan(0));
+            Assert.That(r8.InferenceEnergyJoules, Is.GreaterThan(0));
+        });
+    }
+
+    [Test]
+    public void SameCandidate_SameResultInAFreshEvaluator()
+    {
+        var candidate = Tiny("fspinn", 8, "itq");
+        var a = new SnnEvaluator(Data, new SnnEvaluatorOptions { Threads = 1 }).Evaluate(candidate, 40, CancellationToken.None);
+        var b = new SnnEvaluator(Data, new SnnEvaluatorOptions { Threads = 2 }).Evaluate(candidate, 40, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(b.Accuracy, Is.EqualTo(a.Accuracy));
+            Assert.That(b.TrainEnergyJoules, Is.EqualTo(a.TrainEnergyJoules));
+            Assert.That(b.InferenceEnergyJoules, Is.EqualTo(a.InferenceEnergyJoules));
+            Assert.That(b.DetailsJson, Is.EqualTo(a.DetailsJson));
+        });
+    }
+
+    [Test]
+    public void DatasetWithoutTestSplit_IsRefusedWithAReason()
+    {
+        var e = Assert.Throws<ArgumentException>(() => _ = new SnnEvaluator(new DatasetPair(Data.Train, null)));
+        Assert.That(e!.Message, Does.Contain("no test split"));
+    }
+}
