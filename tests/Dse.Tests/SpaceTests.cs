@@ -14,8 +14,12 @@ public sealed class SpaceTests
         while (!File.Exists(Path.Combine(root, "FSpiNN.slnx"))) root = Path.GetDirectoryName(root)!;
         var full = SearchSpace.Load(Path.Combine(root, "spaces", "fspinn-full.json"));
         full.Validate(Specs);
-        Assert.That(full.Count, Is.EqualTo(2 * 7 * 6 * 3 * 2 * 2));
+        Assert.That(full.Count, Is.EqualTo(2 * 7 * 6 * 3 * 2 * 2 * 2));
         DefaultSpace.Create().Validate(Specs);
+        // and against the parameters the real evaluator understands
+        var real = new FSpiNN.Dse.Evaluation.SnnEvaluator(FSpiNN.Snn.Data.DatasetCatalog.Load(null)).Parameters;
+        full.Validate(real);
+        DefaultSpace.Create().Validate(real);
         Assert.That(DefaultSpace.Create().Count, Is.EqualTo(18));
     }
 
