@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory and energy of trained models from their exact recorded counts (fspinn cost --from-run), and the ratios
 # baseline / candidate, in event-driven and dense (every matrix entry every step, GPU-like) execution.
-# usage: experiments/cost/compare.sh BASELINE.model CANDIDATE.model [OUT.csv]
+# usage: [PROFILE=profile.json] experiments/cost/compare.sh BASELINE.model CANDIDATE.model [OUT.csv]
 # The models come from experiments/accuracy (runs/NAME.model); the CSV is committed with the command and commit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,12 +10,12 @@ bin="$root/src/Cli/bin/Release/net10.0/fspinn.dll"
 [ -f "$bin" ] || dotnet build "$root/src/Cli" -c Release -v quiet --nologo >/dev/null
 tmp=$(mktemp -d)
 for exe in event dense; do
-  dotnet "$bin" cost --from-run "$base" --execution $exe --csv "$tmp/base-$exe.csv" > /dev/null
-  dotnet "$bin" cost --from-run "$cand" --execution $exe --csv "$tmp/cand-$exe.csv" > /dev/null
+  dotnet "$bin" cost --from-run "$base" --execution $exe ${PROFILE:+--profile "$PROFILE"} --csv "$tmp/base-$exe.csv" > /dev/null
+  dotnet "$bin" cost --from-run "$cand" --execution $exe ${PROFILE:+--profile "$PROFILE"} --csv "$tmp/cand-$exe.csv" > /dev/null
 done
-python3 - "$tmp" "$base" "$cand" "$out" "$(git -C "$root" rev-parse --short HEAD)" <<'PY'
+python3 - "$tmp" "$base" "$cand" "$out" "$(git -C "$root" rev-parse --short HEAD)" "${PROFILE:-default (horowitz-45nm)}" <<'PY'
 import csv, os, sys
-tmp, base, cand, out, commit = sys.argv[1:]
+tmp, base, cand, out, commit, profile = sys.argv[1:]
 def rows(path):
     return {(r["section"], r["item"], r["phase"], r["quantity"]): float(r["value"]) for r in csv.DictReader(open(path))}
 lines = []
@@ -30,10 +30,10 @@ for exe in ("event", "dense"):
         lines.append({"execution": exe, "quantity": label, "baseline": b[key], "candidate": c[key], "ratio": b[key] / c[key]})
 new = not os.path.exists(out)
 with open(out, "a", newline="") as f:
-    w = csv.DictWriter(f, ["baseline_model", "candidate_model", "commit", "execution", "quantity", "baseline", "candidate", "ratio"])
+    w = csv.DictWriter(f, ["baseline_model", "candidate_model", "commit", "profile", "execution", "quantity", "baseline", "candidate", "ratio"])
     if new: w.writeheader()
     for l in lines:
-        w.writerow({"baseline_model": os.path.basename(base), "candidate_model": os.path.basename(cand), "commit": commit, **l})
+        w.writerow({"baseline_model": os.path.basename(base), "candidate_model": os.path.basename(cand), "commit": commit, "profile": os.path.basename(profile), **l})
 for l in lines:
     print(f'{l["execution"]:6} {l["quantity"]:28} baseline {l["baseline"]:.4g}  candidate {l["candidate"]:.4g}  ratio {l["ratio"]:.2f}x')
 PY
