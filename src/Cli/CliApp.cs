@@ -23,7 +23,51 @@ public static class CliApp
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(ExploreCommand.Create(EvaluatorFactory.Create));
         root.Subcommands.Add(FrontierCommand.Create());
+        MoveExamplesBelowHelp(root);
         return root;
+    }
+
+    /// <summary>
+    /// Command descriptions end with an "Examples:" block. Listing them in full under the parent command would bury the
+    /// command list, so each description keeps its text and its examples are printed after that command's own help.
+    /// </summary>
+    private static void MoveExamplesBelowHelp(RootCommand root)
+    {
+        var examples = new Dictionary<Command, string>();
+        void Visit(Command command)
+        {
+            var description = command.Description ?? "";
+            var at = description.IndexOf("Examples:", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                examples[command] = description[at..].TrimEnd();
+                command.Description = description[..at].TrimEnd();
+            }
+            foreach (var sub in command.Subcommands) Visit(sub);
+        }
+        Visit(root);
+        foreach (var option in root.Options)
+            if (option is System.CommandLine.Help.HelpOption { Action: System.CommandLine.Help.HelpAction help } helpOption)
+                helpOption.Action = new HelpWithExamples(help, examples);
+    }
+
+    private sealed class HelpWithExamples(System.CommandLine.Help.HelpAction inner, IReadOnlyDictionary<Command, string> examples)
+        : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        // like the help action it wraps: `fspinn data fetch --help` shows help even though <dataset> is missing
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var result = inner.Invoke(parseResult);
+            if (examples.TryGetValue(parseResult.CommandResult.Command, out var text))
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine(text);
+                output.WriteLine();
+            }
+            return result;
+        }
     }
 
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
