@@ -6,7 +6,15 @@ namespace FSpiNN.Snn.Simulation;
 
 /// <summary>Constants of one conductance-based population (forward Euler, as the Brian ports integrate it).</summary>
 internal readonly record struct ConductanceConstants(float Rest, float Reset, float ExcitatoryReversal, float InhibitoryReversal,
-    float DtOverTau, float Threshold, float GeDecay, float GiDecay);
+    float DtOverTau, float Threshold, float GeDecay, float GiDecay)
+{
+    /// <summary>
+    /// The exact solution never leaves [min(E_rest, E_inh), max(E_rest, E_exc)]; a forward Euler step can, when many
+    /// inhibitory spikes land in one step (dt/τ·g_i &gt; 2 makes it oscillate and diverge), so v is clamped to that range.
+    /// </summary>
+    public float LowestPotential => MathF.Min(Rest, InhibitoryReversal);
+    public float HighestPotential => MathF.Max(Rest, ExcitatoryReversal);
+}
 
 /// <summary>Constants of one current-based population (exact exponential decay, as BindsNET).</summary>
 internal readonly record struct CurrentConstants(float Rest, float Decay, float Threshold);
@@ -44,6 +52,8 @@ internal static class NeuronKernels
             var geDecay = new Vector<float>(c.GeDecay);
             var giDecay = new Vector<float>(c.GiDecay);
             var floor = new Vector<float>(Decay.Floor);
+            var vLow = new Vector<float>(c.LowestPotential);
+            var vHigh = new Vector<float>(c.HighestPotential);
             var one = Vector<int>.One;
             var vs = MemoryMarshal.Cast<float, Vector<float>>(v);
             var ges = MemoryMarshal.Cast<float, Vector<float>>(ge);
@@ -67,6 +77,7 @@ internal static class NeuronKernels
                 {
                     vNew = vv + k * ((rest - vv) + g1 * (eExc - vv));
                 }
+                vNew = Vector.Min(Vector.Max(vNew, vLow), vHigh);
                 var d1 = g1 * geDecay;
                 ges[b] = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(d1, floor), d1, Vector<float>.Zero);
                 var refractoryMask = Vector.GreaterThan(r, Vector<int>.Zero);
@@ -92,6 +103,7 @@ internal static class NeuronKernels
             {
                 vNew = vv + c.DtOverTau * ((c.Rest - vv) + g1 * (c.ExcitatoryReversal - vv));
             }
+            vNew = MathF.Min(MathF.Max(vNew, c.LowestPotential), c.HighestPotential);
             ge[j] = Decay.Flush(g1 * c.GeDecay);
             if (refractory[j] > 0)
             {

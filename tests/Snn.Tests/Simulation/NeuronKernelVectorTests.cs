@@ -79,4 +79,23 @@ public sealed class NeuronKernelVectorTests
         }
         return (v, ge, gi, r, theta);
     }
+
+    [Test]
+    public void ConductanceKernel_HugeInhibitoryConductance_NeitherOscillatesNorSpikes()
+    {
+        // dt/tau * g_i = 0.005 * 2000 = 10: an unguarded Euler step overshoots E_inh and diverges within a few steps
+        var c = new ConductanceConstants(-65, -65, 0, -100, 0.005f, -72, 0.5f, 0.999f);
+        var v = Enumerable.Repeat(-60f, N).ToArray();
+        var ge = new float[N];
+        var gi = Enumerable.Repeat(2000f, N).ToArray();
+        var r = new int[N];
+        var crossed = new int[N];
+        for (var step = 0; step < 50; step++)
+        {
+            var count = NeuronKernels.Conductance(v, ge, gi, r, [], c, crossed);
+            Assert.That(count, Is.Zero, $"step {step}");
+            Assert.That(v, Has.All.InRange(-100f, 0f), $"step {step}");
+        }
+        Assert.That(v, Has.All.EqualTo(-100f).Within(0.5), "held near the inhibitory reversal potential");
+    }
 }
