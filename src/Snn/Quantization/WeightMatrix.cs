@@ -184,8 +184,46 @@ public sealed class WeightMatrix
             else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
             return;
         }
+        if (mode == RoundingMode.Stochastic && format.TotalBits <= 16)
+        {
+            // floor(x·2^f) + [u < frac], u uniform with 24 random bits, drawn in index order; the rest vectorised
+            var uniform = (_uniform ??= new float[Cols]).AsSpan(0, Cols);
+            for (var j = 0; j < uniform.Length; j++) uniform[j] = rng.NextSingle();
+            if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
+            StochasticFloor(values, uniform);
+            TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
+            if (_u8 is not null) CodeConversions.ToCodes(values, _u8.AsSpan(start, Cols));
+            else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
+            return;
+        }
         for (var j = 0; j < Cols; j++)
             StoreUnclipped(start + j, values[j], mode, ref rng);
+    }
+
+    private float[]? _uniform;
+
+    /// <summary>values[j] = floor(values[j]) + (uniform[j] &lt; frac(values[j]) ? 1 : 0).</summary>
+    private static void StochasticFloor(Span<float> values, ReadOnlySpan<float> uniform)
+    {
+        var j = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && values.Length >= System.Numerics.Vector<float>.Count)
+        {
+            var vs = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
+            var us = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(uniform[..(vs.Length * System.Numerics.Vector<float>.Count)]);
+            for (var b = 0; b < vs.Length; b++)
+            {
+                var x = vs[b];
+                var fl = System.Numerics.Vector.Floor(x);
+                var up = System.Numerics.Vector.LessThan(us[b], x - fl);
+                vs[b] = fl + System.Numerics.Vector.ConditionalSelect(up, System.Numerics.Vector<float>.One, System.Numerics.Vector<float>.Zero);
+            }
+            j = vs.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; j < values.Length; j++)
+        {
+            var fl = MathF.Floor(values[j]);
+            values[j] = fl + (uniform[j] < values[j] - fl ? 1f : 0f);
+        }
     }
 
     /// <summary>w[:, col] += delta[:] (one value per row), clipped and re-quantized.</summary>
