@@ -188,7 +188,7 @@ public sealed class WeightMatrix
         {
             // floor(x·2^f) + [u < frac], u uniform with 24 random bits, drawn in index order; the rest vectorised
             var uniform = (_uniform ??= new float[Cols]).AsSpan(0, Cols);
-            for (var j = 0; j < uniform.Length; j++) uniform[j] = rng.NextSingle();
+            FillUniform(uniform, ref rng);
             if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
             StochasticFloor(values, uniform);
             TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
@@ -201,6 +201,34 @@ public sealed class WeightMatrix
     }
 
     private float[]? _uniform;
+
+    /// <summary>
+    /// Uniform floats in [0, 1) with 24 random bits: one xorshift32 stream per vector lane, seeded from
+    /// <paramref name="rng"/> for every call (so the sequence stays reproducible and independent of what ran before).
+    /// </summary>
+    private static void FillUniform(Span<float> uniform, ref Xoshiro256 rng)
+    {
+        var j = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && uniform.Length >= System.Numerics.Vector<uint>.Count)
+        {
+            var width = System.Numerics.Vector<uint>.Count;
+            Span<uint> seeds = stackalloc uint[width];
+            for (var lane = 0; lane < width; lane++) seeds[lane] = (uint)(rng.NextUInt64() >> 32) | 1u;
+            var x = new System.Numerics.Vector<uint>(seeds);
+            var scale = new System.Numerics.Vector<float>(1f / (1 << 24));
+            var blocks = uniform.Length / width;
+            var target = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(uniform[..(blocks * width)]);
+            for (var b = 0; b < blocks; b++)
+            {
+                x ^= System.Numerics.Vector.ShiftLeft(x, 13);
+                x ^= System.Numerics.Vector.ShiftRightLogical(x, 17);
+                x ^= System.Numerics.Vector.ShiftLeft(x, 5);
+                target[b] = System.Numerics.Vector.ConvertToSingle(System.Numerics.Vector.ShiftRightLogical(x, 8)) * scale;
+            }
+            j = blocks * width;
+        }
+        for (; j < uniform.Length; j++) uniform[j] = rng.NextSingle();
+    }
 
     /// <summary>values[j] = floor(values[j]) + (uniform[j] &lt; frac(values[j]) ? 1 : 0).</summary>
     private static void StochasticFloor(Span<float> values, ReadOnlySpan<float> uniform)
