@@ -34,6 +34,11 @@ internal static class TrainCommand
             Description = "Effective inhibition strength: first train one network per strength in --sweep-values on 90% of the training examples, "
                         + "test on the held-out 10%, then train with the best.",
         };
+        var sweepSamples = new Option<int>("--sweep-samples")
+        {
+            Description = "Training examples used by --sweep-inhibition (90% to train, 10% held out; 0 = the same as --train-samples).",
+            DefaultValueFactory = _ => 0,
+        };
         var sweepValues = new Option<double[]>("--sweep-values")
         {
             Description = "Inhibition strengths for --sweep-inhibition.",
@@ -52,7 +57,7 @@ internal static class TrainCommand
               fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10 25 50 --out f.model
             """)
         {
-            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues,
+            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples,
         };
         command.SetAction(parse =>
         {
@@ -67,8 +72,9 @@ internal static class TrainCommand
             var outPath = parse.GetValue(output)!;
             if (parse.GetValue(sweep))
             {
+                var sweepCount = parse.GetValue(sweepSamples) > 0 ? parse.GetValue(sweepSamples) : samples;
                 var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, parse.GetValue(sweepValues) ?? [],
-                    samples, 0.1, parse.GetValue(seed), parse.GetValue(threads), progress));
+                    sweepCount, 0.1, parse.GetValue(seed), parse.GetValue(threads), progress));
                 foreach (var point in result.Points)
                     stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
                 stdout.WriteLine($"effective inhibition strength {result.Best.ToString(CultureInfo.InvariantCulture)}");
