@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Encoding;
@@ -17,6 +20,28 @@ public enum WeightStorage
     Float,
     Int8,
 }
+
+/// <summary>
+/// Short in-process jobs: the machine has two cores busy with accuracy runs, so each point is a few iterations, and
+/// in-process because BenchmarkDotNet's generated project does not find this one. Do not add --inProcess on the
+/// command line: that adds a second, default-length job.
+/// </summary>
+public class ShortInProcessConfig : ManualConfig
+{
+    public ShortInProcessConfig() : this(RunStrategy.Monitoring, warmups: 1, iterations: 5) { }
+
+    protected ShortInProcessConfig(RunStrategy strategy, int warmups, int iterations)
+    {
+        AddJob(Job.Default.WithStrategy(strategy).WithLaunchCount(1).WithWarmupCount(warmups).WithIterationCount(iterations)
+            .WithToolchain(InProcessEmitToolchain.Instance).WithId("short"));
+    }
+}
+
+/// <summary>Three measured iterations (N = 4900, where one dc2015 training example takes about a second).</summary>
+public sealed class LargeInProcessConfig() : ShortInProcessConfig(RunStrategy.Monitoring, warmups: 1, iterations: 3);
+
+/// <summary>Kernel timings: the throughput strategy (pilot stage picks the invocation count) with few iterations.</summary>
+public sealed class KernelInProcessConfig() : ShortInProcessConfig(RunStrategy.Throughput, warmups: 2, iterations: 5);
 
 /// <summary>
 /// What the whole-example benchmarks share: the MNIST images ($FSPINN_MNIST_DIR, else the embedded 1,000-image sample)
@@ -101,10 +126,10 @@ public abstract class WholeExampleBenchmarkBase
 /// Whole examples: one <see cref="Simulator.Train"/> (normalise, present with retries, rest, STDP) or one
 /// <see cref="Simulator.Infer"/> (reset, present with retries, learning off) per operation, for the three presets at
 /// N = 100, 400, 1600, float32 and 8-bit ITQ weights. N = 4900 is <see cref="SimulatorLargeBenchmarks"/>.
-/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*SimulatorBenchmarks*' --inProcess
+/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*.SimulatorBenchmarks.*'
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(ShortInProcessConfig))]
 public class SimulatorBenchmarks : WholeExampleBenchmarkBase
 {
     [Params("dc2015", "bindsnet", "fspinn")]
@@ -135,10 +160,10 @@ public class SimulatorBenchmarks : WholeExampleBenchmarkBase
 
 /// <summary>
 /// N = 4900 (the paper's largest network), run separately because one dc2015 training example takes about a second.
-/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*SimulatorLargeBenchmarks*' --inProcess
+/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*SimulatorLargeBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[Config(typeof(LargeInProcessConfig))]
 public class SimulatorLargeBenchmarks : WholeExampleBenchmarkBase
 {
     [Params("dc2015", "fspinn")]
@@ -171,10 +196,10 @@ public class SimulatorLargeBenchmarks : WholeExampleBenchmarkBase
 /// measures them through <see cref="Simulator.Infer"/> on a blank image with retries off: no input spike is ever
 /// delivered, so a step is the neuron update of both populations plus the step's bookkeeping. Results of NeuronSteps
 /// are per blank presentation (700 steps for dc2015, 250 for fspinn).
-/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*KernelBenchmarks*' --inProcess
+/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*KernelBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(KernelInProcessConfig))]
 public class KernelBenchmarks
 {
     [Params("dc2015", "fspinn")]
