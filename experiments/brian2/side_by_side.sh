@@ -5,7 +5,7 @@
 # usage: experiments/brian2/side_by_side.sh [MNIST_DIR] ; env K (images, default 500), SIZES (default "100 400 1600")
 # writes experiments/brian2/results/side_by_side.csv and side_by_side.log (console output), both committed.
 # Brian2 time = the compiled program's network run (compilation excluded) / completed examples; ours = the
-# "trained K examples in X s" line of `fspinn train` (data loading excluded) / K. Ratio = Brian2 / ours (> 1: we are faster).
+# "trained K examples in X s (R ex/s)" line of `fspinn train` (data loading excluded): 1000 / R. Ratio = Brian2 / ours (> 1: we are faster).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -46,7 +46,9 @@ for n in $sizes; do
   f_examples=$(echo "$ours" | sed -E 's/trained ([0-9]+) examples.*/\1/')
   f_s=$(echo "$ours" | sed -E 's/.* in ([0-9.]+) s .*/\1/')
   f_retries=$(echo "$ours" | sed -E 's/.*retries ([0-9]+).*/\1/')
-  f_ms=$(awk -v s="$f_s" -v k="$f_examples" 'BEGIN { printf "%.3f", 1000 * s / k }')
+  # from the ex/s figure (one decimal) rather than the seconds (0.1 s resolution)
+  f_rate=$(echo "$ours" | sed -E 's/.*\(([0-9.]+) ex\/s\).*/\1/')
+  f_ms=$(awk -v r="$f_rate" 'BEGIN { printf "%.3f", 1000 / r }')
   ratio=$(awk -v b="$b_ms" -v f="$f_ms" 'BEGIN { printf "%.2f", b / f }')
   load=$(cut -d' ' -f1 /proc/loadavg)
   echo "N=$n: Brian2 $b_ms ms/example ($b_done examples completed, $b_retries retries, compile ${b_compile} s excluded), fspinn $f_ms ms/example ($f_examples examples, $f_retries retries): Brian2/fspinn = $ratio (load $load)"
