@@ -3,7 +3,7 @@
 # network as our dc2015 preset, same first K MNIST training images, one core each, one after the other in one run.
 #
 # usage: experiments/brian2/side_by_side.sh [MNIST_DIR] ; env K (images, default 500), SIZES (default "100 400 1600")
-# writes experiments/brian2/results/side_by_side.csv and side_by_side.log (console output), both committed.
+# writes experiments/brian2/results/side_by_side-kK.csv and side_by_side-kK.log (console output), both committed.
 # Brian2 time = the compiled program's network run (compilation excluded) / completed examples; ours = the
 # "trained K examples in X s (R ex/s)" line of `fspinn train` (data loading excluded): 1000 / R. Ratio = Brian2 / ours (> 1: we are faster).
 set -euo pipefail
@@ -14,8 +14,8 @@ k=${K:-500}
 sizes=${SIZES:-"100 400 1600"}
 out="$here/results"
 mkdir -p "$out"
-log="$out/side_by_side.log"
-csv="$out/side_by_side.csv"
+log="$out/side_by_side-k$k.log"
+csv="$out/side_by_side-k$k.csv"
 exec > >(tee "$log") 2>&1
 
 if ! /usr/bin/python3 -c "import brian2" 2>/dev/null; then
