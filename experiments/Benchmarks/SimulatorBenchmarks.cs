@@ -61,6 +61,18 @@ public abstract class WholeExampleBenchmarkBase
     private int _next;
     private ulong _index;
 
+    [GlobalSetup(Target = nameof(Train))]
+    public void SetupTrain() => Setup(learning: true);
+
+    [GlobalSetup(Target = nameof(Infer))]
+    public void SetupInfer() => Setup(learning: false);
+
+    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
+    public int Train() => RunTrain();
+
+    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
+    public int Infer() => RunInfer();
+
     protected abstract string PresetName { get; }
     protected abstract int NeuronCount { get; }
     protected abstract WeightStorage Storage { get; }
@@ -145,17 +157,6 @@ public class SimulatorBenchmarks : WholeExampleBenchmarkBase
     protected override int NeuronCount => N;
     protected override WeightStorage Storage => Weights;
 
-    [GlobalSetup(Target = nameof(Train))]
-    public void SetupTrain() => Setup(learning: true);
-
-    [GlobalSetup(Target = nameof(Infer))]
-    public void SetupInfer() => Setup(learning: false);
-
-    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
-    public int Train() => RunTrain();
-
-    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
-    public int Infer() => RunInfer();
 }
 
 /// <summary>
@@ -176,17 +177,6 @@ public class SimulatorLargeBenchmarks : WholeExampleBenchmarkBase
     protected override int NeuronCount => 4900;
     protected override WeightStorage Storage => Weights;
 
-    [GlobalSetup(Target = nameof(Train))]
-    public void SetupTrain() => Setup(learning: true);
-
-    [GlobalSetup(Target = nameof(Infer))]
-    public void SetupInfer() => Setup(learning: false);
-
-    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
-    public int Train() => RunTrain();
-
-    [Benchmark(OperationsPerInvoke = ExamplesPerInvoke)]
-    public int Infer() => RunInfer();
 }
 
 /// <summary>
