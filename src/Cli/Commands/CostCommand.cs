@@ -93,7 +93,7 @@ internal static class CostCommand
         table.AddColumn("placed in");
         foreach (var c in report.Memory.Components)
             table.AddRow(c.Name, c.Bytes.ToString("N0", CultureInfo.InvariantCulture), c.TrainingOnly ? "training" : "both", report.Placement[c.Name]);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var console = ConsoleFactory.Create(stdout);
         console.Write(table);
         stdout.WriteLine($"memory inference {Bytes(report.InferenceMemoryBytes)}  training {Bytes(report.TrainingMemoryBytes)}");
         foreach (var e in new[] { report.Training, report.Inference })

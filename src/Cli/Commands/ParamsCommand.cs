@@ -29,8 +29,8 @@ internal static class ParamsCommand
             table.AddColumn("value");
             table.AddColumn("meaning");
             foreach (var p in ParameterTable.Parameters)
-                table.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Get(config)), Markup.Escape(p.Description));
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+                table.AddTextRow(p.Name, p.Get(config), p.Description);
+            var console = ConsoleFactory.Create(stdout);
             console.Write(table);
             return CliApp.Success;
         });

@@ -52,7 +52,7 @@ internal static class TestCommand
             for (var b = 0; b < 10; b++) cells.Add(report.Confusion[a, b].ToString(System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow([.. cells]);
         }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var console = ConsoleFactory.Create(stdout);
         console.Write(table);
     }
 }
