@@ -4,7 +4,7 @@
 #
 # usage: experiments/speed/throughput.sh [MNIST_DIR] ; env TRAIN (default 2000), TEST (default 2000),
 #        PRESETS (default "dc2015 bindsnet fspinn"), SIZES (default "100 400 1600"); TRAIN_<preset>_<N> overrides TRAIN
-#        for one point (default TRAIN_dc2015_1600=200: at commit 50252c4 dc2015 N=1600 turns into runaway firing after
+#        for one point (default TRAIN_dc2015_1600=200: until commit 1667e9e clamped v, dc2015 N=1600 turned into runaway firing after
 #        about 250 training examples, ~100,000 spikes and ~320 ms per example, see docs/performance.md).
 # writes experiments/speed/throughput.csv (committed) and prints the same rows.
 # test_*_cpu_s: user CPU seconds of the pass (minus those of the 8-example run); cores_available: see below.
