@@ -10,16 +10,20 @@ namespace FSpiNN.Cli;
 /// </summary>
 internal static class EvaluatorFactory
 {
-    private static readonly Dictionary<(string? Data, int Seed), SnnEvaluator> Evaluators = [];
+    private static readonly Dictionary<(string? Data, int Seed, int Workers), SnnEvaluator> Evaluators = [];
 
     public static ICandidateEvaluator Create(Commands.ExploreEvaluatorRequest request)
     {
         lock (Evaluators)
         {
-            if (!Evaluators.TryGetValue((request.DataDirectory, request.Seed), out var evaluator))
+            var key = (request.DataDirectory, request.Seed, request.Workers);
+            if (!Evaluators.TryGetValue(key, out var evaluator))
             {
-                evaluator = new SnnEvaluator(DatasetCatalog.Load(request.DataDirectory), new SnnEvaluatorOptions { Seed = (ulong)request.Seed });
-                Evaluators[(request.DataDirectory, request.Seed)] = evaluator;
+                // workers share the cores: each evaluation labels and tests on its share of them
+                var threads = Math.Max(1, Environment.ProcessorCount / Math.Max(1, request.Workers));
+                evaluator = new SnnEvaluator(DatasetCatalog.Load(request.DataDirectory),
+                    new SnnEvaluatorOptions { Seed = (ulong)request.Seed, Threads = threads });
+                Evaluators[key] = evaluator;
             }
             return evaluator;
         }

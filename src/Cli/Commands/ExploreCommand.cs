@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace FSpiNN.Cli.Commands;
 
 /// <summary>What the evaluator factory gets from the command line.</summary>
-public sealed record ExploreEvaluatorRequest(string? DataDirectory, int Seed, int WorkerIndex);
+public sealed record ExploreEvaluatorRequest(string? DataDirectory, int Seed, int WorkerIndex, int Workers = 1);
 
 public static class ExploreCommand
 {
@@ -66,7 +66,7 @@ public static class ExploreCommand
             Directory.CreateDirectory(outDir);
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
             var evaluators = Enumerable.Range(0, workerCount)
-                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i))).ToList();
+                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
                 objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);
