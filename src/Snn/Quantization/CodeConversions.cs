@@ -96,7 +96,6 @@ internal static class CodeConversions
         var i = 0;
         if (Vector.IsHardwareAccelerated && codes.Length >= Vector<byte>.Count)
         {
-            var w = Vector<uint>.Count;
             var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
             var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
             for (var b = 0; b < source.Length; b++)
@@ -111,7 +110,6 @@ internal static class CodeConversions
                 acc[o + 3] += q3;
             }
             i = source.Length * Vector<byte>.Count;
-            _ = w;
         }
         for (; i < codes.Length; i++) accumulator[i] += codes[i];
     }

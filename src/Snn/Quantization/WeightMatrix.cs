@@ -166,38 +166,40 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
-    /// Writes a whole row of real values (already clipped as wanted) as codes. Truncation and round-to-nearest of formats
-    /// up to 16 bits run vectorised in float, which is exact there (codes below 2^24, power-of-two scaling), so they give
-    /// the same codes as the scalar path; stochastic rounding draws one number per weight in index order.
+    /// Writes a whole row of real values (already clipped as wanted) as codes. Formats up to 16 bits run vectorised in
+    /// float, which is exact there (codes below 2^24, power-of-two scaling): truncation and round-to-nearest give the same
+    /// codes as the scalar path; stochastic rounding draws one uniform per weight (per-lane streams, see FillUniform).
     /// </summary>
     private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng, bool valuesInCodeUnits = false)
     {
         var start = row * Cols;
         var format = Format!.Value;
-        if (mode != RoundingMode.Stochastic && format.TotalBits <= 16)
+        if (format.TotalBits > 16)
         {
-            if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
-            if (mode == RoundingMode.Nearest) TensorPrimitives.Add(values, 0.5f, values);
-            TensorPrimitives.Floor(values, values);
-            TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
-            if (_u8 is not null) CodeConversions.ToCodes(values, _u8.AsSpan(start, Cols));
-            else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
+            for (var j = 0; j < Cols; j++)
+                StoreUnclipped(start + j, values[j], mode, ref rng);
             return;
         }
-        if (mode == RoundingMode.Stochastic && format.TotalBits <= 16)
+        if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
+        switch (mode)
         {
-            // floor(x·2^f) + [u < frac], u uniform with 24 random bits, drawn in index order; the rest vectorised
-            var uniform = (_uniform ??= new float[Cols]).AsSpan(0, Cols);
-            FillUniform(uniform, ref rng);
-            if (!valuesInCodeUnits) TensorPrimitives.Multiply(values, (float)Math.ScaleB(1.0, format.FractionBits), values);
-            StochasticFloor(values, uniform);
-            TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
-            if (_u8 is not null) CodeConversions.ToCodes(values, _u8.AsSpan(start, Cols));
-            else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
-            return;
+            case RoundingMode.Stochastic:
+                // floor(x·2^f) + [u < frac]
+                var uniform = (_uniform ??= new float[Cols]).AsSpan(0, Cols);
+                FillUniform(uniform, ref rng);
+                StochasticFloor(values, uniform);
+                break;
+            case RoundingMode.Nearest:
+                TensorPrimitives.Add(values, 0.5f, values);
+                TensorPrimitives.Floor(values, values);
+                break;
+            default:
+                TensorPrimitives.Floor(values, values);
+                break;
         }
-        for (var j = 0; j < Cols; j++)
-            StoreUnclipped(start + j, values[j], mode, ref rng);
+        TensorPrimitives.Clamp(values, 0f, format.MaxCode, values);
+        if (_u8 is not null) CodeConversions.ToCodes(values, _u8.AsSpan(start, Cols));
+        else CodeConversions.ToCodes(values, _u16!.AsSpan(start, Cols));
     }
 
     private float[]? _uniform;
