@@ -151,6 +151,17 @@ public static class CostEstimator
                 items.Add(new EnergyItem(component, category, action, count, energy.Picojoules, learning, energy.Rule));
         }
 
+        // one state variable or trace updated `count` times: the arithmetic, then a read and a write at its level
+        void AddVariableUpdate(string component, StateVariable variable, EnergyAction operation, string what, long count, string level, bool learning)
+        {
+            var p = variable.Precision;
+            Add(component, EnergyCategory.Compute, $"{variable.Name}: {what} {p}", count, profile.Operation(operation, p), learning);
+            Add(component, EnergyCategory.Memory, $"{variable.Name}: read ({p.Bits} bits, {level})", count,
+                profile.MemoryAccess(EnergyAction.Read, level, p.Bits), learning);
+            Add(component, EnergyCategory.Memory, $"{variable.Name}: write ({p.Bits} bits, {level})", count,
+                profile.MemoryAccess(EnergyAction.Write, level, p.Bits), learning);
+        }
+
         foreach (var projection in network.Projections)
         {
             var activity = counts.Projection(projection.Name);
@@ -198,15 +209,8 @@ public static class CostEstimator
             {
                 string level = placement[MemoryModel.StateName(population.Name)];
                 foreach (var variable in state)
-                {
-                    var p = variable.Precision;
-                    Add(component, EnergyCategory.Compute, $"{variable.Name}: decay/integrate multiply-accumulate {p}", activity.NeuronUpdates,
-                        profile.Operation(EnergyAction.MultiplyAccumulate, p), false);
-                    Add(component, EnergyCategory.Memory, $"{variable.Name}: read ({p.Bits} bits, {level})", activity.NeuronUpdates,
-                        profile.MemoryAccess(EnergyAction.Read, level, p.Bits), false);
-                    Add(component, EnergyCategory.Memory, $"{variable.Name}: write ({p.Bits} bits, {level})", activity.NeuronUpdates,
-                        profile.MemoryAccess(EnergyAction.Write, level, p.Bits), false);
-                }
+                    AddVariableUpdate(component, variable, EnergyAction.MultiplyAccumulate, "decay/integrate multiply-accumulate",
+                        activity.NeuronUpdates, level, false);
             }
             if (activity.TraceUpdates > 0)
             {
@@ -216,15 +220,7 @@ public static class CostEstimator
                         $"{phase} counts: population '{population.Name}' has {activity.TraceUpdates} trace updates but no training-only (trace) state variable in network '{network.Name}'");
                 string level = placement[MemoryModel.TracesName(population.Name)];
                 foreach (var trace in traces)
-                {
-                    var p = trace.Precision;
-                    Add(component, EnergyCategory.Compute, $"{trace.Name}: trace update {p}", activity.TraceUpdates,
-                        profile.Operation(EnergyAction.TraceUpdate, p), true);
-                    Add(component, EnergyCategory.Memory, $"{trace.Name}: read ({p.Bits} bits, {level})", activity.TraceUpdates,
-                        profile.MemoryAccess(EnergyAction.Read, level, p.Bits), true);
-                    Add(component, EnergyCategory.Memory, $"{trace.Name}: write ({p.Bits} bits, {level})", activity.TraceUpdates,
-                        profile.MemoryAccess(EnergyAction.Write, level, p.Bits), true);
-                }
+                    AddVariableUpdate(component, trace, EnergyAction.TraceUpdate, "trace update", activity.TraceUpdates, level, true);
             }
         }
         long datasetExamples = phase == Phase.Training ? options.TrainingDatasetExamples : options.InferenceDatasetExamples;
