@@ -28,7 +28,9 @@ acc=$(grep '^accuracy' "$log" | tail -1)
 aa=$(echo "$acc" | sed -E 's/.*all-activity ([0-9.]+) %.*/\1/')
 pw=$(echo "$acc" | sed -E 's/.*proportion-weighting ([0-9.]+) %.*/\1/')
 tr=$(grep '^trained' "$log" | tail -1 | sed -E 's/trained ([0-9]+) examples in ([0-9.]+) s.*/\1,\2/')
+ls=$(grep '^labelled in' "$log" | tail -1 | sed -E 's/labelled in ([0-9.]+) s.*/\1/' || true)
+ts=$(grep '^tested' "$log" | tail -1 | sed -E 's/tested ([0-9]+) examples in ([0-9.]+) s.*/\2/' || true)
 csv="$here/results.csv"
-[ -f "$csv" ] || echo "name,command,commit,train_examples,train_seconds,total_seconds,accuracy_all_activity,accuracy_proportion" > "$csv"
-echo "$name,\"$cmd\",$commit,$tr,$((end-start)),$aa,$pw" >> "$csv"
+[ -f "$csv" ] || echo "name,command,commit,train_examples,train_seconds,total_seconds,accuracy_all_activity,accuracy_proportion,label_seconds,test_seconds" > "$csv"
+echo "$name,\"$cmd\",$commit,$tr,$((end-start)),$aa,$pw,$ls,$ts" >> "$csv"
 echo "$name: $acc"

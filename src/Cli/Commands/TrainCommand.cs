@@ -90,17 +90,24 @@ internal static class TrainCommand
                 if (config.Quantize == QuantizationMode.PostTraining)
                     model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
                 var labelCount = parse.GetValue(labelSamples);
+                var labelStart = watch.Elapsed.TotalSeconds;
                 Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, parse.GetValue(threads), progress);
+                var labelSeconds = watch.Elapsed.TotalSeconds - labelStart;
                 TestReport? r = null;
+                var testStart = watch.Elapsed.TotalSeconds;
                 if (pair.Test is not null)
                     r = Protocol.Test(model, pair.Test, parse.GetValue(testSamples), parse.GetValue(threads), progress);
+                var testSeconds = watch.Elapsed.TotalSeconds - testStart;
                 ModelFile.Save(model, outPath);
-                return (r, trainSeconds);
+                return (r, trainSeconds, labelSeconds, testSeconds);
             });
             var trained = model.TrainingCounts.Examples;
             stdout.WriteLine($"trained {trained} examples in {report.trainSeconds:F1} s ({trained / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
+            stdout.WriteLine($"labelled in {report.labelSeconds:F1} s");
+            if (report.r is { } test)
+                stdout.WriteLine($"tested {test.Examples} examples in {report.testSeconds:F1} s ({test.Examples / Math.Max(report.testSeconds, 1e-9):F1} ex/s)");
             stdout.WriteLine($"model written to {outPath}");
-            if (report.r is { } test) TestCommand.PrintReport(stdout, test, printConfusion: false);
+            if (report.r is { } tested) TestCommand.PrintReport(stdout, tested, printConfusion: false);
             return CliApp.Success;
         });
         return command;
