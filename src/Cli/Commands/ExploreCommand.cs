@@ -16,7 +16,7 @@ public static class ExploreCommand
 {
     public static Command Create(Func<ExploreEvaluatorRequest, ICandidateEvaluator> evaluatorFactory)
     {
-        var space = new Option<FileInfo?>("--space") { Description = "Search space file (.json, .yaml). Default: the built-in 12-candidate space." };
+        var space = new Option<FileInfo?>("--space") { Description = "Search space file (.json, .yaml). Default: the built-in 18-candidate space (DefaultSpace)." };
         var strategy = new Option<string>("--strategy") { Description = "grid | random | nsga2 | halving | fspinn", DefaultValueFactory = _ => "grid" };
         strategy.AcceptOnlyFromAmong([.. StrategyFactory.Names]);
         var trials = new Option<int?>("--trials") { Description = "Trial budget (default: the whole grid, or 50 for a continuous space)." };
