@@ -72,6 +72,23 @@ public sealed class ExportTests
     }
 
     [Test]
+    public void CsvHasEachColumnOnceAndMarksTheRecommendedTrial()
+    {
+        var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));
+        var writer = new StringWriter();
+        FrontierExporter.WriteCsv(report, writer);
+        var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var header = lines[0].Split(',');
+        Assert.That(header, Is.Unique, "the fixed train_samples of the space is not repeated after the fidelity column");
+        Assert.That(header, Does.Contain("train_samples"));
+        Assert.That(lines, Has.Length.EqualTo(report.Rows.Count + 1));
+        var recommended = Array.IndexOf(header, "recommended");
+        var marked = lines.Skip(1).Select(l => l.Split(',')).Where(f => f[recommended] == "true").ToList();
+        Assert.That(marked, Has.Count.EqualTo(1));
+        Assert.That(marked[0][0], Is.EqualTo(report.Recommendation!.Trial.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
     public void SummaryShowsOnlyVaryingParametersAndTheBestRowsFrontierFirst()
     {
         var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));

@@ -8,14 +8,18 @@ namespace FSpiNN.Dse.Export;
 /// <summary>Writes a study's trials as CSV (one row per trial) and plots accuracy vs memory and vs energy.</summary>
 public static class FrontierExporter
 {
-    /// <summary>Columns: trial, status, train_samples, every config parameter, objectives, constraint violations, feasible, pareto, rank.</summary>
+    /// <summary>
+    /// Columns: trial, status, train_samples (the fidelity the trial ran at), every other config parameter, objectives,
+    /// constraint violations, feasible, pareto, rank, recommended.
+    /// </summary>
     public static void WriteCsv(StudyReport report, TextWriter writer)
     {
-        var parameterNames = report.Rows.SelectMany(r => r.Trial.Candidate.Values.Select(v => v.Key)).Distinct().ToList();
+        var parameterNames = report.Rows.SelectMany(r => r.Trial.Candidate.Values.Select(v => v.Key))
+            .Where(name => name != "train_samples").Distinct().ToList();
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var h in new[] { "trial", "status", "train_samples" }.Concat(parameterNames).Concat([
             "accuracy", "memory_bytes", "train_energy_j", "inference_energy_j",
-            "memory_violation", "energy_violation", "accuracy_violation", "feasible", "pareto", "rank"]))
+            "memory_violation", "energy_violation", "accuracy_violation", "feasible", "pareto", "rank", "recommended"]))
             csv.WriteField(h);
         csv.NextRecord();
         foreach (var row in report.Rows.OrderBy(r => r.Trial.Number))
@@ -36,6 +40,7 @@ public static class FrontierExporter
             csv.WriteField(row.Feasible ? "true" : "false");
             csv.WriteField(row.Pareto ? "true" : "false");
             csv.WriteField(row.Rank?.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(report.Recommendation?.Trial.Number == t.Number ? "true" : "false");
             csv.NextRecord();
         }
     }
