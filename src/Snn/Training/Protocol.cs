@@ -170,32 +170,39 @@ public static class Protocol
     }
 
     /// <summary>
-    /// Runs examples [0, count) with learning off on <paramref name="threads"/> workers (0 = all cores), each worker a
-    /// contiguous block with its own simulator; per-worker results are merged with integer sums, so the outcome does not
-    /// depend on the thread count.
+    /// Runs examples [0, count) with learning off on <paramref name="threads"/> workers (0 = all cores), each with its
+    /// own simulator, taking chunks of consecutive examples from a shared cursor so that a worker that meets slow
+    /// examples (retries, busy inputs) does not hold the others up. Every example has its own random stream and
+    /// per-worker results are merged with integer sums, so the outcome does not depend on the thread count or on
+    /// which worker ran which chunk.
     /// </summary>
     private static WorkCounts RunInference<TState>(SnnModel model, Dataset data, int count, ulong purpose, int threads,
         string phase, Action<PassProgress>? progress, CancellationToken cancellationToken,
         Func<TState> createState, Action<TState, int, ReadOnlySpan<int>, ExampleResult> onExample, Action<TState> merge)
     {
         var workers = Math.Max(1, Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, Math.Max(1, count / 8)));
+        var chunk = Math.Clamp(count / (workers * 32), 1, 64);
         var total = Simulator.CreateCounts(model.Config, model.InputSize);
         long done = 0;
+        var cursor = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
-        Parallel.For(0, workers, options, w =>
+        Parallel.For(0, workers, options, _ =>
         {
-            var start = (int)((long)count * w / workers);
-            var end = (int)((long)count * (w + 1) / workers);
             var simulator = new Simulator(model);
             var state = createState();
-            for (var i = start; i < end; i++)
+            int start;
+            while ((start = Interlocked.Add(ref cursor, chunk) - chunk) < count)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var result = simulator.Infer(data.Image(i), Xoshiro256.ForStream(model.Seed, purpose, (ulong)i));
-                onExample(state, i, simulator.ExampleSpikes, result);
-                var d = Interlocked.Increment(ref done);
-                if (progress is not null && (d % 16 == 0 || d == count))
-                    progress(new PassProgress(phase, d, count));
+                var end = Math.Min(start + chunk, count);
+                for (var i = start; i < end; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var result = simulator.Infer(data.Image(i), Xoshiro256.ForStream(model.Seed, purpose, (ulong)i));
+                    onExample(state, i, simulator.ExampleSpikes, result);
+                    var d = Interlocked.Increment(ref done);
+                    if (progress is not null && (d % 16 == 0 || d == count))
+                        progress(new PassProgress(phase, d, count));
+                }
             }
             merge(state);
             lock (total) total.Add(simulator.Counts);

@@ -54,6 +54,7 @@ public sealed class ModelFileAndDeterminismTests
         var other = Trained(config, seed: 43, threads: 2);
         var reportOne = Protocol.Test(one, Held, threads: 1);
         var reportTwo = Protocol.Test(two, Held, threads: 2);
+        var reportThree = Protocol.Test(two, Held, threads: 3); // chunks taken in a different interleaving
         Assert.Multiple(() =>
         {
             Assert.That(two.Weights.RawBytes.ToArray(), Is.EqualTo(one.Weights.RawBytes.ToArray()), "weights");
@@ -62,6 +63,7 @@ public sealed class ModelFileAndDeterminismTests
             Assert.That(two.Assignments, Is.EqualTo(one.Assignments), "labels");
             Assert.That(two.ClassRates, Is.EqualTo(one.ClassRates));
             Assert.That(Fingerprint(reportTwo), Is.EqualTo(Fingerprint(reportOne)), "accuracy, confusions and counts");
+            Assert.That(Fingerprint(reportThree), Is.EqualTo(Fingerprint(reportOne)), "three workers");
             Assert.That(reportOne.MeanSpikesPerExample, Is.GreaterThan(0), "the network responds");
             Assert.That(other.Weights.RawBytes.ToArray(), Is.Not.EqualTo(one.Weights.RawBytes.ToArray()), "a different seed differs");
         });
