@@ -32,12 +32,17 @@ public readonly record struct ProjectionActivity(
 /// </summary>
 /// <param name="Examples">Examples presented (the divisor of per-example energies).</param>
 /// <param name="TimeSteps">Simulation steps in total over all examples.</param>
+/// <param name="BufferUpdates">Per training buffer (by name): element updates, e.g. additions into the Δw accumulator of
+/// timestep-based updates (each priced as one add plus a read and a write of the element).</param>
 public sealed record ActivityCounts(
     long Examples,
     long TimeSteps,
     IReadOnlyDictionary<string, PopulationActivity> Populations,
-    IReadOnlyDictionary<string, ProjectionActivity> Projections)
+    IReadOnlyDictionary<string, ProjectionActivity> Projections,
+    IReadOnlyDictionary<string, long>? BufferUpdates = null)
 {
+    public long BufferUpdate(string name) => BufferUpdates?.TryGetValue(name, out var count) == true ? count : 0;
+
     public static ActivityCounts None { get; } = new(0, 0, new Dictionary<string, PopulationActivity>(), new Dictionary<string, ProjectionActivity>());
 
     public PopulationActivity Population(string name) => Populations.TryGetValue(name, out var activity) ? activity : default;
@@ -65,6 +70,14 @@ public sealed record ActivityCounts(
                     $"{label} counts: unknown projection '{name}'; network '{network.Name}' has {string.Join(", ", network.Projections.Select(p => p.Name))}");
             if (activity.SynapticEvents < 0 || activity.DenseSynapticOps < 0 || activity.WeightReads < 0 || activity.WeightWrites < 0 || activity.NormalisationOps < 0)
                 throw new InvalidNetworkDescriptionException($"{label} counts: projection '{name}' has a negative count: {activity}");
+        }
+        foreach (var (name, count) in BufferUpdates ?? new Dictionary<string, long>())
+        {
+            if (network.Buffers.All(b => b.Name != name))
+                throw new InvalidNetworkDescriptionException(
+                    $"{label} counts: unknown training buffer '{name}'; network '{network.Name}' has {(network.Buffers.Count == 0 ? "none" : string.Join(", ", network.Buffers.Select(b => b.Name)))}");
+            if (count < 0)
+                throw new InvalidNetworkDescriptionException($"{label} counts: training buffer '{name}' has a negative update count {count}");
         }
     }
 }

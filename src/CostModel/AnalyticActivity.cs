@@ -61,6 +61,7 @@ public static class AnalyticActivity
 
         var projections = new Dictionary<string, ProjectionActivity>(StringComparer.Ordinal);
         long windows = (steps + assumptions.UpdateIntervalSteps - 1) / assumptions.UpdateIntervalSteps;
+        double changes = 0; // weight changes computed by learning, before timestep-based updates merge them into fewer writes
         foreach (var projection in network.Projections)
         {
             double preSpikes = spikesPerExample[projection.Pre];
@@ -74,8 +75,13 @@ public static class AnalyticActivity
                 // Potentiation at post spikes rewrites the spiking neuron's column (pre values); with winner-take-all the
                 // spikes of one window come from one winner, so a window writes at most one column.
                 writes = pre * Math.Min(postSpikes, windows);
+                var projectionChanges = pre * postSpikes;
                 if (assumptions.PresynapticDepression)
+                {
                     writes += events;
+                    projectionChanges += events;
+                }
+                changes += projectionChanges;
                 if (assumptions.NormaliseAfterEachExample)
                     normalisation = network.Connections(projection);
             }
@@ -86,7 +92,11 @@ public static class AnalyticActivity
                 WeightWrites: Total(writes, examples),
                 NormalisationOps: Total(normalisation, examples));
         }
-        return new ActivityCounts(examples, (long)steps * examples, populations, projections);
+        // with T_u > 1 every change is first added into the Δw accumulator (the network's training buffers)
+        var bufferUpdates = training && assumptions.UpdateIntervalSteps > 1
+            ? network.Buffers.ToDictionary(b => b.Name, _ => Total(changes, examples), StringComparer.Ordinal)
+            : null;
+        return new ActivityCounts(examples, (long)steps * examples, populations, projections, bufferUpdates);
     }
 
     private static long Total(double perExample, long examples) => (long)Math.Round(perExample * examples, MidpointRounding.AwayFromZero);

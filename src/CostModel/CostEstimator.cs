@@ -223,6 +223,13 @@ public static class CostEstimator
                     AddVariableUpdate(component, trace, EnergyAction.TraceUpdate, "trace update", activity.TraceUpdates, level, true);
             }
         }
+        foreach (var buffer in network.Buffers)
+        {
+            long updates = counts.BufferUpdate(buffer.Name);
+            if (updates > 0)
+                AddVariableUpdate($"buffer:{buffer.Name}", new StateVariable(buffer.Name, buffer.Precision), EnergyAction.Accumulate,
+                    "accumulate", updates, placement[MemoryModel.BufferName(buffer.Name)], true);
+        }
         long datasetExamples = phase == Phase.Training ? options.TrainingDatasetExamples : options.InferenceDatasetExamples;
         return new EnergyReport(phase, counts.Examples, datasetExamples, items);
     }

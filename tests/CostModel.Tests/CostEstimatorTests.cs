@@ -130,7 +130,34 @@ public sealed class CostEstimatorTests
         var counts = AnalyticActivity.Estimate(network, new ActivityAssumptions { UpdateIntervalSteps = 250 }, 1, Phase.Training);
 
         Assert.That(counts.Projection("X->Ae").WeightWrites, Is.EqualTo(784));
+        Assert.That(counts.BufferUpdate("dw"), Is.EqualTo(784L * 5), "every change still goes into the accumulator: 5 post spikes x 784");
         Assert.That(MemoryModel.Compute(network).Component("buffer:dw").Bits, Is.EqualTo(784L * 100 * 32));
+    }
+
+    [Test]
+    public void Accumulator_updates_cost_an_add_a_read_and_a_write_at_the_buffers_level()
+    {
+        var network = HandNetwork() with { TrainingBuffers = [new TrainingBuffer("dw", 4, Precision.Float32)] };
+        var without = CostEstimator.Estimate(network, HandCounts(), ActivityCounts.None, HandProfile());
+        var with = CostEstimator.Estimate(network, HandCounts() with { BufferUpdates = new Dictionary<string, long> { ["dw"] = 5 } },
+            ActivityCounts.None, HandProfile());
+
+        // dw: 4 × 32 bits = 16 B → sram; each update: float add 10 + read 32 bits of a 64-bit sram word 4 + write 8 = 22 pJ
+        Assert.Multiple(() =>
+        {
+            Assert.That(with.Placement["buffer:dw"], Is.EqualTo("sram"));
+            Assert.That((with.Training.TotalJoules - without.Training.TotalJoules) / 1e-12, Is.EqualTo(5 * 22.0).Within(1e-9));
+            Assert.That(with.Training.Items.Where(i => i.Component == "buffer:dw").All(i => i.Learning), Is.True);
+        });
+    }
+
+    [Test]
+    public void Updates_of_an_unknown_buffer_are_rejected()
+    {
+        var counts = HandCounts() with { BufferUpdates = new Dictionary<string, long> { ["dw"] = 1 } };
+
+        Assert.That(() => CostEstimator.Estimate(HandNetwork(), counts, ActivityCounts.None, HandProfile()),
+            Throws.TypeOf<InvalidNetworkDescriptionException>().With.Message.Contains("unknown training buffer 'dw'"));
     }
 
     [Test]

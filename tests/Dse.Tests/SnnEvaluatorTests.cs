@@ -103,3 +103,27 @@ public sealed class SnnEvaluatorTests
         Assert.That(e!.Message, Does.Contain("no test split"));
     }
 }
+
+/// <summary>SnnCost prices the exact counts of a real (tiny) training run.</summary>
+public sealed class SnnCostTests
+{
+    [Test]
+    public void TimestepBasedUpdates_PriceTheAccumulatorAddsTheRunRecorded()
+    {
+        var data = FSpiNN.Snn.Data.DatasetCatalog.Load(null).Train.Take(6);
+        var config = NetworkPresets.Create("bindsnet", 10) with { UpdateInterval = 25, PresentationMs = 50 };
+        var model = FSpiNN.Snn.Models.SnnModel.Create(config, data.PixelsPerImage, seed: 3);
+        FSpiNN.Snn.Training.Protocol.Train(model, data, 0, 1);
+        var counts = model.TrainingCounts;
+        Assert.That(counts.AccumulatorUpdates, Is.GreaterThan(0), "the run added changes into the accumulator");
+
+        var report = FSpiNN.Dse.Costing.SnnCost.Estimate(config, counts, new FSpiNN.Snn.Simulation.WorkCounts());
+        var accumulator = report.Training.Items.Where(i => i.Component == "buffer:dw").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(accumulator, Has.Count.EqualTo(3), "add, read, write");
+            Assert.That(accumulator.Select(i => i.Count), Is.All.EqualTo(counts.AccumulatorUpdates));
+            Assert.That(report.Memory.Component("buffer:dw").Bits, Is.EqualTo(784L * 10 * 32));
+        });
+    }
+}

@@ -13,6 +13,9 @@ namespace FSpiNN.Dse.Costing;
 /// </summary>
 public static class SnnCost
 {
+    /// <summary>Name of the Δw accumulator of timestep-based updates (update_interval &gt; 1) in the network description.</summary>
+    public const string AccumulatorBuffer = "dw";
+
     private static readonly Dictionary<string, string> PopulationNames = new()
     {
         ["input"] = ReferenceNetworks.Input,
@@ -84,7 +87,7 @@ public static class SnnCost
                 ConnectivityKind.AllButSelf, inhibitionStorage, weight, Plastic: false));
         }
         TrainingBuffer[] buffers = config.UpdateInterval > 1
-            ? [new TrainingBuffer("dw", (long)inputSize * n, f32)]
+            ? [new TrainingBuffer(AccumulatorBuffer, (long)inputSize * n, f32)]
             : [];
         return new NetworkDescription($"{config.Preset} N={n} {weight}", populations, projections,
             new AssignmentTable(n, ReferenceNetworks.AssignmentBits(10)), buffers);
@@ -110,7 +113,12 @@ public static class SnnCost
                 reads = p.SynapticEvents;
             projections[name] = new ProjectionActivity(p.SynapticEvents, p.DenseSynapticOps, reads, p.WeightWrites, p.NormalizationOps);
         }
-        return new ActivityCounts(counts.Examples, counts.TimeSteps, populations, projections);
+        var buffers = counts.AccumulatorUpdates > 0 && description.Buffers.Any(b => b.Name == AccumulatorBuffer)
+            ? new Dictionary<string, long> { [AccumulatorBuffer] = counts.AccumulatorUpdates }
+            : null;
+        if (counts.AccumulatorUpdates > 0 && buffers is null)
+            throw new InvalidOperationException($"the counts have {counts.AccumulatorUpdates} Δw accumulator updates but the network description has no '{AccumulatorBuffer}' buffer (update_interval = 1?)");
+        return new ActivityCounts(counts.Examples, counts.TimeSteps, populations, projections, buffers);
     }
 
     /// <summary>Expected activity of <paramref name="config"/> from documented default rates (instant, no simulation).</summary>
