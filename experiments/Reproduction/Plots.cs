@@ -3,7 +3,8 @@ using ScottPlot;
 
 namespace FSpiNN.Reproduction;
 
-/// <summary>The three figures of the report (ScottPlot 5, PNG). N axes are logarithmic: log10 N, ticked at the sizes run.</summary>
+/// <summary>The three figures of the report (ScottPlot 5, PNG). N axes are logarithmic: log10 N, ticked at the sizes run.
+/// MNIST is drawn solid with filled circles, Fashion-MNIST dashed with open squares.</summary>
 internal static class Plots
 {
     private const int Width = 800;
@@ -25,16 +26,17 @@ internal static class Plots
                 any = true;
                 var line = plot.Add.Scatter(points.Select(s => Math.Log10(s.Neurons)).ToArray(),
                     points.Select(s => s.Result.AccuracyAllActivity!.Value).ToArray(), network == "fspinn" ? Fspinn : Baseline);
-                line.LegendText = $"{DatasetName(dataset)}, {(network == "fspinn" ? "FSpiNN" : "baseline (BindsNET, float32)")}";
+                line.LegendText = $"{DatasetName(dataset)} {(network == "fspinn" ? "FSpiNN" : "baseline")}";
                 line.LinePattern = dataset == "mnist" ? LinePattern.Solid : LinePattern.Dashed;
+                line.MarkerShape = dataset == "mnist" ? MarkerShape.FilledCircle : MarkerShape.OpenSquare;
                 line.MarkerSize = 7;
                 line.LineWidth = 2;
             }
         if (!any) return false;
         NeuronAxis(plot, sizes.Select(s => s.Neurons));
         plot.YLabel("Test accuracy, all-activity (%)");
-        plot.Title("Accuracy vs network size (1 pass over 60k training examples)");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.Title("Accuracy vs network size (baseline: BindsNET-style, float32)");
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(path, Width, Height);
         return true;
     }
@@ -56,19 +58,24 @@ internal static class Plots
                 var points = ratios.Where(r => r.Dataset == dataset && value(r) is not null).OrderBy(r => r.Neurons).ToList();
                 if (points.Count == 0) continue;
                 any = true;
-                var line = plot.Add.Scatter(points.Select(r => Math.Log10(r.Neurons)).ToArray(), points.Select(r => value(r)!.Value).ToArray(), color);
-                line.LegendText = $"{DatasetName(dataset)}: {label}";
+                var line = plot.Add.Scatter(points.Select(r => Math.Log10(r.Neurons)).ToArray(),
+                    points.Select(r => Math.Log10(value(r)!.Value)).ToArray(), color);
+                line.LegendText = $"{DatasetName(dataset)} {label}";
                 line.LinePattern = dataset == "mnist" ? LinePattern.Solid : LinePattern.Dashed;
+                line.MarkerShape = dataset == "mnist" ? MarkerShape.FilledCircle : MarkerShape.OpenSquare;
                 line.MarkerSize = 7;
                 line.LineWidth = 2;
             }
         if (!any) return false;
-        var one = plot.Add.HorizontalLine(1, 1, Colors.Gray, LinePattern.Dotted);
-        one.LegendText = "no saving (1×)";
+        var one = plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dotted);
+        one.LegendText = "1×";
         NeuronAxis(plot, ratios.Select(r => r.Neurons));
-        plot.YLabel("Baseline / FSpiNN (×)");
-        plot.Title("Savings of FSpiNN over the baseline (event-driven, dense inhibition storage)");
-        plot.ShowLegend(Alignment.UpperLeft);
+        var largest = ratios.SelectMany(r => new[] { r.MemoryRatio, r.TrainEnergyRatio, r.InferenceEnergyRatio }).Max() ?? 1;
+        var ticks = new[] { 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000 }.Where(t => t <= Math.Max(largest * 2, 2)).ToArray();
+        plot.Axes.Left.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString(CultureInfo.InvariantCulture) + "×").ToArray());
+        plot.YLabel("Baseline / FSpiNN (log scale)");
+        plot.Title("Savings of FSpiNN over the baseline (event-driven)");
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(path, Width, Height);
         return true;
     }
@@ -90,7 +97,7 @@ internal static class Plots
         var barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = true;
         plot.Axes.Left.SetTicks(shown.Select((_, i) => (double)(shown.Count - 1 - i)).ToArray(),
-            shown.Select(a => a.IsBaseline ? $"{a.Name} (baseline)" : a.Name).ToArray());
+            shown.Select(a => a.IsBaseline ? $"{a.Name} (baseline)" : a.Name == RunSets.AblationFull ? $"{a.Name} (full FSpiNN)" : a.Name).ToArray());
         if (shown.FirstOrDefault(a => a.IsBaseline) is { } baseline)
         {
             var line = plot.Add.VerticalLine(baseline.Result.AccuracyAllActivity!.Value, 2, Colors.Black, LinePattern.Dashed);

@@ -130,7 +130,11 @@ foreach (var (file, draw) in new (string, Func<string, bool>)[]
 {
     var path = Path.Combine(outDir, file);
     if (draw(path)) written.Add(path);
-    else problems.Add($"{file}: no data to plot yet; not written");
+    else
+    {
+        File.Delete(path); // an older plot would no longer match the tables
+        problems.Add($"{file}: no data to plot yet; not written");
+    }
 }
 
 // 4. Summary.

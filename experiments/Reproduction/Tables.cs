@@ -55,7 +55,7 @@ internal static class Tables
                 Ratio(x.Baseline.Priced?.InferenceEnergyJoulesPerExample, x.Fspinn.Priced?.InferenceEnergyJoulesPerExample)))
             .ToList();
 
-    /// <summary>The ablation runs, baseline first, then by name; changes are empty when the baseline has not run yet.</summary>
+    /// <summary>The ablation runs: the baseline, the full FSpiNN, then the others by name; changes are empty when the baseline has not run yet.</summary>
     public static List<AblationRun> Ablation(IReadOnlyDictionary<string, ResultRow> results, IReadOnlyDictionary<string, PricedRun> priced)
     {
         var baseline = results.GetValueOrDefault(RunSets.AblationBaseline);
@@ -64,7 +64,7 @@ internal static class Tables
             .Select(r => new AblationRun(r.Name,
                 r.Name == RunSets.AblationBaseline ? "baseline" : baseline is null ? "" : r.Options.DifferencesFrom(baseline.Options),
                 r.Name == RunSets.AblationBaseline, r, priced.GetValueOrDefault(r.Name)))
-            .OrderBy(a => a.IsBaseline ? 0 : 1).ThenBy(a => a.Name, StringComparer.Ordinal)
+            .OrderBy(a => a.IsBaseline ? 0 : a.Name == RunSets.AblationFull ? 1 : 2).ThenBy(a => a.Name, StringComparer.Ordinal)
             .ToList();
     }
 
