@@ -51,6 +51,8 @@ internal static class Plots
             ("memory (inference)", r => r.MemoryRatio, Colors.SeaGreen),
             ("training energy", r => r.TrainEnergyRatio, Colors.OrangeRed),
             ("inference energy", r => r.InferenceEnergyRatio, Colors.SteelBlue),
+            ("training energy, weights in DRAM", r => r.TrainEnergyRatioDram, Colors.DarkGoldenRod),
+            ("inference energy, weights in DRAM", r => r.InferenceEnergyRatioDram, Colors.MediumPurple),
         };
         foreach (var dataset in new[] { "mnist", "fashion" })
             foreach (var (label, value, color) in metrics)
@@ -70,7 +72,7 @@ internal static class Plots
         var one = plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dotted);
         one.LegendText = "1×";
         NeuronAxis(plot, ratios.Select(r => r.Neurons));
-        var largest = ratios.SelectMany(r => new[] { r.MemoryRatio, r.TrainEnergyRatio, r.InferenceEnergyRatio }).Max() ?? 1;
+        var largest = ratios.SelectMany(r => new[] { r.MemoryRatio, r.TrainEnergyRatio, r.InferenceEnergyRatio, r.TrainEnergyRatioDram, r.InferenceEnergyRatioDram }).Max() ?? 1;
         var ticks = new[] { 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000 }.Where(t => t <= Math.Max(largest * 2, 2)).ToArray();
         plot.Axes.Left.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString(CultureInfo.InvariantCulture) + "×").ToArray());
         plot.YLabel("Baseline / FSpiNN (log scale)");

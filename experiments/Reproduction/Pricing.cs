@@ -30,7 +30,9 @@ internal sealed record PricedRun(
     double InferenceSpikesPerExample,
     long TrainExamples,
     long InferenceExamples,
-    string Profile);
+    string Profile,
+    double TrainEnergyDramJoulesPerExample,
+    double InferenceEnergyDramJoulesPerExample);
 
 /// <summary>Prices models and keeps the figures in a CSV cache keyed by run name and commit.</summary>
 internal static class Pricing
@@ -41,9 +43,13 @@ internal static class Pricing
         "inference_energy_j_per_example", "weight_writes_per_train_example", "train_synaptic_events_per_example",
         "inference_synaptic_events_per_example", "train_spikes_per_example", "inference_spikes_per_example",
         "train_examples", "inference_examples", "profile",
+        "train_energy_dram_j_per_example", "inference_energy_dram_j_per_example",
     ];
 
-    public static PricedRun Price(string name, string commit, string modelPath)
+    /// <summary>The second profile every model is also priced with: the same 45 nm figures with every weight array in DRAM.</summary>
+    public const string DramProfileFile = "horowitz-45nm-weights-in-dram.json";
+
+    public static PricedRun Price(string name, string commit, string modelPath, EnergyProfile dramProfile)
     {
         var model = ModelFile.Load(modelPath);
         if (model.TrainingCounts.Examples == 0 || model.InferenceCounts.Examples == 0)
@@ -51,6 +57,7 @@ internal static class Pricing
         var profile = EnergyProfile.Default;
         var options = new CostOptions { Execution = SynapticExecution.EventDriven };
         var report = SnnCost.Estimate(model.Config, model.TrainingCounts, model.InferenceCounts, profile, options, WeightStorage.Dense);
+        var dram = SnnCost.Estimate(model.Config, model.TrainingCounts, model.InferenceCounts, dramProfile, options, WeightStorage.Dense);
         var train = model.TrainingCounts;
         var inference = model.InferenceCounts;
         return new PricedRun(name, commit, DescribeWeights(model.Config), report.InferenceMemoryBytes, report.TrainingMemoryBytes,
@@ -58,7 +65,7 @@ internal static class Pricing
             (double)train.StdpWeightUpdates / train.Examples,
             (double)SynapticEvents(train) / train.Examples, (double)SynapticEvents(inference) / inference.Examples,
             (double)train.Population("exc").Spikes / train.Examples, (double)inference.Population("exc").Spikes / inference.Examples,
-            train.Examples, inference.Examples, profile.Name);
+            train.Examples, inference.Examples, profile.Name, dram.Training.PerExampleJoules, dram.Inference.PerExampleJoules);
     }
 
     /// <summary>"float32", or e.g. "int8 itq sr" (bits, when quantized, rounding).</summary>
@@ -89,7 +96,8 @@ internal static class Pricing
                 D("memory_inference_bytes"), D("memory_training_bytes"), D("train_energy_j_per_example"),
                 D("inference_energy_j_per_example"), D("weight_writes_per_train_example"), D("train_synaptic_events_per_example"),
                 D("inference_synaptic_events_per_example"), D("train_spikes_per_example"), D("inference_spikes_per_example"),
-                (long)D("train_examples"), (long)D("inference_examples"), csv.GetField("profile")!);
+                (long)D("train_examples"), (long)D("inference_examples"), csv.GetField("profile")!,
+                D("train_energy_dram_j_per_example"), D("inference_energy_dram_j_per_example"));
             cache[row.Name] = row;
         }
         return cache;
@@ -117,6 +125,8 @@ internal static class Pricing
             csv.WriteField(r.TrainExamples);
             csv.WriteField(r.InferenceExamples);
             csv.WriteField(r.Profile);
+            csv.WriteField(r.TrainEnergyDramJoulesPerExample.ToString("R", CultureInfo.InvariantCulture));
+            csv.WriteField(r.InferenceEnergyDramJoulesPerExample.ToString("R", CultureInfo.InvariantCulture));
             csv.NextRecord();
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FSpiNN.CostModel;
 using FSpiNN.Reproduction;
 using FSpiNN.Snn.Models;
 
@@ -68,6 +69,17 @@ catch (ResultsFileException e)
     return 1;
 }
 Directory.CreateDirectory(outDir);
+var dramProfilePath = Path.Combine(root ?? AppContext.BaseDirectory, "profiles", Pricing.DramProfileFile);
+EnergyProfile dramProfile;
+try
+{
+    dramProfile = EnergyProfileJson.Load(dramProfilePath);
+}
+catch (Exception e) when (e is IOException or InvalidEnergyProfileException)
+{
+    Console.Error.WriteLine($"error: cannot load the second energy profile {dramProfilePath}: {e.Message}");
+    return 1;
+}
 
 // 1. Price: a cached row is used when its commit is the run's; otherwise the model (if present) is priced again.
 var priced = new Dictionary<string, PricedRun>();
@@ -93,7 +105,7 @@ foreach (var run in results.Values.Where(r => RunSets.IsInAnySet(r.Name)).OrderB
     var watch = Stopwatch.StartNew();
     try
     {
-        var row = Pricing.Price(run.Name, run.Commit, modelPath);
+        var row = Pricing.Price(run.Name, run.Commit, modelPath, dramProfile);
         priced[run.Name] = cache[run.Name] = row;
         pricedNow++;
         Console.WriteLine($"priced {run.Name} ({row.Weights}) in {watch.Elapsed.TotalSeconds:F1} s");

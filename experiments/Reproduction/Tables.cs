@@ -8,7 +8,7 @@ internal sealed record SizeRun(string Dataset, string Network, int Neurons, Resu
 
 /// <summary>Baseline / FSpiNN at one dataset and size (ratio = baseline / fspinn; difference = fspinn − baseline).</summary>
 internal sealed record SizeRatio(string Dataset, int Neurons, double? AccuracyDifferencePoints, double? MemoryRatio,
-    double? TrainEnergyRatio, double? InferenceEnergyRatio);
+    double? TrainEnergyRatio, double? InferenceEnergyRatio, double? TrainEnergyRatioDram, double? InferenceEnergyRatioDram);
 
 /// <summary>A run of the N=400 ablation: what it changes against the baseline, and its figures.</summary>
 internal sealed record AblationRun(string Name, string Changes, bool IsBaseline, ResultRow Result, PricedRun? Priced);
@@ -52,7 +52,9 @@ internal static class Tables
                 x.Fspinn!.Result.AccuracyAllActivity - x.Baseline!.Result.AccuracyAllActivity,
                 Ratio(x.Baseline.Priced?.MemoryInferenceBytes, x.Fspinn.Priced?.MemoryInferenceBytes),
                 Ratio(x.Baseline.Priced?.TrainEnergyJoulesPerExample, x.Fspinn.Priced?.TrainEnergyJoulesPerExample),
-                Ratio(x.Baseline.Priced?.InferenceEnergyJoulesPerExample, x.Fspinn.Priced?.InferenceEnergyJoulesPerExample)))
+                Ratio(x.Baseline.Priced?.InferenceEnergyJoulesPerExample, x.Fspinn.Priced?.InferenceEnergyJoulesPerExample),
+                Ratio(x.Baseline.Priced?.TrainEnergyDramJoulesPerExample, x.Fspinn.Priced?.TrainEnergyDramJoulesPerExample),
+                Ratio(x.Baseline.Priced?.InferenceEnergyDramJoulesPerExample, x.Fspinn.Priced?.InferenceEnergyDramJoulesPerExample)))
             .ToList();
 
     /// <summary>The ablation runs: the baseline, the full FSpiNN, then the others by name; changes are empty when the baseline has not run yet.</summary>
@@ -99,20 +101,23 @@ internal static class Tables
         }).ToList());
 
     public static Table RatiosTable(IEnumerable<SizeRatio> ratios) => new("ratios.csv",
-        ["dataset", "neurons", "accuracy_fspinn_minus_baseline_points", "memory_ratio", "train_energy_ratio", "inference_energy_ratio"],
+        ["dataset", "neurons", "accuracy_fspinn_minus_baseline_points", "memory_ratio", "train_energy_ratio", "inference_energy_ratio",
+            "train_energy_ratio_weights_in_dram", "inference_energy_ratio_weights_in_dram"],
         ratios.Select(r => (IReadOnlyList<string>)
         [
             r.Dataset, Cell(r.Neurons), Cell(r.AccuracyDifferencePoints), Cell(r.MemoryRatio), Cell(r.TrainEnergyRatio), Cell(r.InferenceEnergyRatio),
+            Cell(r.TrainEnergyRatioDram), Cell(r.InferenceEnergyRatioDram),
         ]).ToList());
 
     public static Table AblationTable(IEnumerable<AblationRun> runs) => new("ablation.csv",
         ["name", "changes_vs_baseline", "weights", "accuracy_all_activity", "accuracy_proportion", "weight_writes_per_example",
-            "train_energy_j", "inference_energy_j", "memory_inference_bytes", "memory_training_bytes", "commit", "command"],
+            "train_energy_j", "inference_energy_j", "train_energy_dram_j", "inference_energy_dram_j", "memory_inference_bytes",
+            "memory_training_bytes", "commit", "command"],
         runs.Select(a => (IReadOnlyList<string>)
         [
             a.Name, a.Changes, a.Priced?.Weights ?? "", Cell(a.Result.AccuracyAllActivity), Cell(a.Result.AccuracyProportion),
             Cell(a.Priced?.WeightWritesPerTrainExample), Cell(a.Priced?.TrainEnergyJoulesPerExample), Cell(a.Priced?.InferenceEnergyJoulesPerExample),
-            Cell(a.Priced?.MemoryInferenceBytes), Cell(a.Priced?.MemoryTrainingBytes), a.Result.Commit, a.Result.Command,
+            Cell(a.Priced?.TrainEnergyDramJoulesPerExample), Cell(a.Priced?.InferenceEnergyDramJoulesPerExample), Cell(a.Priced?.MemoryInferenceBytes), Cell(a.Priced?.MemoryTrainingBytes), a.Result.Commit, a.Result.Command,
         ]).ToList());
 
     public static Table Dc2015Table(IEnumerable<Dc2015Run> runs) => new("dc2015.csv",

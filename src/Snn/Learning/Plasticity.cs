@@ -28,7 +28,8 @@ public sealed class Plasticity
     private readonly float[] _scratch;
     private readonly float[]? _accumulator;
     private readonly bool[]? _columnTouched;
-    private bool _accumulatorHasRows;
+    private readonly bool[]? _rowTouched;
+    private int _touchedRows;
     private bool _accumulatorDirty;
     private readonly float _post1Decay;
     private readonly float _post2Decay;
@@ -68,6 +69,7 @@ public sealed class Plasticity
         {
             _accumulator = new float[rows * cols];
             _columnTouched = new bool[cols];
+            _rowTouched = new bool[rows];
         }
         ResetTraces();
     }
@@ -138,7 +140,11 @@ public sealed class Plasticity
         {
             var acc = _accumulator.AsSpan(row * cols, cols);
             TensorPrimitives.Add(acc, delta, acc);
-            _accumulatorHasRows = true;
+            if (!_rowTouched![row])
+            {
+                _rowTouched[row] = true;
+                _touchedRows++;
+            }
             _accumulatorDirty = true;
             _counts.AccumulatorUpdates += cols;
             return;
@@ -177,38 +183,39 @@ public sealed class Plasticity
         if (_accumulator is null || !_accumulatorDirty) return;
         var rows = _weights.Rows;
         var cols = _weights.Cols;
-        if (_accumulatorHasRows)
+        // rows changed by depression are written whole (they hold any column changes too); then the columns changed by
+        // potentiation are written in the remaining rows only (the flushed rows' entries are already zero)
+        if (_touchedRows > 0)
         {
             for (var i = 0; i < rows; i++)
             {
+                if (!_rowTouched![i]) continue;
                 var acc = _accumulator.AsSpan(i * cols, cols);
                 _weights.AddToRow(i, acc, _config.WeightMax, _scratch, ref _rng);
                 acc.Clear();
+                _rowTouched[i] = false;
             }
-            _counts.StdpWeightUpdates += (long)rows * cols;
-            _projection.WeightReads += (long)rows * cols;
-            _projection.WeightWrites += (long)rows * cols;
-            Array.Clear(_columnTouched!);
+            _counts.StdpWeightUpdates += (long)_touchedRows * cols;
+            _projection.WeightReads += (long)_touchedRows * cols;
+            _projection.WeightWrites += (long)_touchedRows * cols;
         }
-        else
+        var column = _colDelta.AsSpan();
+        for (var j = 0; j < cols; j++)
         {
-            var column = _colDelta.AsSpan();
-            for (var j = 0; j < cols; j++)
+            if (!_columnTouched![j]) continue;
+            for (int i = 0, index = j; i < rows; i++, index += cols)
             {
-                if (!_columnTouched![j]) continue;
-                for (int i = 0, index = j; i < rows; i++, index += cols)
-                {
-                    column[i] = _accumulator[index];
-                    _accumulator[index] = 0;
-                }
-                _weights.AddToColumn(j, column, _config.WeightMax, ref _rng);
-                _columnTouched[j] = false;
-                _counts.StdpWeightUpdates += rows;
-                _projection.WeightReads += rows;
-                _projection.WeightWrites += rows;
+                column[i] = _accumulator[index];
+                _accumulator[index] = 0;
             }
+            // adding the zeros of already-written rows leaves them unchanged (they are on the grid), so they are not counted
+            _weights.AddToColumn(j, column, _config.WeightMax, ref _rng);
+            _columnTouched[j] = false;
+            _counts.StdpWeightUpdates += rows - _touchedRows;
+            _projection.WeightReads += rows - _touchedRows;
+            _projection.WeightWrites += rows - _touchedRows;
         }
-        _accumulatorHasRows = false;
+        _touchedRows = 0;
         _accumulatorDirty = false;
     }
 

@@ -1,6 +1,7 @@
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Numerics;
+using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
 using FSpiNN.Snn.Tests.TestSupport;
 using static FSpiNN.Snn.Tests.TestSupport.TinyNetworks;
@@ -100,5 +101,45 @@ public sealed class LearningSchedulingTests
         simulator.RunScripted(Schedule(50, spikes), learning: true, new Xoshiro256(2));
         // neuron 0's only spike (step 41) comes after neuron 1 fired 3 times: k_p = 3/5
         Assert.That(model.Weights[2, 0], Is.EqualTo(0.5 + 0.6 * config.EtaPost).Within(1e-6));
+    }
+}
+
+/// <summary>The flush of timestep-based updates writes what changed, and the same values as writing at once.</summary>
+public sealed class AccumulatorFlushTests
+{
+    [Test]
+    public void Flush_WritesTouchedRowsWholeAndTouchedColumnsInTheOtherRowsOnly()
+    {
+        const int rows = 6, cols = 4;
+        var config = Current(cols) with { UpdateInterval = 10, WeightMax = 1 };
+        var (batched, batchedCounts) = Apply(config, flush: true);
+        var (immediate, _) = Apply(config with { UpdateInterval = 1 }, flush: false);
+        Assert.Multiple(() =>
+        {
+            Assert.That(batched.ToFloatArray(), Is.EqualTo(immediate.ToFloatArray()).Within(1e-7), "same weights as writing at once");
+            // rows 1 and 4 whole (2 × 4), column 2 in the 4 other rows
+            Assert.That(batchedCounts.StdpWeightUpdates, Is.EqualTo(2 * cols + (rows - 2)));
+            Assert.That(batchedCounts.Projection("input_exc")!.WeightWrites, Is.EqualTo(2 * cols + (rows - 2)));
+            Assert.That(batchedCounts.AccumulatorUpdates, Is.EqualTo(3 * cols + rows), "three row changes (one row twice) and one column change");
+        });
+
+        (WeightMatrix Weights, WorkCounts Counts) Apply(FSpiNN.Snn.Config.NetworkConfig c, bool flush)
+        {
+            var weights = WeightMatrix.CreateFloat(rows, cols);
+            var rng = new Xoshiro256(5);
+            for (var i = 0; i < rows; i++)
+                for (var j = 0; j < cols; j++)
+                    weights.StoreUnclipped(i * cols + j, 0.5f, ref rng);
+            var counts = Simulator.CreateCounts(c, rows);
+            var plasticity = new FSpiNN.Snn.Learning.Plasticity(weights, c, counts);
+            plasticity.BeginStep(0);
+            float[] trace = [0.1f, 0.2f, 0.3f, 0.4f];
+            plasticity.DepressRow(1, 0.5f, trace);
+            plasticity.DepressRow(4, 0.25f, trace);
+            plasticity.DepressRow(1, 0.25f, trace);
+            plasticity.PotentiateColumn(2, 0.5f, [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f]);
+            if (flush) plasticity.Flush();
+            return (weights, counts);
+        }
     }
 }
