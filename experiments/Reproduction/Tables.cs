@@ -90,7 +90,7 @@ internal static class Tables
         sizes.Select(s =>
         {
             var r = s.Result;
-            var testExamples = s.Priced is { } p && r.LabelExamples is { } labelled ? p.InferenceExamples - labelled : (long?)null;
+            var testExamples = TestExamples(s);
             return (IReadOnlyList<string>)
             [
                 s.Dataset, s.Network, Cell(s.Neurons), s.Priced?.Weights ?? "", Cell(r.AccuracyAllActivity), Cell(r.AccuracyProportion),
@@ -130,7 +130,11 @@ internal static class Tables
 
     private static double? Ratio(double? baseline, double? fspinn) => baseline is { } b && fspinn is { } f && f != 0 ? b / f : null;
 
-    private static double? Milliseconds(double? seconds, long? examples) =>
+    /// <summary>Test examples of a run: its inference examples (labelling + testing) minus the labelled ones.</summary>
+    public static long? TestExamples(SizeRun s) =>
+        s.Priced is { } p && s.Result.LabelExamples is { } labelled ? p.InferenceExamples - labelled : null;
+
+    public static double? Milliseconds(double? seconds, long? examples) =>
         seconds is { } s && examples is > 0 ? s * 1000 / examples.Value : null;
 
     private static string Cell(double? v) => v is { } x ? x.ToString("G10", CultureInfo.InvariantCulture) : "";
