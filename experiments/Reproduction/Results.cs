@@ -134,7 +134,7 @@ internal static partial class RunSets
     [GeneratedRegex(@"^size-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)$")]
     public static partial Regex Size();
 
-    [GeneratedRegex(@"^(abl-n400-.*|abl3-n400-.*|fspinn-n400-.*-mnist)$")]
+    [GeneratedRegex(@"^abl3-n400-.*$")]
     public static partial Regex Ablation();
 
     [GeneratedRegex(@"^dc2015-n(\d+)-e(\d+)$")]
