@@ -46,6 +46,23 @@ public sealed class CliTests
             .Invoke(new InvocationConfiguration { Output = TextWriter.Null, EnableDefaultExceptionHandler = false }));
     }
 
+    [Test]
+    public void MemoryBudgetBelowTheSmallestCandidateIsAUsageErrorAndCreatesNothing()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "fspinn-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        var evaluator = new SyntheticEvaluator();
+        var smallest = FSpiNN.Dse.Space.SpaceMemory.Estimate(DefaultSpace.Create(), evaluator, 1).Min(x => x.Bytes);
+        var root = new RootCommand { ExploreCommand.Create(_ => evaluator) };
+        var budget = $"{Math.Floor(smallest * 0.9)}B";
+        var error = Assert.Throws<UsageException>(() => root.Parse(["explore", "--out", dir, "--memory-budget", budget])
+            .Invoke(new InvocationConfiguration { Output = TextWriter.Null, EnableDefaultExceptionHandler = false }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("below the smallest network of space 'default'").And.Contain("raise the budget"));
+            Assert.That(Directory.Exists(dir), Is.False, "no output folder or store for a study that cannot run");
+        });
+    }
+
     /// <summary>Cancels the run (like Ctrl-C) when its <paramref name="cancelOnCall"/>-th evaluation starts, then behaves like a cancelled evaluation.</summary>
     private sealed class CancellingEvaluator(CancellationTokenSource cts, int cancelOnCall) : ICandidateEvaluator
     {

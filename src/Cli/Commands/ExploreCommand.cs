@@ -63,7 +63,6 @@ public static class ExploreCommand
             var trialCount = parse.GetValue(trials) ?? (searchSpace.IsFinite ? (int)Math.Min(searchSpace.Count, 100_000) : 50);
             if (trialCount < 1) throw new UsageException($"--trials must be >= 1, got {trialCount}");
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
-            Directory.CreateDirectory(outDir);
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
             var evaluators = Enumerable.Range(0, workerCount)
                 .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount))).ToList();
@@ -71,6 +70,14 @@ public static class ExploreCommand
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
                 objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);
             _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
+            if (budgets.MemoryBytes is { } memoryLimit && SpaceMemory.IsExhaustive(searchSpace))
+            {
+                var (smallest, bytes) = SpaceMemory.Estimate(searchSpace, evaluators[0], seedValue).MinBy(x => x.Bytes);
+                if (bytes > memoryLimit)
+                    throw new UsageException($"--memory-budget {Units.FormatBytes(memoryLimit)} is below the smallest network of space '{searchSpace.Name}' " +
+                        $"({smallest.Key} needs {Units.FormatBytes(bytes)}): no candidate could be trained; raise the budget or add smaller networks to the space");
+            }
+            Directory.CreateDirectory(outDir);
             IReadOnlyList<TrialRecord> before;
             using (var opened = StudyStore.OpenOrCreate(storePath, definition)) before = opened.LoadTrials();
 

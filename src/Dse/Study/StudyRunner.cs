@@ -315,9 +315,7 @@ public sealed class StudyRunner
     private double? MaxSpaceMemory()
     {
         if (!_definition.Objectives.Contains(Objective.Memory) || _definition.Budgets.MemoryBytes is not null) return null;
-        var random = new Random(_definition.Seed);
-        var candidates = _space.IsFinite && _space.Count <= 100_000 ? _space.Grid() : Enumerable.Range(0, 4096).Select(_ => _space.Sample(random));
-        return candidates.Max(_evaluator.EstimateMemoryBytes);
+        return SpaceMemory.Estimate(_space, _evaluator, _definition.Seed).Max(x => x.Bytes);
     }
 
     private void TellStored(IStrategy strategy, TrialRecord t, HashSet<int> told)
