@@ -97,6 +97,60 @@ public sealed class SnnEvaluatorTests
     }
 
     [Test]
+    public void ModelCache_AFreshEvaluatorLoadsTheTrainingAndGetsTheSameResult_ACorruptFileIsRetrained()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "fspinn-model-cache-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = cache };
+            var candidate = Tiny("bindsnet", 8, "itq");
+            var first = new SnnEvaluator(Data, options);
+            var a = first.Evaluate(candidate, 40, CancellationToken.None);
+            var files = Directory.GetFiles(cache, "*.model");
+            Assert.That(files, Has.Length.EqualTo(1), "one training, one stored model");
+            Assert.That(first.LoadedFromCache, Is.Zero);
+
+            var second = new SnnEvaluator(Data, options);
+            var b = second.Evaluate(candidate, 40, CancellationToken.None);
+            Assert.That(second.LoadedFromCache, Is.EqualTo(1), "the fresh evaluator loads the stored training");
+            Assert.That(b.DetailsJson, Is.EqualTo(a.DetailsJson), "same weights, counts, confusion");
+            Assert.That(b.Accuracy, Is.EqualTo(a.Accuracy));
+
+            var other = new SnnEvaluator(Data, options);
+            _ = other.Evaluate(candidate, 30, CancellationToken.None);
+            Assert.That(other.LoadedFromCache, Is.Zero, "a different sample count is a different training");
+
+            File.WriteAllBytes(files[0], [1, 2, 3]);
+            var third = new SnnEvaluator(Data, options);
+            var c = third.Evaluate(candidate, 40, CancellationToken.None);
+            Assert.That(third.LoadedFromCache, Is.Zero, "a corrupt file is not used");
+            Assert.That(c.DetailsJson, Is.EqualTo(a.DetailsJson), "and the retraining gives the same result");
+            Assert.That(FSpiNN.Snn.Models.ModelFile.Load(files[0]).Config, Is.EqualTo(SnnEvaluator.ToConfig(candidate)), "the corrupt file was replaced");
+        }
+        finally
+        {
+            try { Directory.Delete(cache, true); } catch (IOException) { }
+        }
+    }
+
+    [Test]
+    public void LabelSamples_LabelsOnFewerExamplesAndIsNotPartOfTheNetwork()
+    {
+        var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Threads = 1 });
+        var all = evaluator.Evaluate(Tiny("fspinn", 8, "ptq"), 40, CancellationToken.None);
+        var fewer = evaluator.Evaluate(Tiny("fspinn", 8, "ptq").With(SnnEvaluator.LabelSamplesName, ParameterValue.Of(10L)), 40, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(SnnEvaluator.ToConfig(Tiny("fspinn", 8, "ptq").With(SnnEvaluator.LabelSamplesName, ParameterValue.Of(10L))),
+                Is.EqualTo(SnnEvaluator.ToConfig(Tiny("fspinn", 8, "ptq"))));
+            Assert.That(fewer.Metrics["reused_training"], Is.EqualTo(1), "the same trained network");
+            Assert.That(evaluator.Parameters.Select(p => p.Name), Does.Contain(SnnEvaluator.LabelSamplesName));
+            Assert.That(all.Metrics["label_examples"], Is.EqualTo(40), "default: the training samples");
+            Assert.That(fewer.Metrics["label_examples"], Is.EqualTo(10));
+        });
+    }
+
+    [Test]
     public void DatasetWithoutTestSplit_IsRefusedWithAReason()
     {
         var e = Assert.Throws<ArgumentException>(() => _ = new SnnEvaluator(new DatasetPair(Data.Train, null)));

@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace FSpiNN.Cli.Commands;
 
 /// <summary>What the evaluator factory gets from the command line.</summary>
-public sealed record ExploreEvaluatorRequest(string? DataDirectory, int Seed, int WorkerIndex, int Workers = 1);
+public sealed record ExploreEvaluatorRequest(string? DataDirectory, int Seed, int WorkerIndex, int Workers = 1, string? ModelCache = null);
 
 public static class ExploreCommand
 {
@@ -30,6 +30,7 @@ public static class ExploreCommand
         var minSamples = new Option<int>("--min-train-samples") { Description = "Lowest rung of --strategy halving.", DefaultValueFactory = _ => 100 };
         var data = new Option<string?>("--data") { Description = "Dataset directory passed to the evaluator." };
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
+        var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
             Search the design space: train/evaluate candidates, keep a resumable study, print the frontier and a recommendation.
@@ -38,9 +39,10 @@ public static class ExploreCommand
               fspinn explore --space spaces/fspinn-full.json --strategy fspinn --memory-budget 4MiB --store runs/full.db
               fspinn explore --strategy nsga2 --trials 60 --objectives accuracy,memory,inference-energy --min-accuracy 80%
               fspinn explore --store s.db --workers 2      (or start the same command in several terminals)
+              fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
             """)
         {
-            space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output,
+            space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -65,7 +67,7 @@ public static class ExploreCommand
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
             var evaluators = Enumerable.Range(0, workerCount)
-                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount))).ToList();
+                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
                 objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);

@@ -27,6 +27,11 @@ public sealed record SnnEvaluatorOptions
     public CostOptions Cost { get; init; } = CostOptions.Defaults;
     /// <summary>Trained float models kept for post-training-quantization reuse.</summary>
     public int CachedModels { get; init; } = 8;
+    /// <summary>
+    /// Folder of trained models shared by studies (null = none): a training whose configuration, sample count, epochs,
+    /// seed, training data and code version match a stored model loads it instead of training again.
+    /// </summary>
+    public string? ModelCacheDirectory { get; init; }
 }
 
 /// <summary>
@@ -83,7 +88,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var config = NetworkPresets.Create(preset, neurons);
         foreach (var (name, value) in candidate.Values)
         {
-            if (name is "network" or "neurons" or "train_samples") continue;
+            if (name is "network" or "neurons" or "train_samples" or LabelSamplesName) continue;
             config = ParameterTable.Set(config, name, value.ToString());
         }
         if (candidate.TryGet("bits", out var bits))
@@ -143,6 +148,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
         var labelSamples = Math.Min(trainSamples <= 0 ? _data.Train.Count : trainSamples, _data.Train.Count);
+        if (candidate.TryGet(LabelSamplesName, out var labelValue)) labelSamples = Math.Min((int)labelValue.AsDouble, _data.Train.Count);
         Protocol.Label(model, _data.Train, labelSamples, _options.Threads, null, cancellationToken);
         var test = Protocol.Test(model, _data.Test!, _options.TestSamples, _options.Threads, null, cancellationToken);
         var totalSeconds = watch.Elapsed.TotalSeconds;
@@ -163,6 +169,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             ["evaluation_seconds"] = totalSeconds,
             ["train_examples"] = model.TrainingCounts.Examples,
             ["test_examples"] = test.Examples,
+            ["label_examples"] = labelSamples,
             ["reused_training"] = reused ? 1 : 0,
             ["w_inh"] = config.Inhibition == InhibitionKind.Lateral ? config.LateralInhibition : config.InhToExcWeight,
         };
@@ -180,13 +187,63 @@ public sealed class SnnEvaluator : ICandidateEvaluator
 
     private SnnModel Train(NetworkConfig config, int trainSamples, CancellationToken cancellationToken)
     {
+        var cached = CachedModelPath(config, trainSamples);
+        if (cached is not null && TryLoadCached(cached, config) is { } loaded)
+        {
+            Interlocked.Increment(ref _loadedFromCache);
+            return loaded;
+        }
         var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
         Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken);
+        if (cached is not null)
+        {
+            // written under a temporary name and renamed, so a crash never leaves a half-written model under the key
+            var temporary = $"{cached}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+            ModelFile.Save(model, temporary);
+            File.Move(temporary, cached, overwrite: true);
+        }
         return model;
     }
 
+    /// <summary>Trainings answered from <see cref="SnnEvaluatorOptions.ModelCacheDirectory"/> instead of simulated.</summary>
+    public int LoadedFromCache => _loadedFromCache;
+    private int _loadedFromCache;
+
+    /// <summary>The file of a training in the model cache: a hash of everything the trained weights depend on.</summary>
+    private string? CachedModelPath(NetworkConfig config, int trainSamples)
+    {
+        if (_options.ModelCacheDirectory is not { } directory) return null;
+        Directory.CreateDirectory(directory);
+        var count = trainSamples <= 0 ? _data.Train.Count : Math.Min(trainSamples, _data.Train.Count);
+        var identity = string.Join("\n",
+            $"code={Study.StudyStore.CodeVersion}",
+            $"train={_data.Train.Describe()}:{_data.Train.ImagesSha256}:{_data.Train.LabelsSha256}",
+            $"samples={count}", $"epochs={_options.Epochs}", $"seed={_options.Seed}",
+            string.Join(";", ParameterTable.Describe(config).Select(p => $"{p.Key}={p.Value}")));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)));
+        return Path.Combine(directory, $"{config.Preset}-n{config.Neurons}-{hash[..20]}.model");
+    }
+
+    /// <summary>The cached model, or null when it is missing, unreadable or not of this configuration (then it is trained again).</summary>
+    private static SnnModel? TryLoadCached(string path, NetworkConfig config)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var model = ModelFile.Load(path);
+            return model.Config == config ? model : null;
+        }
+        catch (Exception e) when (e is ModelFileException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Name of the evaluator parameter that sets how many training examples label the neurons (default: the training samples).</summary>
+    public const string LabelSamplesName = "label_samples";
+
     private static string TrainingKey(Candidate candidate) =>
-        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key != "train_samples")
+        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key != "train_samples" && v.Key != LabelSamplesName)
             .Select(v => $"{v.Key}={v.Value}"));
 
     private static int[][] ToJagged(int[,] m) =>
@@ -209,6 +266,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             new("normalization", ParameterKind.String, Choices("before", "after", "none")),
             new("update_interval", ParameterKind.Int, Min: 1, Max: 1_000_000),
             new("train_samples", ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples (the fidelity)"),
+            new(LabelSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples that label the neurons (default: the training samples)"),
             new("w_inh", ParameterKind.Float, Min: 0, Max: 1e6),
             new("presentation_ms", ParameterKind.Float, Min: 0.001, Max: 1e6),
         };
