@@ -68,6 +68,9 @@ public sealed record EnergyReport(Phase Phase, long Examples, long DatasetExampl
 }
 
 /// <summary>Everything the search engine and the CLI need about the cost of one network.</summary>
+/// <param name="TrainingNetwork">The network as it trains when that differs from <see cref="Network"/> (post-training
+/// quantization: it learns with float weights and is quantized afterwards); null = the same network.</param>
+/// <param name="TrainingFootprint">Memory of <see cref="TrainingNetwork"/>; null = <see cref="Memory"/>.</param>
 public sealed record CostReport(
     NetworkDescription Network,
     string ProfileName,
@@ -76,11 +79,13 @@ public sealed record CostReport(
     IReadOnlyDictionary<string, string> Placement,
     EnergyReport Training,
     EnergyReport Inference,
-    NeuroBenchMetrics NeuroBench)
+    NeuroBenchMetrics NeuroBench,
+    NetworkDescription? TrainingNetwork = null,
+    MemoryFootprint? TrainingFootprint = null)
 {
-    public long TrainingMemoryBits => Memory.TrainingBits;
+    public long TrainingMemoryBits => (TrainingFootprint ?? Memory).TrainingBits;
     public long InferenceMemoryBits => Memory.InferenceBits;
-    public double TrainingMemoryBytes => Memory.TrainingBytes;
+    public double TrainingMemoryBytes => (TrainingFootprint ?? Memory).TrainingBytes;
     public double InferenceMemoryBytes => Memory.InferenceBytes;
 
     /// <summary>Flat table-friendly lines (<c>memory</c>, <c>placement</c>, <c>energy</c>, <c>neurobench</c>) for printing or CSV.</summary>

@@ -23,7 +23,7 @@ internal static class ReportRows
             rows.Add(new("memory", component.Name, phase, "bytes", component.Bytes, "B", $"{component.Elements} × {component.BitsPerElement} bits"));
         }
         rows.Add(new("memory", "weights", "both", "bytes", memory.WeightBits / 8.0, "B"));
-        rows.Add(new("memory", "total", "training", "bytes", memory.TrainingBytes, "B"));
+        rows.Add(new("memory", "total", "training", "bytes", report.TrainingMemoryBytes, "B"));
         rows.Add(new("memory", "total", "inference", "bytes", memory.InferenceBytes, "B"));
         foreach (var component in memory.Components)
             rows.Add(new("placement", component.Name, component.TrainingOnly ? "training" : "both", "level", component.Bytes, "B", report.Placement[component.Name]));

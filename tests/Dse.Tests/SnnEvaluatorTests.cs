@@ -181,3 +181,35 @@ public sealed class SnnCostTests
         });
     }
 }
+
+/// <summary>Post-training quantization: training is priced on the float network, inference on the quantized one.</summary>
+public sealed class PostTrainingQuantizationCostTests
+{
+    [Test]
+    public void PtqTrainsLikeFloatAndInfersLikeFixedPoint()
+    {
+        var data = FSpiNN.Snn.Data.DatasetCatalog.Load(null).Train.Take(4);
+        var floatConfig = NetworkPresets.Create("bindsnet", 12) with { PresentationMs = 40 };
+        var model = FSpiNN.Snn.Models.SnnModel.Create(floatConfig, data.PixelsPerImage, seed: 5);
+        FSpiNN.Snn.Training.Protocol.Train(model, data, 0, 1);
+        FSpiNN.Snn.Training.Protocol.Label(model, data, 0, 1);
+        var training = model.TrainingCounts;
+        var inference = model.InferenceCounts;
+        var ptq = floatConfig with { Quantize = QuantizationMode.PostTraining, WeightBits = 8, WeightFractionBits = 7 };
+        var itq = ptq with { Quantize = QuantizationMode.InTraining };
+
+        var asFloat = FSpiNN.Dse.Costing.SnnCost.Estimate(floatConfig, training, inference);
+        var asPtq = FSpiNN.Dse.Costing.SnnCost.Estimate(ptq, training, inference);
+        var asItq = FSpiNN.Dse.Costing.SnnCost.Estimate(itq, training, inference);
+        Assert.Multiple(() =>
+        {
+            Assert.That(asPtq.Training.TotalJoules, Is.EqualTo(asFloat.Training.TotalJoules), "PTQ learns with float32 weights");
+            Assert.That(asPtq.TrainingMemoryBytes, Is.EqualTo(asFloat.TrainingMemoryBytes));
+            Assert.That(asPtq.Inference.TotalJoules, Is.EqualTo(asItq.Inference.TotalJoules), "and infers with the 8-bit ones");
+            Assert.That(asPtq.InferenceMemoryBytes, Is.EqualTo(asItq.InferenceMemoryBytes));
+            Assert.That(asItq.Training.TotalJoules, Is.LessThan(asFloat.Training.TotalJoules), "in-training quantization saves training energy");
+            Assert.That(asPtq.Rows.Single(r => r.Section == "memory" && r.Item == "total" && r.Phase == "training").Value,
+                Is.EqualTo(asFloat.TrainingMemoryBytes), "the report rows agree");
+        });
+    }
+}

@@ -63,12 +63,8 @@ internal static class CostCommand
             {
                 var config = TrainCommand.BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), null,
                     parse.GetValue(quantize), parse.GetValue(set) ?? []);
-                var description = SnnCost.Describe(config, inhibitionStorage: inhibitionStorage);
                 var s = parse.GetValue(spikes);
-                report = CostEstimator.Estimate(description,
-                    SnnCost.Expected(config, description, 1, Phase.Training, s),
-                    SnnCost.Expected(config, description, 1, Phase.Inference, s),
-                    energyProfile, options);
+                report = SnnCost.EstimateExpected(config, s, energyProfile, options, inhibitionStorage);
                 source = $"analytic estimate, {s.ToString(CultureInfo.InvariantCulture)} spikes per example";
             }
             stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");

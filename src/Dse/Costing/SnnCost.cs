@@ -142,8 +142,29 @@ public static class SnnCost
     public static CostReport Estimate(NetworkConfig config, WorkCounts training, WorkCounts inference, EnergyProfile? profile = null,
         CostOptions? options = null, WeightStorage inhibitionStorage = WeightStorage.Dense)
     {
+        return Price(config, d => Activity(training, d), d => Activity(inference, d), profile, options, inhibitionStorage);
+    }
+
+    /// <summary>Memory and energy of a configuration from the analytic activity estimate (no simulation).</summary>
+    public static CostReport EstimateExpected(NetworkConfig config, double spikesPerExample, EnergyProfile? profile = null,
+        CostOptions? options = null, WeightStorage inhibitionStorage = WeightStorage.Dense) =>
+        Price(config, d => Expected(config, d, 1, Phase.Training, spikesPerExample),
+            d => Expected(config, d, 1, Phase.Inference, spikesPerExample), profile, options, inhibitionStorage);
+
+    /// <summary>
+    /// Prices training and inference activity on the network as it runs in each phase: with post-training quantization
+    /// the network learns with float32 weights and only infers with the quantized ones, so training is priced (and its
+    /// memory counted) on the float network.
+    /// </summary>
+    private static CostReport Price(NetworkConfig config, Func<NetworkDescription, ActivityCounts> training,
+        Func<NetworkDescription, ActivityCounts> inference, EnergyProfile? profile, CostOptions? options, WeightStorage inhibitionStorage)
+    {
         var description = Describe(config, inhibitionStorage: inhibitionStorage);
-        return CostEstimator.Estimate(description, Activity(training, description), Activity(inference, description),
+        var report = CostEstimator.Estimate(description, training(description), inference(description), profile ?? EnergyProfile.Default, options);
+        if (config.Quantize != QuantizationMode.PostTraining) return report;
+        var trainingDescription = Describe(config with { Quantize = QuantizationMode.None }, inhibitionStorage: inhibitionStorage);
+        var asTrained = CostEstimator.Estimate(trainingDescription, training(trainingDescription), ActivityCounts.None,
             profile ?? EnergyProfile.Default, options);
+        return report with { Training = asTrained.Training, TrainingNetwork = trainingDescription, TrainingFootprint = asTrained.Memory };
     }
 }
