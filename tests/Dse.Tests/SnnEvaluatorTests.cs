@@ -134,6 +134,29 @@ public sealed class SnnEvaluatorTests
     }
 
     [Test]
+    public void ModelCache_SharesTheFloatTrainingBetweenEveryWidthOfAPostTrainingQuantizedNetwork()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "fspinn-model-cache-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = cache };
+            _ = new SnnEvaluator(Data, options).Evaluate(Tiny("fspinn", 4, "ptq"), 40, CancellationToken.None);
+            var later = new SnnEvaluator(Data, options);
+            _ = later.Evaluate(Tiny("fspinn", 32, "ptq"), 40, CancellationToken.None);
+            _ = later.Evaluate(Tiny("fspinn", 8, "ptq"), 40, CancellationToken.None);
+            Assert.Multiple(() =>
+            {
+                Assert.That(Directory.GetFiles(cache, "*.model"), Has.Length.EqualTo(1), "one float training for all widths");
+                Assert.That(later.LoadedFromCache, Is.EqualTo(2), "the 32-bit and the 8-bit variant both load it instead of training");
+            });
+        }
+        finally
+        {
+            try { Directory.Delete(cache, true); } catch (IOException) { }
+        }
+    }
+
+    [Test]
     public void LabelSamples_LabelsOnFewerExamplesAndIsNotPartOfTheNetwork()
     {
         var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Threads = 1 });

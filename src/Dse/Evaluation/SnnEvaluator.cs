@@ -109,7 +109,8 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var reused = false;
         if (config.Quantize == QuantizationMode.PostTraining)
         {
-            var floatConfig = config with { Quantize = QuantizationMode.None };
+            // the float network is the candidate's 32-bit variant (so the model cache shares it with every width)
+            var floatConfig = ToConfig(candidate.With("bits", ParameterValue.Of(32L)));
             var key = $"{TrainingKey(candidate)}|samples={trainSamples}|epochs={_options.Epochs}|seed={_options.Seed}";
             var created = false;
             var lazy = _trained.GetOrAdd(key, _ => new Lazy<SnnModel>(() =>
