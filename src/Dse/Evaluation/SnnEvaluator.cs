@@ -196,13 +196,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         }
         var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
         Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken);
-        if (cached is not null)
-        {
-            // written under a temporary name and renamed, so a crash never leaves a half-written model under the key
-            var temporary = $"{cached}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-            ModelFile.Save(model, temporary);
-            File.Move(temporary, cached, overwrite: true);
-        }
+        if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
     }
 
