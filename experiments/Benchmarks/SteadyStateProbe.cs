@@ -30,7 +30,7 @@ public static class SteadyStateProbe
         var train = DatasetCatalog.Load(string.IsNullOrWhiteSpace(directory) ? null : directory).Train;
         var model = SnnModel.Create(WholeExampleBenchmarkBase.Config(preset, n, storage), train.PixelsPerImage, seed: 1);
         Console.WriteLine($"probe {preset} N={n} {storage}, {examples} examples of {train.Describe()}, chunks of {chunk}");
-        Console.WriteLine("phase,first,last,ms_per_example,exc_spikes_per_example,retries,bytes_per_example,subnormal_weights");
+        Console.WriteLine("phase,first,last,ms_per_example,exc_spikes_per_example,input_spikes_per_example,retries,bytes_per_example,subnormal_weights");
         foreach (var learning in new[] { true, false })
         {
             var simulator = new Simulator(model);
@@ -40,6 +40,7 @@ public static class SteadyStateProbe
                 long spikes = 0, retries = 0;
                 var started = Stopwatch.GetTimestamp();   // no Stopwatch object: nothing allocated in the measured span
                 var bytes = GC.GetAllocatedBytesForCurrentThread();
+                var inputSpikes = simulator.Counts.Population("input").Spikes;
                 for (var i = start; i < end; i++)
                 {
                     var image = train.Image(i % train.Count);
@@ -50,10 +51,11 @@ public static class SteadyStateProbe
                     retries += result.Retries;
                 }
                 bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+                inputSpikes = simulator.Counts.Population("input").Spikes - inputSpikes;
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var count = end - start;
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{(learning ? "train" : "infer")},{start},{end - 1},{elapsed / count:F3},{(double)spikes / count:F1},{retries},{(double)bytes / count:F0},{CountSubnormal(model)}"));
+                    $"{(learning ? "train" : "infer")},{start},{end - 1},{elapsed / count:F3},{(double)spikes / count:F1},{(double)inputSpikes / count:F0},{retries},{(double)bytes / count:F0},{CountSubnormal(model)}"));
             }
         }
         return 0;

@@ -36,7 +36,7 @@ public sealed class TripletRule(double etaPre, double etaPost) : ILearningRule
     public void Apply(Plasticity p, ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, float kp)
     {
         if (etaPre > 0)
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre, p.PostTrace1);
+            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
         p.SetPreTraces(preSpikes);
         if (postSpikes.Length > 0)
         {
@@ -59,7 +59,7 @@ public sealed class PostPreRule(double etaPre, double etaPost) : ILearningRule
         p.SetPreTraces(preSpikes);
         p.SetPostTraces(postSpikes);
         if (etaPre > 0)
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre, p.PostTrace1);
+            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
         if (postSpikes.Length > 0)
         {
             var xPre = p.PreTraces();
@@ -82,7 +82,7 @@ public sealed class PotentiationOnlyRule(double etaPre, double etaPost) : ILearn
         if (etaPre > 0)
         {
             p.SetPostTraces(postSpikes);
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre, p.PostTrace1);
+            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
         }
         if (postSpikes.Length > 0)
         {

@@ -30,6 +30,21 @@ public sealed class Plasticity
     private readonly bool[]? _columnTouched;
     private readonly bool[]? _rowTouched;
     private int _touchedRows;
+    // Sparse depression: a pre spike changes w[i, j] only where x_post1[j] ≠ 0, or where the clip to [0, w_max] can
+    // change w[i, j] (a column holding a weight above w_max after normalisation: with w_max on the weight grid, no
+    // other write leaves one there); every other entry is left exactly as the dense row update leaves it, so only these
+    // columns are written.
+    /// <summary>Depression rows written sparsely (else whole): not in the reference path, nor where a write can leave a weight above w_max.</summary>
+    private readonly bool _sparseDepression;
+    /// <summary>Neurons with a non-zero post trace (null in the reference path): only they need decaying.</summary>
+    private readonly IndexSet? _traced;
+    private readonly float[] _columnMax;
+    private readonly int[] _columnsAboveMax;
+    private int _columnsAboveMaxCount;
+    private readonly bool[] _listed;
+    private readonly int[] _depressionColumns;
+    private int _depressionColumnCount;
+    private bool _depressionColumnsStale = true;
     private bool _accumulatorDirty;
     private readonly float _post1Decay;
     private readonly float _post2Decay;
@@ -40,8 +55,13 @@ public sealed class Plasticity
     /// <summary>Seeds the random stream used by stochastic rounding of weight writes (set per example for reproducibility).</summary>
     public void SeedRounding(Xoshiro256 rng) => _rng = rng;
 
-    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts)
+    /// <param name="reference">
+    /// The unoptimised path: post traces decayed over every neuron and depression rows written whole. The default path
+    /// leaves bit-identical weights, traces and counts.
+    /// </param>
+    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false)
     {
+        _sparseDepression = !reference && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
         _weights = weights;
         _config = config;
         _counts = counts;
@@ -63,6 +83,11 @@ public sealed class Plasticity
         _scratch = new float[Math.Max(rows, cols)];
         PostTrace1 = new float[cols];
         PostTrace2 = new float[cols];
+        if (!reference) _traced = new IndexSet(cols);
+        _columnMax = new float[cols];
+        _columnsAboveMax = new int[cols];
+        _listed = new bool[cols];
+        _depressionColumns = new int[cols];
         _post1Decay = (float)Math.Exp(-config.Dt / config.TauPost);
         _post2Decay = (float)Math.Exp(-config.Dt / config.TauPost2);
         if (config.UpdateInterval > 1)
@@ -72,6 +97,7 @@ public sealed class Plasticity
             _rowTouched = new bool[rows];
         }
         ResetTraces();
+        UpdateColumnsAboveMax();
     }
 
     public ILearningRule Rule { get; }
@@ -83,6 +109,8 @@ public sealed class Plasticity
         Array.Fill(_lastPreStep, long.MinValue / 2);
         Array.Clear(PostTrace1);
         Array.Clear(PostTrace2);
+        _traced?.Clear();
+        _depressionColumnsStale = true;
         _xPreStep = -1;
     }
 
@@ -92,8 +120,26 @@ public sealed class Plasticity
         _step = step;
         if (Rule.UsesPostTraces)
         {
-            Decay.Apply(PostTrace1, _post1Decay);
-            if (_config.Stdp == StdpRule.Triplet) Decay.Apply(PostTrace2, _post2Decay);
+            var triplet = _config.Stdp == StdpRule.Triplet;
+            if (_traced is null)
+            {
+                Decay.Apply(PostTrace1, _post1Decay);
+                if (triplet) Decay.Apply(PostTrace2, _post2Decay);
+            }
+            else
+            {
+                // zero traces stay zero: decay the traced neurons only, with the arithmetic of Decay.Apply
+                for (var k = 0; k < _traced.Count;)
+                {
+                    var j = _traced[k];
+                    var before = PostTrace1[j];
+                    var x1 = PostTrace1[j] = Decay.Flush(before * _post1Decay);
+                    if (x1 == 0 && before != 0) _depressionColumnsStale = true;
+                    var x2 = triplet ? PostTrace2[j] = Decay.Flush(PostTrace2[j] * _post2Decay) : 0f;
+                    if (x1 == 0 && x2 == 0) _traced.RemoveAt(k);
+                    else k++;
+                }
+            }
             _excCounts.TraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
         }
     }
@@ -109,6 +155,8 @@ public sealed class Plasticity
     {
         foreach (var j in postSpikes)
         {
+            if (PostTrace1[j] == 0) _depressionColumnsStale = true;
+            _traced?.Add(j);
             PostTrace1[j] = 1;
             PostTrace2[j] = 1;
         }
@@ -130,7 +178,79 @@ public sealed class Plasticity
         return _xPre;
     }
 
-    /// <summary>w[i, :] −= eta·trace[:] (clipped to [0, w_max]).</summary>
+    /// <summary>
+    /// w[i, :] −= eta·x_post1[:] (clipped to [0, w_max]): the depression of a pre spike. Writes only the columns it can
+    /// change (see the fields above) and leaves the same weights, rounding draws and counts as
+    /// <see cref="DepressRow(int, float, ReadOnlySpan{float})"/> with the post trace.
+    /// </summary>
+    public void DepressRow(int row, float eta)
+    {
+        var cols = _weights.Cols;
+        if (!_sparseDepression)
+        {
+            DepressRow(row, eta, PostTrace1);
+            return;
+        }
+        if (_depressionColumnsStale) ListDepressionColumns();
+        if (_depressionColumnCount * 4 > cols)
+        {
+            DepressRow(row, eta, PostTrace1);
+            return;
+        }
+        var columns = _depressionColumns.AsSpan(0, _depressionColumnCount);
+        var delta = _rowDelta;
+        foreach (var j in columns) delta[j] = PostTrace1[j] * -eta;
+        if (_accumulator is not null)
+        {
+            var acc = _accumulator.AsSpan(row * cols, cols);
+            foreach (var j in columns) acc[j] += delta[j];
+            MarkRowTouched(row);
+            _accumulatorDirty = true;
+            _counts.AccumulatorUpdates += cols;
+            return;
+        }
+        _weights.AddToRowAt(row, columns, delta, _config.WeightMax, ref _rng);
+        _counts.StdpWeightUpdates += cols;
+        _projection.WeightReads += cols;
+        _projection.WeightWrites += cols;
+    }
+
+    private void ListDepressionColumns()
+    {
+        var count = 0;
+        foreach (var j in _traced!.Items)
+        {
+            if (PostTrace1[j] == 0) continue;
+            _listed[j] = true;
+            _depressionColumns[count++] = j;
+        }
+        foreach (var j in _columnsAboveMax.AsSpan(0, _columnsAboveMaxCount))
+            if (!_listed[j]) _depressionColumns[count++] = j;
+        foreach (var j in _depressionColumns.AsSpan(0, count)) _listed[j] = false;
+        _depressionColumnCount = count;
+        _depressionColumnsStale = false;
+    }
+
+    /// <summary>Which columns hold a weight above w_max (the clip of a depression row changes them even where x_post1 = 0).</summary>
+    private void UpdateColumnsAboveMax()
+    {
+        _weights.ColumnMaxima(_columnMax);
+        var max = (float)_config.WeightMax;
+        var count = 0;
+        for (var j = 0; j < _columnMax.Length; j++)
+            if (_columnMax[j] > max) _columnsAboveMax[count++] = j;
+        if (count > 0 || _columnsAboveMaxCount > 0) _depressionColumnsStale = true;
+        _columnsAboveMaxCount = count;
+    }
+
+    private void MarkRowTouched(int row)
+    {
+        if (_rowTouched![row]) return;
+        _rowTouched[row] = true;
+        _touchedRows++;
+    }
+
+    /// <summary>w[i, :] −= eta·trace[:] (clipped to [0, w_max]), every column: the dense reference of <see cref="DepressRow(int, float)"/>.</summary>
     public void DepressRow(int row, float eta, ReadOnlySpan<float> trace)
     {
         var delta = _rowDelta.AsSpan();
@@ -140,11 +260,7 @@ public sealed class Plasticity
         {
             var acc = _accumulator.AsSpan(row * cols, cols);
             TensorPrimitives.Add(acc, delta, acc);
-            if (!_rowTouched![row])
-            {
-                _rowTouched[row] = true;
-                _touchedRows++;
-            }
+            MarkRowTouched(row);
             _accumulatorDirty = true;
             _counts.AccumulatorUpdates += cols;
             return;
@@ -227,5 +343,6 @@ public sealed class Plasticity
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
         _weights.ScaleColumns(factors, _scratch, ref _rng, _config.NormalizationRounding);
         _projection.NormalizationOps += (long)_weights.Rows * _weights.Cols;
+        UpdateColumnsAboveMax();
     }
 }

@@ -205,32 +205,144 @@ public sealed class WeightMatrix
     private float[]? _uniform;
 
     /// <summary>
-    /// Uniform floats in [0, 1) with 24 random bits: one xorshift32 stream per vector lane, seeded from
-    /// <paramref name="rng"/> for every call (so the sequence stays reproducible and independent of what ran before).
+    /// Uniform floats in [0, 1) with 24 random bits: uniform[j] = <see cref="UniformAt"/>(seed, j) for one seed drawn from
+    /// <paramref name="rng"/> per call. A counter-based hash rather than a stream, so that the uniform of weight j does not
+    /// depend on which other weights of the row are written: the sparse row update draws exactly what the dense one would.
     /// </summary>
     private static void FillUniform(Span<float> uniform, ref Xoshiro256 rng)
     {
+        var seed = UniformSeed(ref rng);
         var j = 0;
         if (System.Numerics.Vector.IsHardwareAccelerated && uniform.Length >= System.Numerics.Vector<uint>.Count)
         {
             var width = System.Numerics.Vector<uint>.Count;
-            Span<uint> seeds = stackalloc uint[width];
-            for (var lane = 0; lane < width; lane++) seeds[lane] = (uint)(rng.NextUInt64() >> 32) | 1u;
-            var x = new System.Numerics.Vector<uint>(seeds);
+            Span<uint> lanes = stackalloc uint[width];
+            for (var lane = 0; lane < width; lane++) lanes[lane] = (uint)lane;
+            var index = new System.Numerics.Vector<uint>(lanes);
+            var stride = new System.Numerics.Vector<uint>((uint)width);
+            var golden = new System.Numerics.Vector<uint>(Golden);
+            var seeds = new System.Numerics.Vector<uint>(seed);
+            var m1 = new System.Numerics.Vector<uint>(Mix1);
+            var m2 = new System.Numerics.Vector<uint>(Mix2);
             var scale = new System.Numerics.Vector<float>(1f / (1 << 24));
             var blocks = uniform.Length / width;
             var target = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(uniform[..(blocks * width)]);
             for (var b = 0; b < blocks; b++)
             {
-                x ^= System.Numerics.Vector.ShiftLeft(x, 13);
-                x ^= System.Numerics.Vector.ShiftRightLogical(x, 17);
-                x ^= System.Numerics.Vector.ShiftLeft(x, 5);
+                var x = seeds ^ (index * golden);
+                x ^= System.Numerics.Vector.ShiftRightLogical(x, 16);
+                x *= m1;
+                x ^= System.Numerics.Vector.ShiftRightLogical(x, 13);
+                x *= m2;
+                x ^= System.Numerics.Vector.ShiftRightLogical(x, 16);
                 target[b] = System.Numerics.Vector.ConvertToSingle(System.Numerics.Vector.ShiftRightLogical(x, 8)) * scale;
+                index += stride;
             }
             j = blocks * width;
         }
-        for (; j < uniform.Length; j++) uniform[j] = rng.NextSingle();
+        for (; j < uniform.Length; j++) uniform[j] = UniformAt(seed, j);
     }
+
+    private const uint Golden = 0x9E3779B9, Mix1 = 0x85EBCA6B, Mix2 = 0xC2B2AE35;
+
+    private static uint UniformSeed(ref Xoshiro256 rng) => (uint)(rng.NextUInt64() >> 32);
+
+    /// <summary>The uniform of column <paramref name="j"/>: MurmurHash3's 32-bit finaliser of seed ⊕ j·φ, top 24 bits.</summary>
+    private static float UniformAt(uint seed, int j)
+    {
+        var x = seed ^ ((uint)j * Golden);
+        x ^= x >> 16;
+        x *= Mix1;
+        x ^= x >> 13;
+        x *= Mix2;
+        x ^= x >> 16;
+        return (x >> 8) * (1f / (1 << 24));
+    }
+
+    /// <summary>True when <see cref="AddToRowAt"/> writes exactly what <see cref="AddToRow"/> would (float, 8- and 16-bit storage).</summary>
+    public bool SupportsSparseRowUpdates => _u32 is null;
+
+    /// <summary>
+    /// True when a write clipped to <paramref name="clipMax"/> can still store a weight above it: a fixed-point format in
+    /// which clipMax lies between two codes (rounding up lands above it). Float storage and on-grid or unreachable
+    /// maxima cannot.
+    /// </summary>
+    public bool WritesCanExceed(double clipMax)
+    {
+        if (Format is not { } f) return false;
+        var inCodes = clipMax * Math.ScaleB(1.0, f.FractionBits);
+        return inCodes < f.MaxCode && inCodes != Math.Floor(inCodes);
+    }
+
+    /// <summary>
+    /// w[row, j] += delta[j] for the listed columns only, clipped to [0, clipMax] and re-quantized: for every listed j the
+    /// same value <see cref="AddToRow"/> would write (same arithmetic, same stochastic-rounding uniform), and the same
+    /// draw from <paramref name="rng"/>. The other columns are left as they are, which is what <see cref="AddToRow"/>
+    /// does to a column whose delta is zero and whose weight is already within [0, clipMax].
+    /// </summary>
+    public void AddToRowAt(int row, ReadOnlySpan<int> columns, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng)
+    {
+        if (!SupportsSparseRowUpdates) throw new InvalidOperationException("sparse row updates need float, 8- or 16-bit storage");
+        var start = row * Cols;
+        var max = (float)clipMax;
+        if (_f32 is not null)
+        {
+            foreach (var j in columns)
+                _f32[start + j] = Math.Clamp(_f32[start + j] + delta[j], 0f, max);
+            return;
+        }
+        var format = Format!.Value;
+        var toCodeUnits = (float)Math.ScaleB(1.0, format.FractionBits);
+        var maxCode = (float)format.MaxCode;
+        var mode = Rounding;
+        var seed = mode == RoundingMode.Stochastic ? UniformSeed(ref rng) : 0u;
+        foreach (var j in columns)
+        {
+            var index = start + j;
+            var code = _u8 is not null ? _u8[index] : (float)_u16![index];
+            var x = Math.Clamp(code * _step + delta[j], 0f, max) * toCodeUnits;
+            var floor = MathF.Floor(mode == RoundingMode.Nearest ? x + 0.5f : x);
+            if (mode == RoundingMode.Stochastic && UniformAt(seed, j) < x - floor) floor += 1f;
+            floor = Math.Clamp(floor, 0f, maxCode);
+            if (_u8 is not null) _u8[index] = (byte)floor;
+            else _u16![index] = (ushort)floor;
+        }
+    }
+
+    /// <summary>The largest weight of every column into <paramref name="maxima"/> (length Cols).</summary>
+    public void ColumnMaxima(Span<float> maxima)
+    {
+        var result = maxima[..Cols];
+        if (_f32 is not null)
+        {
+            _f32.AsSpan(0, Cols).CopyTo(result);
+            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(result, _f32.AsSpan(i * Cols, Cols), result);
+            return;
+        }
+        if (_u8 is not null)
+        {
+            var codes = (_maxCodes8 ??= new byte[Cols]).AsSpan();
+            _u8.AsSpan(0, Cols).CopyTo(codes);
+            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(codes, _u8.AsSpan(i * Cols, Cols), codes);
+            for (var j = 0; j < Cols; j++) result[j] = codes[j] * _step;
+            return;
+        }
+        if (_u16 is not null)
+        {
+            var codes = (_maxCodes16 ??= new ushort[Cols]).AsSpan();
+            _u16.AsSpan(0, Cols).CopyTo(codes);
+            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(codes, _u16.AsSpan(i * Cols, Cols), codes);
+            for (var j = 0; j < Cols; j++) result[j] = codes[j] * _step;
+            return;
+        }
+        result.Clear();
+        for (var i = 0; i < Rows; i++)
+            for (var j = 0; j < Cols; j++)
+                result[j] = MathF.Max(result[j], Get(i * Cols + j));
+    }
+
+    private byte[]? _maxCodes8;
+    private ushort[]? _maxCodes16;
 
     /// <summary>values[j] = floor(values[j]) + (uniform[j] &lt; frac(values[j]) ? 1 : 0).</summary>
     private static void StochasticFloor(Span<float> values, ReadOnlySpan<float> uniform)

@@ -171,6 +171,71 @@ internal static class NeuronKernels
         return count;
     }
 
+    /// <summary>
+    /// <see cref="Conductance"/> without g_i or θ (the inhibitory population), for the neurons of <paramref name="active"/>
+    /// only: every listed neuron gets exactly the arithmetic of the dense kernel. A neuron leaves the set after a step that
+    /// left it unchanged with no input, not refractory and not crossing: the dense kernel would leave it unchanged at every
+    /// later step until new input arrives (the caller adds it back then). Crossings come out in increasing order.
+    /// </summary>
+    public static int ConductanceActive(Span<float> v, Span<float> ge, Span<int> refractory, in ConductanceConstants c, IndexSet active,
+        Span<int> crossed)
+    {
+        var count = 0;
+        for (var k = 0; k < active.Count;)
+        {
+            var j = active[k];
+            var vv = v[j];
+            var g1 = ge[j];
+            var vNew = vv + c.DtOverTau * ((c.Rest - vv) + g1 * (c.ExcitatoryReversal - vv));
+            vNew = MathF.Min(MathF.Max(vNew, c.LowestPotential), c.HighestPotential);
+            ge[j] = Decay.Flush(g1 * c.GeDecay);
+            var quiet = false;
+            if (refractory[j] > 0)
+            {
+                refractory[j]--;
+                v[j] = c.Reset;
+            }
+            else
+            {
+                v[j] = vNew;
+                if (vNew > c.Threshold) crossed[count++] = j;
+                else quiet = g1 == 0 && vNew == vv;
+            }
+            if (quiet) active.RemoveAt(k);
+            else k++;
+        }
+        crossed[..count].Sort();
+        return count;
+    }
+
+    /// <summary><see cref="Current"/> without θ for the neurons of <paramref name="active"/> only (see <see cref="ConductanceActive"/>).</summary>
+    public static int CurrentActive(Span<float> v, Span<float> input, Span<int> refractory, in CurrentConstants c, IndexSet active, Span<int> crossed)
+    {
+        var count = 0;
+        for (var k = 0; k < active.Count;)
+        {
+            var j = active[k];
+            var x = input[j];
+            input[j] = 0;
+            var wasRefractory = refractory[j] > 0;
+            if (wasRefractory)
+            {
+                refractory[j]--;
+                x = 0;
+            }
+            var vOld = v[j];
+            var vv = c.Rest + (vOld - c.Rest) * c.Decay + x;
+            v[j] = vv;
+            var quiet = false;
+            if (vv >= c.Threshold) crossed[count++] = j;
+            else quiet = !wasRefractory && x == 0 && vv == vOld;
+            if (quiet) active.RemoveAt(k);
+            else k++;
+        }
+        crossed[..count].Sort();
+        return count;
+    }
+
     /// <summary>Appends start + lane for every set lane of <paramref name="mask"/> (rare: most steps have no crossing).</summary>
     private static int CollectLanes(Vector<int> mask, int start, Span<int> crossed, int count)
     {

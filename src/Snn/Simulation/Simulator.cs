@@ -46,6 +46,11 @@ public sealed class Simulator
     private readonly int[] _refractoryI;
     private readonly int[] _inhSpikes;
     private int _inhSpikeCount;
+    /// <summary>
+    /// Inhibitory neurons that may change at the next step (null: step all of them). The others sit at a fixed point of
+    /// their update with no input: the population only hears the few excitatory spikes, so most of it is idle.
+    /// </summary>
+    private readonly IndexSet? _inhActive;
 
     // delayed input delivery: ring of (maxDelay + 1) rows of N
     private readonly float[]? _ring;
@@ -75,7 +80,15 @@ public sealed class Simulator
     private long _step;
     private bool _learning;
 
-    public Simulator(SnnModel model, WorkCounts? counts = null)
+    public Simulator(SnnModel model, WorkCounts? counts = null) : this(model, counts, reference: false)
+    {
+    }
+
+    /// <summary>
+    /// <paramref name="reference"/>: the unoptimised path, stepping every neuron and writing every synapse of a row
+    /// (dense kernels, no event-driven shortcuts); results are bit-identical to the default path, which tests check.
+    /// </summary>
+    internal Simulator(SnnModel model, WorkCounts? counts, bool reference)
     {
         _model = model;
         _c = model.Config;
@@ -111,7 +124,12 @@ public sealed class Simulator
                 _delayOffsets[k] = model.DelaySteps[k] * _n + k % _n;
         }
 
-        _plasticity = new Plasticity(model.Weights, _c, Counts);
+        _plasticity = new Plasticity(model.Weights, _c, Counts, reference);
+        if (_layer && !reference)
+        {
+            _inhActive = new IndexSet(_n);
+            _inhActive.AddAll();
+        }
         _inputCounts = Counts.Population("input");
         _excCounts = Counts.Population("exc");
         _inhCounts = _layer ? Counts.Population("inh") : null;
@@ -188,6 +206,7 @@ public sealed class Simulator
             Array.Clear(_geI);
             Array.Clear(_refractoryI);
             _inhSpikeCount = 0;
+            _inhActive?.AddAll();
         }
         if (_ring is not null) Array.Clear(_ring);
         _plasticity.ResetTraces();
@@ -382,10 +401,14 @@ public sealed class Simulator
     }
 
     private void IntegrateInhibitoryConductance() =>
-        ResetInhibitory(NeuronKernels.Conductance(_vI, _geI, [], _refractoryI, [], _inhConductance, _inhSpikes));
+        ResetInhibitory(_inhActive is null
+            ? NeuronKernels.Conductance(_vI, _geI, [], _refractoryI, [], _inhConductance, _inhSpikes)
+            : NeuronKernels.ConductanceActive(_vI, _geI, _refractoryI, _inhConductance, _inhActive, _inhSpikes));
 
     private void IntegrateInhibitoryCurrent() =>
-        ResetInhibitory(NeuronKernels.Current(_vI, _geI, _refractoryI, [], _inhCurrent, _inhSpikes));
+        ResetInhibitory(_inhActive is null
+            ? NeuronKernels.Current(_vI, _geI, _refractoryI, [], _inhCurrent, _inhSpikes)
+            : NeuronKernels.CurrentActive(_vI, _geI, _refractoryI, _inhCurrent, _inhActive, _inhSpikes));
 
     /// <summary>Inhibitory neurons that crossed threshold spike and reset (no one-spike rule, no adaptation).</summary>
     private void ResetInhibitory(int spikes)
@@ -448,7 +471,11 @@ public sealed class Simulator
         if (_layer)
         {
             var w = (float)_c.ExcToInhWeight;
-            foreach (var j in excSpikes) _geI[j] += w;
+            foreach (var j in excSpikes)
+            {
+                _geI[j] += w;
+                _inhActive?.Add(j);
+            }
             _excInh!.SynapticEvents += excSpikes.Length;
             _excInh.WeightReads += excSpikes.Length;
             InhibitAllButSelf(_inhSpikes.AsSpan(0, _inhSpikeCount), (float)_c.InhToExcWeight, _inhExc!);
