@@ -34,37 +34,4 @@ public static class Decay
         }
         for (; i < values.Length; i++) values[i] = Flush(values[i] * factor);
     }
-
-    /// <summary>
-    /// <see cref="Apply"/>, and writes the indices of the values still non-zero to <paramref name="nonZero"/> in increasing
-    /// order; returns their count.
-    /// </summary>
-    public static int ApplyAndListNonZero(Span<float> values, float factor, Span<int> nonZero)
-    {
-        var count = 0;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-            var f = new Vector<float>(factor);
-            var floor = new Vector<float>(Floor);
-            for (var k = 0; k < vectors.Length; k++)
-            {
-                var v = vectors[k] * f;
-                var kept = Vector.GreaterThanOrEqual(v, floor);
-                vectors[k] = Vector.ConditionalSelect(kept, v, Vector<float>.Zero);
-                if (kept.Equals(Vector<int>.Zero)) continue;
-                var start = k * Vector<float>.Count;
-                for (var lane = 0; lane < Vector<float>.Count; lane++)
-                    if (kept[lane] != 0) nonZero[count++] = start + lane;
-            }
-            i = vectors.Length * Vector<float>.Count;
-        }
-        for (; i < values.Length; i++)
-        {
-            values[i] = Flush(values[i] * factor);
-            if (values[i] != 0) nonZero[count++] = i;
-        }
-        return count;
-    }
 }
