@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Diehl & Cook (2015) training in Brian2 C++ standalone, set up as FSpiNN's `dc2015` preset (docs/model.md), timed.
 
-Usage: dc2015_brian2.py --mnist DIR --neurons N --samples K --workdir DIR [--seed S]
+Usage: dc2015_brian2.py --mnist DIR --neurons N --samples K --workdir DIR [--seed S] [--inference]
 
 Trains on the first K MNIST training images (dataset order), one core, and prints one line of JSON with the wall time
 of the compiled simulation (compilation excluded), the examples completed, the retries and the spikes.
@@ -18,6 +18,8 @@ The whole protocol runs inside the compiled program, because C++ standalone cann
   * STDP (minimal triplet rule of D&C's code) on the input synapses; the pre-synaptic term and trace act at emission
     (pathway `pre`, no delay) and the conductance at arrival (pathway `transmit`, delay 0-10 ms in whole steps), which
     is what FSpiNN does (docs/model.md, "STDP with input delays").
+With --inference the same protocol runs with learning off, as D&C's test mode: no STDP, theta fixed at its initial
+20 mV, no normalisation; the random initial weights are normalised once (columns to 78) before the run.
 Because the run length is fixed in advance (K cycles of 500 ms), a retry uses up one cycle: the run presents K times and
 completes K minus the retries examples; time per example is wall time / completed examples.
 """
@@ -86,7 +88,9 @@ def main():
     ap.add_argument('--samples', type=int, required=True)
     ap.add_argument('--workdir', required=True)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--inference', action='store_true', help='learning off (no STDP, fixed theta, no normalisation)')
     args = ap.parse_args()
+    learn = not args.inference
 
     import brian2 as b
     from brian2 import ms, mV, Hz
@@ -116,7 +120,8 @@ def main():
         dummy : 1
         ''', name='ctrl')
     ctrl.intensity = 2
-    ctrl.run_regularly('dummy = normalize_input_weights(n_e, 78.0)', dt=500 * ms, when='start', order=-1)
+    if learn:
+        ctrl.run_regularly('dummy = normalize_input_weights(n_e, 78.0)', dt=500 * ms, when='start', order=-1)
     ctrl.run_regularly(f'''
         cycle = k % {steps_per_cycle}
         at_start = int(cycle == 0)
@@ -148,8 +153,8 @@ def main():
         dv/dt = ((-65*mV - v) + ge * (0*mV - v) + gi * (-100*mV - v)) / (100*ms) : volt (unless refractory)
         dge/dt = -ge / (1*ms) : 1
         dgi/dt = -gi / (2*ms) : 1
-        dtheta/dt = -theta / (1e7*ms) : volt
-        ''', threshold='v > -52*mV + theta - 20*mV', reset='v = -65*mV; theta += 0.05*mV',
+        ''' + ('dtheta/dt = -theta / (1e7*ms) : volt' if learn else 'theta : volt'),
+        threshold='v > -52*mV + theta - 20*mV', reset='v = -65*mV; theta += 0.05*mV' if learn else 'v = -65*mV',
         refractory=5 * ms, method='euler', name='exc')
     exc.v = -105 * mV
     exc.theta = 20 * mV
@@ -161,20 +166,26 @@ def main():
         ''', threshold='v > -40*mV', reset='v = -45*mV', refractory=2 * ms, method='euler', name='inh')
     inh.v = -100 * mV
 
-    xe = b.Synapses(inp, exc, model='''
-        w : 1
-        post2before : 1
-        dxpre/dt = -xpre / (20*ms) : 1 (event-driven)
-        dpost1/dt = -post1 / (20*ms) : 1 (event-driven)
-        dpost2/dt = -post2 / (40*ms) : 1 (event-driven)
-        ''',
-        on_pre={'pre': 'xpre = 1.; w = clip(w - 0.0001 * post1, 0, 1)',
-                'transmit': 'ge_post += w'},
-        on_post='post2before = post2; w = clip(w + 0.01 * xpre * post2before, 0, 1); post1 = 1.; post2 = 1.',
-        name='xe')
+    if learn:
+        xe = b.Synapses(inp, exc, model='''
+            w : 1
+            post2before : 1
+            dxpre/dt = -xpre / (20*ms) : 1 (event-driven)
+            dpost1/dt = -post1 / (20*ms) : 1 (event-driven)
+            dpost2/dt = -post2 / (40*ms) : 1 (event-driven)
+            ''',
+            on_pre={'pre': 'xpre = 1.; w = clip(w - 0.0001 * post1, 0, 1)',
+                    'transmit': 'ge_post += w'},
+            on_post='post2before = post2; w = clip(w + 0.01 * xpre * post2before, 0, 1); post1 = 1.; post2 = 1.',
+            name='xe')
+    else:
+        xe = b.Synapses(inp, exc, model='w : 1', on_pre={'transmit': 'ge_post += w'}, name='xe')
     rows, cols = np.meshgrid(np.arange(n_in), np.arange(n), indexing='ij')
     xe.connect(i=rows.ravel(), j=cols.ravel())
-    xe.w = (rng.random(n_in * n) + 0.01) * 0.3
+    w0 = (rng.random(n_in * n) + 0.01) * 0.3
+    if not learn:
+        w0 = (w0.reshape(n_in, n) * (78.0 / w0.reshape(n_in, n).sum(axis=0))).ravel()
+    xe.w = w0
     xe.transmit.delay = rng.integers(0, 21, n_in * n) * 0.5 * ms   # 0..10 ms in whole steps, as FSpiNN draws them
 
     ei = b.Synapses(exc, inh, on_pre='ge_post += 10.4', name='ei')
@@ -187,7 +198,10 @@ def main():
     inp_spikes = b.SpikeMonitor(inp, record=False, name='inp_spikes')
 
     net = b.Network(ctrl, inp, exc, inh, xe, ei, ie, count, exc_spikes, inp_spikes)
-    net.run(args.samples * 500 * ms, namespace={'stim': stim, 'normalize_input_weights': normalize, 'n_e': float(n)})
+    namespace = {'stim': stim, 'n_e': float(n)}
+    if learn:
+        namespace['normalize_input_weights'] = normalize
+    net.run(args.samples * 500 * ms, namespace=namespace)
 
     started = time.perf_counter()
     b.device.build(directory=args.workdir, compile=True, run=False, clean=True)
@@ -199,7 +213,7 @@ def main():
 
     completed = int(ctrl.example[0])
     print(json.dumps({
-        'brian2': b.__version__, 'neurons': n, 'cycles': args.samples, 'completed_examples': completed,
+        'brian2': b.__version__, 'mode': 'train' if learn else 'inference', 'neurons': n, 'cycles': args.samples, 'completed_examples': completed,
         'retries': int(ctrl.total_retries[0]), 'exc_spikes': int(exc_spikes.num_spikes),
         'input_spikes': int(inp_spikes.num_spikes), 'compile_s': round(compile_s, 3),
         'process_s': round(process_s, 3), 'simulation_s': round(simulation_s, 3),
