@@ -99,10 +99,11 @@ public static class PoissonEncoder
     /// <summary>BindsNET's encoder: Poisson(mean) inter-spike intervals, zero intervals bumped to 1, spike at cumulative time − 1.</summary>
     private static void BindsNetTrain(int input, double meanInterval, int steps, ref Xoshiro256 rng, SpikeSchedule schedule)
     {
+        var sampler = new PoissonSampler(meanInterval);
         long time = 0;
         while (true)
         {
-            var interval = SamplePoisson(meanInterval, ref rng);
+            var interval = sampler.Sample(ref rng);
             if (interval == 0) interval = 1;
             time += interval;
             if (time > steps) return;
@@ -111,36 +112,56 @@ public static class PoissonEncoder
     }
 
     /// <summary>Poisson sample: multiplication method for small means, Hörmann's PTRS transformed rejection otherwise.</summary>
-    internal static long SamplePoisson(double lambda, ref Xoshiro256 rng)
+    internal static long SamplePoisson(double lambda, ref Xoshiro256 rng) => new PoissonSampler(lambda).Sample(ref rng);
+
+    /// <summary>
+    /// Poisson(λ) samples for one λ, with the constants of the method computed once (one pixel draws all its intervals
+    /// from one sampler): the multiplication method below λ = 10, Hörmann's PTRS transformed rejection above.
+    /// </summary>
+    private readonly struct PoissonSampler
     {
-        if (lambda < 10)
+        private readonly double _lambda, _limit, _logLam, _a, _b, _vr, _logInvAlpha;
+
+        public PoissonSampler(double lambda)
         {
-            var limit = Math.Exp(-lambda);
-            long k = 0;
-            var prod = rng.NextDouble();
-            while (prod > limit)
+            _lambda = lambda;
+            if (lambda < 10)
             {
-                k++;
-                prod *= rng.NextDouble();
+                _limit = Math.Exp(-lambda);
+                return;
             }
-            return k;
+            var slam = Math.Sqrt(lambda);
+            _logLam = Math.Log(lambda);
+            _b = 0.931 + 2.53 * slam;
+            _a = -0.059 + 0.02483 * _b;
+            _logInvAlpha = Math.Log(1.1239 + 1.1328 / (_b - 3.4));
+            _vr = 0.9277 - 3.6224 / (_b - 2);
         }
-        var slam = Math.Sqrt(lambda);
-        var logLam = Math.Log(lambda);
-        var b = 0.931 + 2.53 * slam;
-        var a = -0.059 + 0.02483 * b;
-        var invAlpha = 1.1239 + 1.1328 / (b - 3.4);
-        var vr = 0.9277 - 3.6224 / (b - 2);
-        while (true)
+
+        public long Sample(ref Xoshiro256 rng)
         {
-            var u = rng.NextDouble() - 0.5;
-            var v = rng.NextDouble();
-            var us = 0.5 - Math.Abs(u);
-            var k = (long)Math.Floor((2 * a / us + b) * u + lambda + 0.43);
-            if (us >= 0.07 && v <= vr) return k;
-            if (k < 0 || (us < 0.013 && v > us)) continue;
-            if (Math.Log(v) + Math.Log(invAlpha) - Math.Log(a / (us * us) + b) <= -lambda + k * logLam - LogFactorial(k))
+            if (_lambda < 10)
+            {
+                long k = 0;
+                var prod = rng.NextDouble();
+                while (prod > _limit)
+                {
+                    k++;
+                    prod *= rng.NextDouble();
+                }
                 return k;
+            }
+            while (true)
+            {
+                var u = rng.NextDouble() - 0.5;
+                var v = rng.NextDouble();
+                var us = 0.5 - Math.Abs(u);
+                var k = (long)Math.Floor((2 * _a / us + _b) * u + _lambda + 0.43);
+                if (us >= 0.07 && v <= _vr) return k;
+                if (k < 0 || (us < 0.013 && v > us)) continue;
+                if (Math.Log(v) + _logInvAlpha - Math.Log(_a / (us * us) + _b) <= -_lambda + k * _logLam - LogFactorial(k))
+                    return k;
+            }
         }
     }
 

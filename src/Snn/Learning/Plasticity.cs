@@ -61,7 +61,7 @@ public sealed class Plasticity
     /// </param>
     public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false)
     {
-        _sparseDepression = !reference && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
+        _sparseDepression = !reference && config.EtaPre > 0 && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
         _weights = weights;
         _config = config;
         _counts = counts;
@@ -234,7 +234,14 @@ public sealed class Plasticity
     /// <summary>Which columns hold a weight above w_max (the clip of a depression row changes them even where x_post1 = 0).</summary>
     private void UpdateColumnsAboveMax()
     {
+        if (!_sparseDepression) return;
         _weights.ColumnMaxima(_columnMax);
+        ListColumnsAboveMax();
+    }
+
+    /// <summary>Lists the columns whose maximum in <see cref="_columnMax"/> (exact or an upper bound) exceeds w_max.</summary>
+    private void ListColumnsAboveMax()
+    {
         var max = (float)_config.WeightMax;
         var count = 0;
         for (var j = 0; j < _columnMax.Length; j++)
@@ -338,11 +345,17 @@ public sealed class Plasticity
     /// <summary>Column normalisation: scales every column of the weights so that it sums to <paramref name="target"/> (all-zero columns untouched).</summary>
     public void Normalize(double target, float[] columnSums, float[] factors)
     {
-        _weights.ColumnSums(columnSums, _scratch);
+        _weights.ColumnSums(columnSums, _scratch, _sparseDepression ? _columnMax : default);
         for (var j = 0; j < factors.Length; j++)
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
         _weights.ScaleColumns(factors, _scratch, ref _rng, _config.NormalizationRounding);
         _projection.NormalizationOps += (long)_weights.Rows * _weights.Cols;
-        UpdateColumnsAboveMax();
+        if (!_sparseDepression) return;
+        // the column maxima after scaling, from those before: exact for float32 (rounding is monotone); for codes an
+        // upper bound (re-quantization moves a code up by less than one step; the margin covers float rounding)
+        var step = _weights.CodeStep;
+        for (var j = 0; j < factors.Length; j++)
+            _columnMax[j] = _weights.IsQuantized ? _columnMax[j] * factors[j] * (1 + 1e-6f) + step : _columnMax[j] * factors[j];
+        ListColumnsAboveMax();
     }
 }

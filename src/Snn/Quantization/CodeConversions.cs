@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FSpiNN.Snn.Quantization;
 
@@ -94,10 +95,28 @@ internal static class CodeConversions
     public static void Accumulate(ReadOnlySpan<byte> codes, Span<uint> accumulator)
     {
         var i = 0;
-        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<byte>.Count)
+        if (Vector512.IsHardwareAccelerated && codes.Length >= Vector512<byte>.Count)
         {
-            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
-            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
+            // 64 codes per step where 512-bit vectors run natively (Vector<T> stays 256 bits wide)
+            var source = MemoryMarshal.Cast<byte, Vector512<byte>>(codes);
+            var acc = MemoryMarshal.Cast<uint, Vector512<uint>>(accumulator[..(source.Length * Vector512<byte>.Count)]);
+            for (var b = 0; b < source.Length; b++)
+            {
+                var (lo16, hi16) = Vector512.Widen(source[b]);
+                var (q0, q1) = Vector512.Widen(lo16);
+                var (q2, q3) = Vector512.Widen(hi16);
+                var o = b * 4;
+                acc[o] += q0;
+                acc[o + 1] += q1;
+                acc[o + 2] += q2;
+                acc[o + 3] += q3;
+            }
+            i = source.Length * Vector512<byte>.Count;
+        }
+        if (Vector.IsHardwareAccelerated && codes.Length - i >= Vector<byte>.Count)
+        {
+            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes[i..]);
+            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator[i..]);
             for (var b = 0; b < source.Length; b++)
             {
                 Vector.Widen(source[b], out var lo16, out var hi16);
@@ -109,7 +128,7 @@ internal static class CodeConversions
                 acc[o + 2] += q2;
                 acc[o + 3] += q3;
             }
-            i = source.Length * Vector<byte>.Count;
+            i += source.Length * Vector<byte>.Count;
         }
         for (; i < codes.Length; i++) accumulator[i] += codes[i];
     }
@@ -136,17 +155,29 @@ internal static class CodeConversions
     public static void Flush(Span<uint> accumulator, float scale, Span<float> target)
     {
         var i = 0;
-        if (Vector.IsHardwareAccelerated && accumulator.Length >= Vector<uint>.Count)
+        if (Vector512.IsHardwareAccelerated && accumulator.Length >= Vector512<uint>.Count)
         {
-            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
-            var t = MemoryMarshal.Cast<float, Vector<float>>(target[..(acc.Length * Vector<uint>.Count)]);
+            var acc = MemoryMarshal.Cast<uint, Vector512<uint>>(accumulator);
+            var t = MemoryMarshal.Cast<float, Vector512<float>>(target[..(acc.Length * Vector512<uint>.Count)]);
+            var s = Vector512.Create(scale);
+            for (var b = 0; b < acc.Length; b++)
+            {
+                t[b] += Vector512.ConvertToSingle(acc[b]) * s;
+                acc[b] = Vector512<uint>.Zero;
+            }
+            i = acc.Length * Vector512<uint>.Count;
+        }
+        if (Vector.IsHardwareAccelerated && accumulator.Length - i >= Vector<uint>.Count)
+        {
+            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator[i..]);
+            var t = MemoryMarshal.Cast<float, Vector<float>>(target[i..][..(acc.Length * Vector<uint>.Count)]);
             var s = new Vector<float>(scale);
             for (var b = 0; b < acc.Length; b++)
             {
                 t[b] += Vector.ConvertToSingle(acc[b]) * s;
                 acc[b] = Vector<uint>.Zero;
             }
-            i = acc.Length * Vector<uint>.Count;
+            i += acc.Length * Vector<uint>.Count;
         }
         for (; i < accumulator.Length; i++)
         {

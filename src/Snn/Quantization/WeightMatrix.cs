@@ -386,20 +386,32 @@ public sealed class WeightMatrix
                 Store(index, Get(index) + delta[i], clipMax, ref rng);
     }
 
-    /// <summary>Column sums into <paramref name="sums"/> (length Cols), accumulated row by row.</summary>
-    public void ColumnSums(Span<float> sums, Span<float> scratch)
+    /// <summary>
+    /// Column sums into <paramref name="sums"/> (length Cols), accumulated row by row; with non-empty
+    /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass.
+    /// </summary>
+    public void ColumnSums(Span<float> sums, Span<float> scratch, Span<float> maxima = default)
     {
         sums[..Cols].Clear();
+        var withMaxima = !maxima.IsEmpty;
         if (HasSmallCodes)
         {
             // exact integer sums of the codes, scaled once
             var codeSums = _codeSums ??= new uint[Cols];
             for (var i = 0; i < Rows; i++) AccumulateRowCodes(i, codeSums);
             CodeConversions.Flush(codeSums, _step, sums);
+            if (withMaxima) ColumnMaxima(maxima);   // over the codes: a fraction of the sums' cost
             return;
         }
         for (var i = 0; i < Rows; i++)
+        {
             AddRowTo(i, sums, scratch);
+            if (!withMaxima || _f32 is null) continue;
+            var row = _f32.AsSpan(i * Cols, Cols);
+            if (i == 0) row.CopyTo(maxima);
+            else TensorPrimitives.Max(maxima[..Cols], row, maxima[..Cols]);
+        }
+        if (withMaxima && _f32 is null) ColumnMaxima(maxima);
     }
 
     private uint[]? _codeSums;
