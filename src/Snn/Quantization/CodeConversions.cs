@@ -91,6 +91,50 @@ internal static class CodeConversions
         for (; i < values.Length; i++) codes[i] = (ushort)values[i];
     }
 
+    /// <summary>
+    /// codes[j] = clamp(floor(codes[j]·factors[j] (+ 0.5 if <paramref name="nearest"/>)), 0, maxCode) in one pass, with
+    /// the float arithmetic of the general path (convert, multiply, add, floor, clamp, convert back), so the same codes.
+    /// </summary>
+    public static void ScaleCodes(Span<byte> codes, ReadOnlySpan<float> factors, bool nearest, uint maxCode)
+    {
+        var half = nearest ? 0.5f : 0f;
+        var max = (float)maxCode;
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated && codes.Length >= Vector512<byte>.Count)
+        {
+            var source = MemoryMarshal.Cast<byte, Vector512<byte>>(codes);
+            var f = MemoryMarshal.Cast<float, Vector512<float>>(factors[..(source.Length * Vector512<byte>.Count)]);
+            var halves = Vector512.Create(half);
+            var top = Vector512.Create(max);
+            for (var b = 0; b < source.Length; b++)
+            {
+                var (lo16, hi16) = Vector512.Widen(source[b]);
+                var (q0, q1) = Vector512.Widen(lo16);
+                var (q2, q3) = Vector512.Widen(hi16);
+                var o = b * 4;
+                var r0 = Scale(q0, f[o]);
+                var r1 = Scale(q1, f[o + 1]);
+                var r2 = Scale(q2, f[o + 2]);
+                var r3 = Scale(q3, f[o + 3]);
+                source[b] = Vector512.Narrow(Vector512.Narrow(r0, r1), Vector512.Narrow(r2, r3));
+            }
+            i = source.Length * Vector512<byte>.Count;
+
+            Vector512<uint> Scale(Vector512<uint> q, Vector512<float> factor)
+            {
+                var x = Vector512.ConvertToSingle(q) * factor;
+                if (nearest) x += halves;
+                return Vector512.ConvertToUInt32(Vector512.Min(Vector512.Max(Vector512.Floor(x), Vector512<float>.Zero), top));
+            }
+        }
+        for (; i < codes.Length; i++)
+        {
+            var x = codes[i] * factors[i];
+            if (nearest) x += half;
+            codes[i] = (byte)Math.Clamp(MathF.Floor(x), 0f, max);
+        }
+    }
+
     /// <summary>accumulator[j] += codes[j] (exact integer sums; a float conversion per input spike is avoided).</summary>
     public static void Accumulate(ReadOnlySpan<byte> codes, Span<uint> accumulator)
     {

@@ -435,6 +435,12 @@ public sealed class WeightMatrix
         var values = scratch[..Cols];
         if (HasSmallCodes && mode == RoundingMode.Nearest && ScaleFewColumnsNearest(factors)) return;
         var inCodeUnits = HasSmallCodes && mode != RoundingMode.Stochastic;
+        if (inCodeUnits && _u8 is not null)
+        {
+            for (var i = 0; i < Rows; i++)
+                CodeConversions.ScaleCodes(_u8.AsSpan(i * Cols, Cols), factors[..Cols], mode == RoundingMode.Nearest, Format!.Value.MaxCode);
+            return;
+        }
         for (var i = 0; i < Rows; i++)
         {
             if (inCodeUnits)
@@ -463,7 +469,8 @@ public sealed class WeightMatrix
         var changing = 0;
         for (var j = 0; j < Cols; j++)
             if (Math.Abs(factors[j] - 1f) * maxCode >= 0.49f) changing++;
-        if (changing * 4 > Cols) return false;
+        // column by column is strided and scalar: worth it only for a few columns where rows go through one vector pass
+        if (changing * (_u8 is not null ? 32 : 4) > Cols) return false;
         for (var j = 0; j < Cols; j++)
         {
             var f = factors[j];

@@ -275,4 +275,37 @@ public sealed class QuantizationTests
         for (var j = 0; j < 3; j++)
             Assert.That(Enumerable.Range(0, 4).Sum(i => (double)model.Weights[i, j]), Is.EqualTo(1.5).Within(1e-5));
     }
+
+    /// <summary>
+    /// The one-pass 8-bit rescaling (512-bit blocks and a scalar tail) gives every code the general path's float
+    /// arithmetic: clamp(floor(c·f (+ 0.5)), 0, 255).
+    /// </summary>
+    [TestCase(RoundingMode.Nearest)]
+    [TestCase(RoundingMode.Truncate)]
+    public void ScaleColumns_EightBit_MatchesTheScalarFormula(RoundingMode rounding)
+    {
+        const int rows = 5, cols = 150; // two 64-code blocks and a 22-code tail per row
+        var weights = WeightMatrix.CreateFixed(rows, cols, new FixedPointFormat(8, 7), rounding);
+        var rng = new Xoshiro256(21);
+        var codes = new byte[rows * cols];
+        for (var k = 0; k < codes.Length; k++) codes[k] = (byte)rng.NextInt(256);
+        weights.LoadRawBytes(codes);
+        var factors = new float[cols];
+        for (var j = 0; j < cols; j++) factors[j] = 0.3f + 1.5f * rng.NextSingle(); // far from 1: every column rescaled, some saturate
+
+        weights.ScaleColumns(factors, new float[cols], ref rng);
+
+        var expected = new byte[codes.Length];
+        for (var k = 0; k < codes.Length; k++)
+        {
+            var x = codes[k] * factors[k % cols];
+            if (rounding == RoundingMode.Nearest) x += 0.5f;
+            expected[k] = (byte)Math.Clamp(MathF.Floor(x), 0f, 255f);
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(weights.RawBytes.ToArray(), Is.EqualTo(expected));
+            Assert.That(expected, Has.Some.EqualTo(255), "some codes saturate");
+        });
+    }
 }
