@@ -76,6 +76,8 @@ public abstract class WholeExampleBenchmarkBase
     protected abstract string PresetName { get; }
     protected abstract int NeuronCount { get; }
     protected abstract WeightStorage Storage { get; }
+    /// <summary>True: the simulator's unoptimised reference path (dense kernels, whole depression rows), bit-identical results.</summary>
+    protected virtual bool Reference => false;
 
     /// <summary>MNIST training images: $FSPINN_MNIST_DIR if set, else the embedded sample.</summary>
     internal static Dataset LoadImages()
@@ -100,10 +102,10 @@ public abstract class WholeExampleBenchmarkBase
         _images = LoadImages();
         _model = SnnModel.Create(Config(PresetName, NeuronCount, Storage), _images.PixelsPerImage, seed: 1);
         // learn on some examples first so that inference sees a model that has moved away from its random start
-        var trainer = new Simulator(_model);
+        var trainer = new Simulator(_model, counts: null, Reference);
         for (var i = 0; i < WarmupExamples; i++)
             trainer.Train(_images.Image(i % _images.Count), Xoshiro256.ForStream(1, StreamPurpose.Training, (ulong)i));
-        _simulator = learning ? trainer : new Simulator(_model);
+        _simulator = learning ? trainer : new Simulator(_model, counts: null, Reference);
         if (!learning)
             for (var i = 0; i < WarmupExamples; i++)
                 _simulator.Infer(_images.Image(i % _images.Count), Xoshiro256.ForStream(1, StreamPurpose.Testing, (ulong)i));
@@ -157,6 +159,34 @@ public class SimulatorBenchmarks : WholeExampleBenchmarkBase
     protected override int NeuronCount => N;
     protected override WeightStorage Storage => Weights;
 
+}
+
+/// <summary>
+/// The event-driven path against the unoptimised reference path of the same build (identical results, checked by
+/// ReferencePathTests), in one run: the ratio of the two rows is the speed-up of the event-driven parts (sparse
+/// depression rows, post traces decayed where non-zero, idle inhibitory neurons skipped).
+/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*EventDrivenBenchmarks*'
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortInProcessConfig))]
+public class EventDrivenBenchmarks : WholeExampleBenchmarkBase
+{
+    [Params("dc2015", "bindsnet", "fspinn")]
+    public string Preset { get; set; } = "dc2015";
+
+    [Params(400, 1600)]
+    public int N { get; set; } = 400;
+
+    [Params(WeightStorage.Float, WeightStorage.Int8)]
+    public WeightStorage Weights { get; set; }
+
+    [Params(true, false)]
+    public bool ReferencePath { get; set; }
+
+    protected override string PresetName => Preset;
+    protected override int NeuronCount => N;
+    protected override WeightStorage Storage => Weights;
+    protected override bool Reference => ReferencePath;
 }
 
 /// <summary>
