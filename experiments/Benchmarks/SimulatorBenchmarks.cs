@@ -297,3 +297,72 @@ public class KernelBenchmarks
         return spikes;
     }
 }
+
+/// <summary>
+/// What per-synapse input delays cost (dc2015): delivering one input row into the delay ring is a scatter, one scalar
+/// read-add-write per synapse at an address set by that synapse's delay (<c>Simulator.ScatterAdd</c>, the simulator's
+/// own loop, offsets built as the simulator builds them: delay·N + j, delays uniform in 0-20 steps). Against it, in the
+/// same run: the same row added contiguously (the delivery without delays, vectorised) and a scalar sequential
+/// read-add-write of the same N values (what any one-synapse-at-a-time loop costs without the scattered addresses).
+/// One operation is one row of N synapses.
+/// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*DelayedDeliveryBenchmarks*'
+/// </summary>
+[Config(typeof(KernelInProcessConfig))]
+public class DelayedDeliveryBenchmarks
+{
+    private const int Rows = 784, RowsPerInvoke = 64, Slots = 21;
+
+    [Params(400, 1600, 4900)]
+    public int N { get; set; } = 400;
+
+    private float[] _weights = [], _ring = [], _target = [];
+    private int[] _offsets = [], _rows = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Xoshiro256(1);
+        _weights = new float[Rows * N];
+        _offsets = new int[Rows * N];
+        for (var k = 0; k < _weights.Length; k++)
+        {
+            _weights[k] = rng.NextSingle();
+            _offsets[k] = rng.NextInt(Slots) * N + k % N;
+        }
+        _ring = new float[2 * Slots * N];
+        _target = new float[N];
+        _rows = new int[RowsPerInvoke];
+        for (var k = 0; k < _rows.Length; k++) _rows[k] = 200 + rng.NextInt(400);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = RowsPerInvoke)]
+    public float ContiguousRowAdd()
+    {
+        foreach (var i in _rows) System.Numerics.Tensors.TensorPrimitives.Add(_target, _weights.AsSpan(i * N, N), _target);
+        return _target[0];
+    }
+
+    [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
+    public float ScalarSequentialAdd()
+    {
+        var target = _target;
+        foreach (var i in _rows)
+        {
+            var row = _weights.AsSpan(i * N, N);
+            for (var j = 0; j < row.Length; j++) target[j] += row[j];
+        }
+        return target[0];
+    }
+
+    [Benchmark(OperationsPerInvoke = RowsPerInvoke)]
+    public float DelayedScatter()
+    {
+        var slot = 0;
+        foreach (var i in _rows)
+        {
+            Simulator.ScatterAdd(_ring.AsSpan(slot * N), _offsets.AsSpan(i * N, N), _weights.AsSpan(i * N, N));
+            slot = (slot + 1) % Slots;
+        }
+        return _ring[0];
+    }
+}

@@ -486,8 +486,8 @@ public sealed class Simulator
         }
     }
 
-    /// <summary>ring[offsets[j]] += values[j]: the delayed delivery of one input row.</summary>
-    private static void ScatterAdd(Span<float> ring, ReadOnlySpan<int> offsets, ReadOnlySpan<float> values)
+    /// <summary>ring[offsets[j]] += values[j]: the delayed delivery of one input row (internal for its benchmark).</summary>
+    internal static void ScatterAdd(Span<float> ring, ReadOnlySpan<int> offsets, ReadOnlySpan<float> values)
     {
         ref var r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(ring);
         for (var j = 0; j < values.Length; j++)
