@@ -37,6 +37,12 @@ public class ShortInProcessConfig : ManualConfig
     }
 }
 
+/// <summary>
+/// Ten warm-up and ten measured iterations: long enough for tiered compilation to have replaced the first-tier code
+/// (the short job's figures wander by ±50 % on this machine).
+/// </summary>
+public sealed class SteadyInProcessConfig() : ShortInProcessConfig(RunStrategy.Monitoring, warmups: 10, iterations: 10);
+
 /// <summary>Three measured iterations (N = 4900, where one dc2015 training example takes about a second).</summary>
 public sealed class LargeInProcessConfig() : ShortInProcessConfig(RunStrategy.Monitoring, warmups: 1, iterations: 3);
 
@@ -143,7 +149,7 @@ public abstract class WholeExampleBenchmarkBase
 /// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*.SimulatorBenchmarks.*'
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcessConfig))]
+[Config(typeof(SteadyInProcessConfig))]
 public class SimulatorBenchmarks : WholeExampleBenchmarkBase
 {
     [Params("dc2015", "bindsnet", "fspinn")]
@@ -168,7 +174,7 @@ public class SimulatorBenchmarks : WholeExampleBenchmarkBase
 /// Run: dotnet run -c Release --project experiments/Benchmarks -- --filter '*EventDrivenBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcessConfig))]
+[Config(typeof(SteadyInProcessConfig))]
 public class EventDrivenBenchmarks : WholeExampleBenchmarkBase
 {
     [Params("dc2015", "bindsnet", "fspinn")]

@@ -7,7 +7,7 @@ using FSpiNN.Snn.Simulation;
 namespace FSpiNN.Benchmarks;
 
 /// <summary>
-/// `probe PRESET N WEIGHTS EXAMPLES [CHUNK]`: trains on the first EXAMPLES MNIST images ($FSPINN_MNIST_DIR, else the
+/// `probe PRESET N WEIGHTS EXAMPLES [CHUNK] [reference]`: trains on the first EXAMPLES MNIST images ($FSPINN_MNIST_DIR, else the
 /// sample) with one simulator, then infers the same number, and prints per chunk of examples the time per example, the
 /// excitatory spikes per example, the bytes allocated on this thread per example and the number of subnormal weights.
 /// Finds what BenchmarkDotNet's short warm-up cannot: cost that changes as the model trains, and allocation in steady state.
@@ -18,7 +18,7 @@ public static class SteadyStateProbe
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: probe PRESET N Float|Int8 EXAMPLES [CHUNK]");
+            Console.Error.WriteLine("usage: probe PRESET N Float|Int8 EXAMPLES [CHUNK] [reference]");
             return 2;
         }
         var preset = args[0];
@@ -26,14 +26,16 @@ public static class SteadyStateProbe
         var storage = Enum.Parse<WeightStorage>(args[2], ignoreCase: true);
         var examples = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
         var chunk = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 50;
+        // the simulator's unoptimised reference path (identical results), for the speed-up of the event-driven one
+        var reference = args.Length > 5 && args[5] == "reference";
         var directory = Environment.GetEnvironmentVariable("FSPINN_MNIST_DIR");
         var train = DatasetCatalog.Load(string.IsNullOrWhiteSpace(directory) ? null : directory).Train;
         var model = SnnModel.Create(WholeExampleBenchmarkBase.Config(preset, n, storage), train.PixelsPerImage, seed: 1);
-        Console.WriteLine($"probe {preset} N={n} {storage}, {examples} examples of {train.Describe()}, chunks of {chunk}");
+        Console.WriteLine($"probe {preset} N={n} {storage}{(reference ? " reference path" : "")}, {examples} examples of {train.Describe()}, chunks of {chunk}");
         Console.WriteLine("phase,first,last,ms_per_example,exc_spikes_per_example,input_spikes_per_example,retries,bytes_per_example,subnormal_weights");
         foreach (var learning in new[] { true, false })
         {
-            var simulator = new Simulator(model);
+            var simulator = new Simulator(model, counts: null, reference);
             for (var start = 0; start < examples; start += chunk)
             {
                 var end = Math.Min(examples, start + chunk);
