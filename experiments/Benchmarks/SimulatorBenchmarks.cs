@@ -60,6 +60,7 @@ public abstract class WholeExampleBenchmarkBase
     /// <summary>Images presented per invocation (different images, in dataset order, cycling).</summary>
     public const int ExamplesPerInvoke = 8;
     private const int WarmupExamples = 24;
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(2);
 
     private Dataset _images = null!;
     private SnnModel _model = null!;
@@ -108,14 +109,19 @@ public abstract class WholeExampleBenchmarkBase
         _images = LoadImages();
         _model = SnnModel.Create(Config(PresetName, NeuronCount, Storage), _images.PixelsPerImage, seed: 1);
         // learn on some examples first so that inference sees a model that has moved away from its random start
+        // warm-up: at least WarmupExamples examples and WarmupTime of them, so that tiered compilation has promoted the
+        // hot loops before BenchmarkDotNet's own warm-up (a fixed count alone left the first case of a run in slow code)
         var trainer = new Simulator(_model, counts: null, Reference);
-        for (var i = 0; i < WarmupExamples; i++)
-            trainer.Train(_images.Image(i % _images.Count), Xoshiro256.ForStream(1, StreamPurpose.Training, (ulong)i));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var trained = 0;
+        for (; trained < WarmupExamples || System.Diagnostics.Stopwatch.GetElapsedTime(started) < WarmupTime; trained++)
+            trainer.Train(_images.Image(trained % _images.Count), Xoshiro256.ForStream(1, StreamPurpose.Training, (ulong)trained));
         _simulator = learning ? trainer : new Simulator(_model, counts: null, Reference);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!learning)
-            for (var i = 0; i < WarmupExamples; i++)
+            for (var i = 0; i < WarmupExamples || System.Diagnostics.Stopwatch.GetElapsedTime(started) < WarmupTime; i++)
                 _simulator.Infer(_images.Image(i % _images.Count), Xoshiro256.ForStream(1, StreamPurpose.Testing, (ulong)i));
-        _index = WarmupExamples;
+        _index = (ulong)trained;
     }
 
     protected int RunTrain()
