@@ -313,32 +313,30 @@ public sealed class WeightMatrix
     public void ColumnMaxima(Span<float> maxima)
     {
         var result = maxima[..Cols];
-        if (_f32 is not null)
+        if (_f32 is not null) RowWiseMaxima<float>(_f32, result);
+        else if (_u8 is not null) CodeMaxima(_u8, (_maxCodes8 ??= new byte[Cols]).AsSpan(), result);
+        else if (_u16 is not null) CodeMaxima(_u16, (_maxCodes16 ??= new ushort[Cols]).AsSpan(), result);
+        else
         {
-            _f32.AsSpan(0, Cols).CopyTo(result);
-            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(result, _f32.AsSpan(i * Cols, Cols), result);
-            return;
+            result.Clear();
+            for (var i = 0; i < Rows; i++)
+                for (var j = 0; j < Cols; j++)
+                    result[j] = MathF.Max(result[j], Get(i * Cols + j));
         }
-        if (_u8 is not null)
-        {
-            var codes = (_maxCodes8 ??= new byte[Cols]).AsSpan();
-            _u8.AsSpan(0, Cols).CopyTo(codes);
-            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(codes, _u8.AsSpan(i * Cols, Cols), codes);
-            for (var j = 0; j < Cols; j++) result[j] = codes[j] * _step;
-            return;
-        }
-        if (_u16 is not null)
-        {
-            var codes = (_maxCodes16 ??= new ushort[Cols]).AsSpan();
-            _u16.AsSpan(0, Cols).CopyTo(codes);
-            for (var i = 1; i < Rows; i++) TensorPrimitives.Max(codes, _u16.AsSpan(i * Cols, Cols), codes);
-            for (var j = 0; j < Cols; j++) result[j] = codes[j] * _step;
-            return;
-        }
-        result.Clear();
-        for (var i = 0; i < Rows; i++)
-            for (var j = 0; j < Cols; j++)
-                result[j] = MathF.Max(result[j], Get(i * Cols + j));
+    }
+
+    /// <summary>Element-wise maximum of all rows of <paramref name="values"/> into <paramref name="maxima"/>, vectorised.</summary>
+    private void RowWiseMaxima<T>(T[] values, Span<T> maxima) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        values.AsSpan(0, Cols).CopyTo(maxima);
+        for (var i = 1; i < Rows; i++) TensorPrimitives.Max(maxima, values.AsSpan(i * Cols, Cols), maxima);
+    }
+
+    /// <summary>Column maxima of integer codes, as values (code·step).</summary>
+    private void CodeMaxima<T>(T[] codes, Span<T> buffer, Span<float> result) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        RowWiseMaxima(codes, buffer);
+        for (var j = 0; j < Cols; j++) result[j] = float.CreateTruncating(buffer[j]) * _step;
     }
 
     private byte[]? _maxCodes8;
