@@ -36,6 +36,30 @@ public sealed class SnnModel
     public float[] Theta { get; }
     /// <summary>Input→excitatory delay of each synapse in steps (row-major like the weights), or null without delays.</summary>
     public byte[]? DelaySteps { get; }
+
+    private int[]? _delayOffsets;
+
+    /// <summary>
+    /// Per synapse, delay·N + j: where its weight lands in a simulator's delay ring, relative to the current slot. Built
+    /// on first use and shared by every simulator of this model (4 bytes per synapse, once per model rather than once
+    /// per thread); null without delays. Throws if a delay exceeds the configured maximum (a corrupt model).
+    /// </summary>
+    internal int[]? DelayOffsets => DelaySteps is null ? null : LazyInitializer.EnsureInitialized(ref _delayOffsets, () =>
+    {
+        var n = Neurons;
+        var maxDelay = (int)Math.Round(Config.InputDelayMaxMs / Config.Dt);
+        if (DelaySteps.Length != InputSize * n)
+            throw new InvalidDataException($"the model has {DelaySteps.Length} input delays, expected {InputSize} × {n}");
+        var offsets = new int[DelaySteps.Length];
+        for (var k = 0; k < offsets.Length; k++)
+        {
+            var d = DelaySteps[k];
+            if (d > maxDelay)
+                throw new InvalidDataException($"input delay {d} steps at synapse {k} exceeds the configured maximum of {maxDelay}");
+            offsets[k] = d * n + k % n;
+        }
+        return offsets;
+    });
     /// <summary>Class of each excitatory neuron, −1 when it never responded during labelling.</summary>
     public int[] Assignments { get; }
     /// <summary>Mean spike count of neuron j for class c at index c·N + j (from labelling).</summary>

@@ -55,7 +55,7 @@ public sealed class Simulator
     // delayed input delivery: ring of (maxDelay + 1) rows of N
     private readonly float[]? _ring;
     private readonly int _ringSlots;
-    /// <summary>Per synapse (row-major like the weights): delay·N + j, the offset of its target in the ring from the current slot.</summary>
+    /// <summary>Per synapse (row-major like the weights): delay·N + j, the offset of its target in the ring from the current slot (shared by the model's simulators).</summary>
     private readonly int[]? _delayOffsets;
     private readonly float[] _row;
     private readonly uint[] _codeSums;
@@ -119,9 +119,7 @@ public sealed class Simulator
             // two copies of the ring: writes from slot s with delay d land at (s + d)·N + j < 2·slots·N without wrapping;
             // the arrivals of a slot are the sum of its two copies
             _ring = new float[2 * _ringSlots * _n];
-            _delayOffsets = new int[model.DelaySteps.Length];
-            for (var k = 0; k < _delayOffsets.Length; k++)
-                _delayOffsets[k] = model.DelaySteps[k] * _n + k % _n;
+            _delayOffsets = model.DelayOffsets;
         }
 
         _plasticity = new Plasticity(model.Weights, _c, Counts, reference);

@@ -93,4 +93,14 @@ public sealed class ReferencePathTests
         trainer.Counts.Add(tester.Counts);
         return new RunResult(spikes, responses, trainer.Counts, state);
     }
+
+    /// <summary>Delay offsets are unchecked in the scatter loop, so a delay beyond the ring (a corrupt model) must be refused up front.</summary>
+    [Test]
+    public void ADelayBeyondTheConfiguredMaximum_IsRefusedBeforeAnySimulation()
+    {
+        var model = SnnModel.Create(Small("dc2015", 32, RoundingMode.Nearest, 1), Images.PixelsPerImage, seed: 7);
+        model.DelaySteps![5] = 200;
+        var error = Assert.Throws<InvalidDataException>(() => _ = new Simulator(model));
+        Assert.That(error!.Message, Does.Contain("exceeds the configured maximum of 20"));
+    }
 }
