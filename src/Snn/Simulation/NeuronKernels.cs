@@ -32,12 +32,18 @@ internal static class NeuronKernels
     /// reset and the threshold is not tested); crossing means v &gt; threshold + θ. g_e and g_i then decay (flushed to 0
     /// below 1e-30). <paramref name="gi"/> may be empty (inhibitory population), <paramref name="theta"/> empty (no adaptation).
     /// </summary>
-    public static int Conductance(Span<float> v, Span<float> ge, Span<float> gi, Span<int> refractory, ReadOnlySpan<float> theta,
-        in ConductanceConstants c, Span<int> crossed)
+    /// <param name="thetaDecay">θ ← θ·thetaDecay before the threshold test (learning); 1 leaves θ alone.</param>
+    /// <param name="arrivingA">Optional (with <paramref name="arrivingB"/>): delayed input arriving now, added as
+    /// g_e ← (g_e + a) + b before the update and then cleared, exactly as adding both to g_e after the previous step.</param>
+    /// <param name="arrivingB">The second copy of the arriving ring slot.</param>
+    public static int Conductance(Span<float> v, Span<float> ge, Span<float> gi, Span<int> refractory, Span<float> theta,
+        in ConductanceConstants c, Span<int> crossed, float thetaDecay = 1f, Span<float> arrivingA = default, Span<float> arrivingB = default)
     {
         var n = v.Length;
         var hasGi = !gi.IsEmpty;
         var hasTheta = !theta.IsEmpty;
+        var decayTheta = hasTheta && thetaDecay != 1f;
+        var hasArrivals = !arrivingA.IsEmpty;
         var count = 0;
         var j = 0;
         if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
@@ -60,10 +66,19 @@ internal static class NeuronKernels
             var gis = hasGi ? MemoryMarshal.Cast<float, Vector<float>>(gi) : default;
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
+            var thetaFactor = new Vector<float>(thetaDecay);
+            var arrivalsA = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingA[..n]) : default;
+            var arrivalsB = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingB[..n]) : default;
             for (var b = 0; b < vs.Length; b++)
             {
                 var vv = vs[b];
                 var g1 = ges[b];
+                if (hasArrivals)
+                {
+                    g1 = g1 + arrivalsA[b] + arrivalsB[b];
+                    arrivalsA[b] = Vector<float>.Zero;
+                    arrivalsB[b] = Vector<float>.Zero;
+                }
                 var r = rs[b];
                 Vector<float> vNew;
                 if (hasGi)
@@ -83,7 +98,13 @@ internal static class NeuronKernels
                 var refractoryMask = Vector.GreaterThan(r, Vector<int>.Zero);
                 vs[b] = Vector.ConditionalSelect(refractoryMask.As<int, float>(), reset, vNew);
                 rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
-                var limit = hasTheta ? threshold + thetas[b] : threshold;
+                var limit = threshold;
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= thetaFactor;
+                    limit += th;
+                }
                 count = CollectLanes(Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask), b * width, crossed, count);
             }
             j = vs.Length * width;
@@ -92,6 +113,13 @@ internal static class NeuronKernels
         {
             var vv = v[j];
             var g1 = ge[j];
+            if (hasArrivals)
+            {
+                g1 = g1 + arrivingA[j] + arrivingB[j];
+                arrivingA[j] = 0;
+                arrivingB[j] = 0;
+            }
+            if (decayTheta) theta[j] *= thetaDecay;
             float vNew;
             if (hasGi)
             {
@@ -123,11 +151,13 @@ internal static class NeuronKernels
     /// Current LIF (BindsNET): v = rest + (v − rest)·decay; the input delivered for this step is added unless refractory
     /// (and consumed); the refractory counter counts down; crossing means v ≥ threshold + θ.
     /// </summary>
-    public static int Current(Span<float> v, Span<float> input, Span<int> refractory, ReadOnlySpan<float> theta, in CurrentConstants c,
-        Span<int> crossed)
+    /// <param name="thetaDecay">θ ← θ·thetaDecay before the threshold test (learning); 1 leaves θ alone.</param>
+    public static int Current(Span<float> v, Span<float> input, Span<int> refractory, Span<float> theta, in CurrentConstants c,
+        Span<int> crossed, float thetaDecay = 1f)
     {
         var n = v.Length;
         var hasTheta = !theta.IsEmpty;
+        var decayTheta = hasTheta && thetaDecay != 1f;
         var count = 0;
         var j = 0;
         if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
@@ -141,6 +171,7 @@ internal static class NeuronKernels
             var xs = MemoryMarshal.Cast<float, Vector<float>>(input);
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
+            var thetaFactor = new Vector<float>(thetaDecay);
             for (var b = 0; b < vs.Length; b++)
             {
                 var r = rs[b];
@@ -150,7 +181,13 @@ internal static class NeuronKernels
                 rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
-                var limit = hasTheta ? threshold + thetas[b] : threshold;
+                var limit = threshold;
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= thetaFactor;
+                    limit += th;
+                }
                 count = CollectLanes(Vector.GreaterThanOrEqual(vv, limit), b * width, crossed, count);
             }
             j = vs.Length * width;
@@ -164,6 +201,7 @@ internal static class NeuronKernels
                 refractory[j]--;
                 x = 0;
             }
+            if (decayTheta) theta[j] *= thetaDecay;
             var vv = c.Rest + (v[j] - c.Rest) * c.Decay + x;
             v[j] = vv;
             if (vv >= c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;

@@ -207,6 +207,7 @@ public sealed class Simulator
             _inhActive?.AddAll();
         }
         if (_ring is not null) Array.Clear(_ring);
+        _arrivingSlot = -1;
         _plasticity.ResetTraces();
     }
 
@@ -280,9 +281,8 @@ public sealed class Simulator
             var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
             if (_learning)
             {
+                // theta decays before the threshold test, inside the neuron kernel (BindsNET order; Brian integrates it with v)
                 _plasticity.BeginStep(_step);
-                // theta decays before the threshold test (BindsNET order; Brian integrates it with v)
-                TensorPrimitives.Multiply(_model.Theta, _thetaDecay, _model.Theta);
             }
 
             if (_conductance) IntegrateConductance();
@@ -334,11 +334,25 @@ public sealed class Simulator
         return total;
     }
 
-    private void IntegrateConductance() =>
-        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed);
+    private void IntegrateConductance()
+    {
+        var thetaDecay = _learning ? _thetaDecay : 1f;
+        if (_arrivingSlot < 0)
+        {
+            _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed, thetaDecay);
+            return;
+        }
+        // the delayed input of the previous step's slot joins g_e here rather than at the end of that step (same sums)
+        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed, thetaDecay,
+            _ring.AsSpan(_arrivingSlot * _n, _n), _ring.AsSpan((_arrivingSlot + _ringSlots) * _n, _n));
+        _arrivingSlot = -1;
+    }
 
     private void IntegrateCurrent() =>
-        _crossedCount = NeuronKernels.Current(_v, _ge, _refractory, _model.Theta, _excCurrent, _crossed);
+        _crossedCount = NeuronKernels.Current(_v, _ge, _refractory, _model.Theta, _excCurrent, _crossed, _learning ? _thetaDecay : 1f);
+
+    /// <summary>Ring slot whose arrivals the next conductance update adds to g_e (−1: none pending).</summary>
+    private int _arrivingSlot = -1;
 
     private int _crossedCount;
 
@@ -455,12 +469,21 @@ public sealed class Simulator
                 }
                 ScatterAdd(ring, _delayOffsets.AsSpan(i * n, n), row);
             }
-            var arriving = _ring.AsSpan(slotNow * n, n);
-            var wrapped = _ring.AsSpan((slotNow + _ringSlots) * n, n);
-            TensorPrimitives.Add(target, arriving, target);
-            TensorPrimitives.Add(target, wrapped, target);
-            arriving.Clear();
-            wrapped.Clear();
+            if (_conductance)
+            {
+                // g_e takes this slot's arrivals at the start of the next update (nothing reads or writes g_e before)
+                _arrivingSlot = slotNow;
+            }
+            else
+            {
+                // the current model's input buffer also takes inhibition below, after the arrivals: keep that order
+                var arriving = _ring.AsSpan(slotNow * n, n);
+                var wrapped = _ring.AsSpan((slotNow + _ringSlots) * n, n);
+                TensorPrimitives.Add(target, arriving, target);
+                TensorPrimitives.Add(target, wrapped, target);
+                arriving.Clear();
+                wrapped.Clear();
+            }
         }
         var events = (long)preSpikes.Length * _n;
         _inputExc.SynapticEvents += events;
