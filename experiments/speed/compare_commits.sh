@@ -19,17 +19,15 @@ for c in "$old" "$new"; do
   dotnet build "$work/$c/experiments/Benchmarks" -c Release --nologo -v quiet >/dev/null
 done
 csv="$here/compare_${old}_${new}.csv"
+source "$here/probe_point.sh"
 echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), data $FSPINN_MNIST_DIR, load at start:$(uptime | sed 's/.*load average://')"
 echo "preset,neurons,weights,commit,train_ms_per_example,infer_ms_per_example,exc_spikes_per_train_example,load_1min" | tee "$csv"
 for preset in dc2015 bindsnet fspinn; do
   for n in $sizes; do
     for weights in Float Int8; do
       for c in "$old" "$new"; do
-        out=$(dotnet "$work/$c/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll" probe "$preset" "$n" "$weights" "$examples" "$chunk")
-        train=$(echo "$out" | grep "^train,$chunk," | cut -d, -f4)
-        infer=$(echo "$out" | grep "^infer,$chunk," | cut -d, -f4)
-        spikes=$(echo "$out" | grep "^train,$chunk," | cut -d, -f5)
-        echo "$preset,$n,$weights,$c,$train,$infer,$spikes,$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$csv"
+        point=$(probe_point "$work/$c/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll" "$chunk" "$preset" "$n" "$weights" "$examples" "$chunk")
+        echo "$preset,$n,$weights,$c,$point,$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$csv"
       done
     done
   done

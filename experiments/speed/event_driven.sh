@@ -15,17 +15,15 @@ sizes=${SIZES:-"400 1600"}
 csv="$here/event_driven.csv"
 commit=$(git -C "$root" rev-parse --short HEAD)
 dotnet build "$root/experiments/Benchmarks" -c Release --nologo -v quiet >/dev/null
-probe() { dotnet "$root/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll" probe "$@"; }
+source "$here/probe_point.sh"
+dll="$root/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll"
 echo "preset,neurons,weights,path,train_ms_per_example,infer_ms_per_example,exc_spikes_per_train_example,load_1min,commit" | tee "$csv"
 for preset in dc2015 bindsnet fspinn; do
   for n in $sizes; do
     for weights in Float Int8; do
       for path in reference event-driven; do
-        out=$(probe "$preset" "$n" "$weights" "$examples" "$chunk" $([ "$path" = reference ] && echo reference))
-        train=$(echo "$out" | grep "^train,$chunk," | cut -d, -f4)
-        infer=$(echo "$out" | grep "^infer,$chunk," | cut -d, -f4)
-        spikes=$(echo "$out" | grep "^train,$chunk," | cut -d, -f5)
-        echo "$preset,$n,$weights,$path,$train,$infer,$spikes,$(cut -d' ' -f1 /proc/loadavg),$commit" | tee -a "$csv"
+        point=$(probe_point "$dll" "$chunk" "$preset" "$n" "$weights" "$examples" "$chunk" $([ "$path" = reference ] && echo reference))
+        echo "$preset,$n,$weights,$path,$point,$(cut -d' ' -f1 /proc/loadavg),$commit" | tee -a "$csv"
       done
     done
   done
