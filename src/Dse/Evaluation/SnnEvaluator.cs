@@ -207,8 +207,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     /// <summary>The file of a training in the model cache: a hash of everything the trained weights depend on.</summary>
     private string? CachedModelPath(NetworkConfig config, int trainSamples)
     {
-        if (_options.ModelCacheDirectory is not { } directory) return null;
-        Directory.CreateDirectory(directory);
+        if (_options.ModelCacheDirectory is not { } directory) return null;   // ModelFile.Save creates it
         var count = trainSamples <= 0 ? _data.Train.Count : Math.Min(trainSamples, _data.Train.Count);
         var identity = string.Join("\n",
             $"code={Study.StudyStore.CodeVersion}",

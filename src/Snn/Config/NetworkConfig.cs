@@ -108,6 +108,8 @@ public sealed record NetworkConfig
     /// <summary>Number of simulation steps of one presentation.</summary>
     public int PresentationSteps => (int)Math.Round(PresentationMs / Dt);
     public int RestSteps => (int)Math.Round(RestMs / Dt);
+    /// <summary>The longest input delay in whole steps (0: no delays); delays are drawn in 0 ..= this.</summary>
+    public int InputDelaySteps => (int)Math.Round(InputDelayMaxMs / Dt);
 
     /// <summary>Throws <see cref="ConfigException"/> naming the first invalid parameter.</summary>
     public NetworkConfig Validate()

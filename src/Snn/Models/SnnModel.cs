@@ -47,7 +47,7 @@ public sealed class SnnModel
     internal int[]? DelayOffsets => DelaySteps is null ? null : LazyInitializer.EnsureInitialized(ref _delayOffsets, () =>
     {
         var n = Neurons;
-        var maxDelay = (int)Math.Round(Config.InputDelayMaxMs / Config.Dt);
+        var maxDelay = Config.InputDelaySteps;
         if (DelaySteps.Length != InputSize * n)
             throw new InvalidDataException($"the model has {DelaySteps.Length} input delays, expected {InputSize} × {n}");
         var offsets = new int[DelaySteps.Length];
@@ -84,7 +84,7 @@ public sealed class SnnModel
         var theta = new float[n];
         Array.Fill(theta, (float)config.ThetaInit);
         byte[]? delays = null;
-        var maxDelaySteps = (int)Math.Round(config.InputDelayMaxMs / config.Dt);
+        var maxDelaySteps = config.InputDelaySteps;
         if (maxDelaySteps > 0)
         {
             if (maxDelaySteps > 255)

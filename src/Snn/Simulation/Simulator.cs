@@ -115,7 +115,7 @@ public sealed class Simulator
         _factors = new float[_n];
         if (model.DelaySteps is not null)
         {
-            _ringSlots = (int)Math.Round(_c.InputDelayMaxMs / _c.Dt) + 1;
+            _ringSlots = _c.InputDelaySteps + 1;
             // two copies of the ring: writes from slot s with delay d land at (s + d)·N + j < 2·slots·N without wrapping;
             // the arrivals of a slot are the sum of its two copies
             _ring = new float[2 * _ringSlots * _n];
@@ -336,15 +336,12 @@ public sealed class Simulator
 
     private void IntegrateConductance()
     {
-        var thetaDecay = _learning ? _thetaDecay : 1f;
-        if (_arrivingSlot < 0)
-        {
-            _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed, thetaDecay);
-            return;
-        }
         // the delayed input of the previous step's slot joins g_e here rather than at the end of that step (same sums)
-        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed, thetaDecay,
-            _ring.AsSpan(_arrivingSlot * _n, _n), _ring.AsSpan((_arrivingSlot + _ringSlots) * _n, _n));
+        var pending = _arrivingSlot >= 0;
+        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed,
+            _learning ? _thetaDecay : 1f,
+            pending ? _ring.AsSpan(_arrivingSlot * _n, _n) : default,
+            pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n, _n) : default);
         _arrivingSlot = -1;
     }
 
