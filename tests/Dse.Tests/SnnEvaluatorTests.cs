@@ -8,6 +8,17 @@ namespace FSpiNN.Dse.Tests;
 public sealed class SnnEvaluatorTests
 {
     private static readonly DatasetPair Data = Small();
+    private string _cache = "";
+
+    /// <summary>A model-cache folder per test, not created (the evaluator creates it when it stores a model).</summary>
+    [SetUp]
+    public void ChooseCacheFolder() => _cache = Path.Combine(Path.GetTempPath(), "fspinn-model-cache-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [TearDown]
+    public void DeleteCacheFolder()
+    {
+        try { if (Directory.Exists(_cache)) Directory.Delete(_cache, true); } catch (IOException) { }
+    }
 
     private static DatasetPair Small()
     {
@@ -99,61 +110,45 @@ public sealed class SnnEvaluatorTests
     [Test]
     public void ModelCache_AFreshEvaluatorLoadsTheTrainingAndGetsTheSameResult_ACorruptFileIsRetrained()
     {
-        var cache = Path.Combine(Path.GetTempPath(), "fspinn-model-cache-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = cache };
-            var candidate = Tiny("bindsnet", 8, "itq");
-            var first = new SnnEvaluator(Data, options);
-            var a = first.Evaluate(candidate, 40, CancellationToken.None);
-            var files = Directory.GetFiles(cache, "*.model");
-            Assert.That(files, Has.Length.EqualTo(1), "one training, one stored model");
-            Assert.That(first.LoadedFromCache, Is.Zero);
+        var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = _cache };
+        var candidate = Tiny("bindsnet", 8, "itq");
+        var first = new SnnEvaluator(Data, options);
+        var a = first.Evaluate(candidate, 40, CancellationToken.None);
+        var files = Directory.GetFiles(_cache, "*.model");
+        Assert.That(files, Has.Length.EqualTo(1), "one training, one stored model");
+        Assert.That(first.LoadedFromCache, Is.Zero);
 
-            var second = new SnnEvaluator(Data, options);
-            var b = second.Evaluate(candidate, 40, CancellationToken.None);
-            Assert.That(second.LoadedFromCache, Is.EqualTo(1), "the fresh evaluator loads the stored training");
-            Assert.That(b.DetailsJson, Is.EqualTo(a.DetailsJson), "same weights, counts, confusion");
-            Assert.That(b.Accuracy, Is.EqualTo(a.Accuracy));
+        var second = new SnnEvaluator(Data, options);
+        var b = second.Evaluate(candidate, 40, CancellationToken.None);
+        Assert.That(second.LoadedFromCache, Is.EqualTo(1), "the fresh evaluator loads the stored training");
+        Assert.That(b.DetailsJson, Is.EqualTo(a.DetailsJson), "same weights, counts, confusion");
+        Assert.That(b.Accuracy, Is.EqualTo(a.Accuracy));
 
-            var other = new SnnEvaluator(Data, options);
-            _ = other.Evaluate(candidate, 30, CancellationToken.None);
-            Assert.That(other.LoadedFromCache, Is.Zero, "a different sample count is a different training");
+        var other = new SnnEvaluator(Data, options);
+        _ = other.Evaluate(candidate, 30, CancellationToken.None);
+        Assert.That(other.LoadedFromCache, Is.Zero, "a different sample count is a different training");
 
-            File.WriteAllBytes(files[0], [1, 2, 3]);
-            var third = new SnnEvaluator(Data, options);
-            var c = third.Evaluate(candidate, 40, CancellationToken.None);
-            Assert.That(third.LoadedFromCache, Is.Zero, "a corrupt file is not used");
-            Assert.That(c.DetailsJson, Is.EqualTo(a.DetailsJson), "and the retraining gives the same result");
-            Assert.That(FSpiNN.Snn.Models.ModelFile.Load(files[0]).Config, Is.EqualTo(SnnEvaluator.ToConfig(candidate)), "the corrupt file was replaced");
-        }
-        finally
-        {
-            try { Directory.Delete(cache, true); } catch (IOException) { }
-        }
+        File.WriteAllBytes(files[0], [1, 2, 3]);
+        var third = new SnnEvaluator(Data, options);
+        var c = third.Evaluate(candidate, 40, CancellationToken.None);
+        Assert.That(third.LoadedFromCache, Is.Zero, "a corrupt file is not used");
+        Assert.That(c.DetailsJson, Is.EqualTo(a.DetailsJson), "and the retraining gives the same result");
+        Assert.That(FSpiNN.Snn.Models.ModelFile.Load(files[0]).Config, Is.EqualTo(SnnEvaluator.ToConfig(candidate)), "the corrupt file was replaced");
     }
 
     [Test]
     public void ModelCache_SharesTheFloatTrainingBetweenEveryWidthOfAPostTrainingQuantizedNetwork()
     {
-        var cache = Path.Combine(Path.GetTempPath(), "fspinn-model-cache-" + Guid.NewGuid().ToString("N")[..8]);
-        try
+        var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = _cache };
+        _ = new SnnEvaluator(Data, options).Evaluate(Tiny("fspinn", 4, "ptq"), 40, CancellationToken.None);
+        var later = new SnnEvaluator(Data, options);
+        _ = later.Evaluate(Tiny("fspinn", 32, "ptq"), 40, CancellationToken.None);
+        _ = later.Evaluate(Tiny("fspinn", 8, "ptq"), 40, CancellationToken.None);
+        Assert.Multiple(() =>
         {
-            var options = new SnnEvaluatorOptions { Threads = 1, ModelCacheDirectory = cache };
-            _ = new SnnEvaluator(Data, options).Evaluate(Tiny("fspinn", 4, "ptq"), 40, CancellationToken.None);
-            var later = new SnnEvaluator(Data, options);
-            _ = later.Evaluate(Tiny("fspinn", 32, "ptq"), 40, CancellationToken.None);
-            _ = later.Evaluate(Tiny("fspinn", 8, "ptq"), 40, CancellationToken.None);
-            Assert.Multiple(() =>
-            {
-                Assert.That(Directory.GetFiles(cache, "*.model"), Has.Length.EqualTo(1), "one float training for all widths");
-                Assert.That(later.LoadedFromCache, Is.EqualTo(2), "the 32-bit and the 8-bit variant both load it instead of training");
-            });
-        }
-        finally
-        {
-            try { Directory.Delete(cache, true); } catch (IOException) { }
-        }
+            Assert.That(Directory.GetFiles(_cache, "*.model"), Has.Length.EqualTo(1), "one float training for all widths");
+            Assert.That(later.LoadedFromCache, Is.EqualTo(2), "the 32-bit and the 8-bit variant both load it instead of training");
+        });
     }
 
     [Test]
