@@ -129,9 +129,18 @@ public static class EnergyProfileJson
         else if (obj["pins"] is not null)
             throw new InvalidEnergyProfileException($"{where}: field 'pins' must be an object mapping array names to level names");
 
-        return new EnergyProfile(name, levels, entries, pins,
-            OptionalNumber(obj, "technologyNodeNm", where), OptionalNumber(obj, "voltageV", where),
-            OptionalString(obj, "source", where), OptionalString(obj, "notes", where));
+        var technologyNode = OptionalNumber(obj, "technologyNodeNm", where);
+        var voltage = OptionalNumber(obj, "voltageV", where);
+        var source = OptionalString(obj, "source", where);
+        var notes = OptionalString(obj, "notes", where);
+        try
+        {
+            return new EnergyProfile(name, levels, entries, pins, technologyNode, voltage, source, notes);
+        }
+        catch (InvalidEnergyProfileException e)
+        {
+            throw new InvalidEnergyProfileException($"{origin}: {e.Message}"); // the checks on the whole profile, with the file named too
+        }
     }
 
     public static string Serialize(EnergyProfile profile)
