@@ -78,6 +78,22 @@ public sealed class RefusedOptionTests
     public void NonFiniteOrNegativeSpikesPerExampleAreRefused(string value) =>
         AssertUsageError(CliRunner.Run("cost", "--spikes-per-example", value), "--spikes-per-example must be a finite number >= 0");
 
+    [Test]
+    public void MoreSpikesPerExampleThanTheNetworkCanFireAreRefused() =>
+        AssertUsageError(CliRunner.Run("cost", "--neurons", "10", "--spikes-per-example", "1e308"), "is more than 10 neurons can fire");
+
+    [Test]
+    public void ProfilePinsOfComponentsTheNetworkLacksAreReported()
+    {
+        var json = JsonNode.Parse(CostModel.EnergyProfileJson.Serialize(CostModel.EnergyProfile.Default))!.AsObject();
+        json["pins"] = new JsonObject { ["weights:Ai->Ae"] = "dram", ["weights:X->Ae"] = "dram" };
+        File.WriteAllText(PathIn("pins.json"), json.ToJsonString());
+        var result = CliRunner.Run("cost", "--network", "fspinn", "--profile", PathIn("pins.json"));
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Out, Does.Contain("note: profile pin 'weights:Ai->Ae' -> dram matches no component of this network"));
+        Assert.That(result.Out, Does.Not.Contain("pin 'weights:X->Ae'"));
+    }
+
     private string SavedModel(string name = "m.model")
     {
         var path = PathIn(name);

@@ -74,6 +74,11 @@ internal static class CostCommand
             {
                 var config = TrainCommand.BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), null,
                     parse.GetValue(quantize), parse.GetValue(set) ?? [], neuronsGiven: parse.IsGiven(neurons));
+                // each neuron fires at most once per step, on every presentation of the example
+                var mostSpikes = (double)config.Neurons * config.PresentationSteps * (1 + config.MaxRetries);
+                if (spikesPerExample > mostSpikes)
+                    throw new UsageException($"--spikes-per-example {spikesPerExample.ToString(CultureInfo.InvariantCulture)} is more than {config.Neurons} neurons can fire "
+                        + $"in {config.PresentationSteps} steps and {config.MaxRetries} retries (at most {mostSpikes.ToString(CultureInfo.InvariantCulture)})");
                 report = SnnCost.EstimateExpected(config, spikesPerExample, energyProfile, options, inhibitionStorage);
                 source = $"analytic estimate, {spikesPerExample.ToString(CultureInfo.InvariantCulture)} spikes per example";
             }

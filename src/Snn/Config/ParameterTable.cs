@@ -23,7 +23,7 @@ public static class ParameterTable
     /// <summary>How a parameter's text is read.</summary>
     public enum ParameterType { Text, Real, Integer, Flag, Choice }
 
-    private static string Format(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+    private static string Format(double x) => x.ToString("G", CultureInfo.InvariantCulture);
 
     private static readonly List<Parameter> All = [];
     private static readonly Dictionary<string, Parameter> ByName = new(StringComparer.OrdinalIgnoreCase);
