@@ -25,10 +25,12 @@ public sealed class RefusalNeverChangesAnInputTests
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>A finished study of the default space (synthetic evaluator, instant).</summary>
+    /// <summary>A finished study of a two-point space (synthetic evaluator, instant).</summary>
     private string Study(string store)
     {
-        var (code, output, error) = Run("explore", "--store", store, "--out", Path.Combine(_dir, "first-run"));
+        var space = Path.Combine(_dir, "two.json");
+        File.WriteAllText(space, """{"parameters": {"neurons": [50, 100]}}""");
+        var (code, output, error) = Run("explore", "--space", space, "--store", store, "--out", Path.Combine(_dir, "first-run"));
         Assert.That(code, Is.Zero, output + error);
         return store;
     }
@@ -71,7 +73,7 @@ public sealed class RefusalNeverChangesAnInputTests
         var outDir = Path.Combine(_dir, "x");
         var store = Study(Path.Combine(outDir, "frontier.csv"));
         var before = File.ReadAllBytes(store);
-        AssertRefused(Run("explore", "--store", store, "--out", outDir), store, before, "frontier.csv");
+        AssertRefused(Run("explore", "--space", Path.Combine(_dir, "two.json"), "--store", store, "--out", outDir), store, before, "frontier.csv");
     }
 
     [Test]
