@@ -74,7 +74,7 @@ internal sealed class FileRoles
     private static void RequireWritableFile(string option, string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} is empty; give a file name");
-        if (Directory.Exists(path)) throw new UsageException($"{option} '{path}' is a folder; give a file name (e.g. {Path.Combine(path, "out")}...)");
+        if (Directory.Exists(path)) throw new UsageException($"{option} '{path}' is a folder; give a file name (in it, or elsewhere)");
         if (Path.EndsInDirectorySeparator(path)) throw new UsageException($"{option} '{path}' ends in a folder separator; give a file name");
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && File.GetAttributes(full).HasFlag(FileAttributes.ReadOnly) && !CanOpenForWriting(full))

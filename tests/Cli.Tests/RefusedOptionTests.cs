@@ -147,6 +147,14 @@ public sealed class RefusedOptionTests
     }
 
     [Test]
+    public void AReceptiveFieldImageTooLargeToAllocateIsAUsageError()
+    {
+        var result = CliRunner.Run("show", "weights", "--model", SavedModel(), "--png", PathIn("w.png"), "--scale", "100000");
+        AssertUsageError(result, "--scale 100000 makes a");
+        Assert.That(File.Exists(PathIn("w.png")), Is.False);
+    }
+
+    [Test]
     public void AnEnergyProfileTooLargeToTotalIsRefusedNamingTheFile()
     {
         var json = JsonNode.Parse(CostModel.EnergyProfileJson.Serialize(CostModel.EnergyProfile.Default))!.AsObject();

@@ -27,6 +27,9 @@ internal static class ShowCommand
             var m = ModelFile.Load(parse.GetValue(model)!);
             var side = (int)Math.Round(Math.Sqrt(m.InputSize));
             if (side * side != m.InputSize) throw new InvalidOperationException($"the model's {m.InputSize} inputs are not a square image");
+            var (width, height) = ReceptiveFieldImage.Size(m, side, side, parse.GetValue(scale));
+            if (Math.Max(width, height) > ReceptiveFieldImage.MaxSide)
+                throw new UsageException($"--scale {parse.GetValue(scale)} makes a {width}x{height} image of {m.Neurons} neurons; at most {ReceptiveFieldImage.MaxSide} pixels a side fit: lower --scale");
             ReceptiveFieldImage.WritePng(m, side, side, parse.GetValue(png)!, parse.GetValue(scale));
             parse.InvocationConfiguration.Output.WriteLine($"receptive fields of {m.Neurons} neurons written to {parse.GetValue(png)}");
             return CliApp.Success;
