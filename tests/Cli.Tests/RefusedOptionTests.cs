@@ -52,6 +52,11 @@ public sealed class RefusedOptionTests
     public void NegativeCountsOfTestAreRefused(string option) =>
         AssertUsageError(CliRunner.Run("test", "--model", PathIn("none.model"), option, "-1"), $"{option} must be >= 0");
 
+    [TestCase("NaN")]
+    [TestCase("-5")]
+    public void AnInvalidSweepStrengthIsRefusedBeforeTheSweep(string strength) =>
+        AssertUsageError(CliRunner.Run([.. QuickTrain(), "--sweep-inhibition", "--sweep-values", "10", strength]), $"--sweep-values {strength}: invalid parameter 'w_inh'");
+
     [Test]
     public void LabelSamplesBeyondTheTrainingSetAreRefused() =>
         AssertUsageError(CliRunner.Run(QuickTrain("--label-samples", "5000")), "--label-samples 5000 exceeds the 1000 training examples");

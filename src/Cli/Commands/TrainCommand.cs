@@ -71,6 +71,22 @@ internal static class TrainCommand
             var testCount = parse.NonNegative(testSamples);
             var threadCount = parse.NonNegative(threads);
             if (parse.GetValue(sweepSamples) < 0) throw new UsageException($"--sweep-samples must be >= 0, got {parse.GetValue(sweepSamples)}");
+            var strengths = parse.GetValue(sweepValues) ?? [];
+            if (parse.GetValue(sweep))
+            {
+                if (strengths.Length == 0) throw new UsageException("--sweep-values needs at least one inhibition strength");
+                foreach (var strength in strengths)
+                {
+                    try
+                    {
+                        InhibitionSweep.WithStrength(config, strength).Validate();
+                    }
+                    catch (ConfigException e)
+                    {
+                        throw new UsageException($"--sweep-values {strength.ToString(CultureInfo.InvariantCulture)}: {e.Message}");
+                    }
+                }
+            }
             var outPath = parse.GetValue(output)!;
             // everything the run will write is checked before hours of training: a refusal after them would lose the work
             new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Check();
@@ -80,7 +96,7 @@ internal static class TrainCommand
             if (parse.GetValue(sweep))
             {
                 var sweepCount = parse.GetValue(sweepSamples) > 0 ? parse.GetValue(sweepSamples) : samples;
-                var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, parse.GetValue(sweepValues) ?? [],
+                var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, strengths,
                     sweepCount, 0.1, parse.GetValue(seed), threadCount, progress));
                 foreach (var point in result.Points)
                     stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
