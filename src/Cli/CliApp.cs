@@ -11,7 +11,8 @@ public static class CliApp
     public const int Failure = 1;
     public const int UsageError = 2;
 
-    public static RootCommand Build()
+    /// <param name="evaluatorFactory">The evaluator of `explore` (default: the real one); tests give a fast stand-in.</param>
+    public static RootCommand Build(Func<ExploreEvaluatorRequest, Dse.ICandidateEvaluator>? evaluatorFactory = null)
     {
         var root = new RootCommand(
             "fspinn: design-space exploration of memory- and energy-efficient spiking neural networks (FSpiNN, Putra & Shafique 2020).");
@@ -21,7 +22,7 @@ public static class CliApp
         root.Subcommands.Add(CostCommand.Create());
         root.Subcommands.Add(ParamsCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
-        root.Subcommands.Add(ExploreCommand.Create(EvaluatorFactory.Create));
+        root.Subcommands.Add(ExploreCommand.Create(evaluatorFactory ?? EvaluatorFactory.Create));
         root.Subcommands.Add(FrontierCommand.Create());
         MoveExamplesBelowHelp(root);
         return root;
@@ -70,11 +71,12 @@ public static class CliApp
         }
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null,
+        Func<ExploreEvaluatorRequest, Dse.ICandidateEvaluator>? evaluatorFactory = null)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var root = Build();
+        var root = Build(evaluatorFactory);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

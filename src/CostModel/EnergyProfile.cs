@@ -90,6 +90,12 @@ public sealed class EnergyProfile
         Validate();
     }
 
+    /// <summary>
+    /// Largest energy of one action, 1 mJ: about a million times a DRAM access. Larger values are typing errors, and
+    /// would make the totals of a study overflow to infinity.
+    /// </summary>
+    public const double MaxPicojoules = 1e9;
+
     public string Name { get; }
     public double? TechnologyNodeNm { get; }
     public double? VoltageVolts { get; }
@@ -202,12 +208,17 @@ public sealed class EnergyProfile
             if (level.CapacityBytes is <= 0)
                 throw new InvalidEnergyProfileException($"energy profile '{Name}': level '{level.Name}': capacityBytes must be > 0 or null (unbounded), got {level.CapacityBytes}");
         }
+        var firstIndex = new Dictionary<(EnergyAction, NumberFormat?, int, string?), int>();
         for (int i = 0; i < Entries.Count; i++)
         {
             var entry = Entries[i];
             string where = $"energy profile '{Name}': entries[{i}] ({entry.Label})";
-            if (!double.IsFinite(entry.Picojoules) || entry.Picojoules < 0)
-                throw new InvalidEnergyProfileException($"{where}: field 'pj' must be a finite energy ≥ 0, got {entry.Picojoules}");
+            if (!double.IsFinite(entry.Picojoules) || entry.Picojoules is < 0 or > MaxPicojoules)
+                throw new InvalidEnergyProfileException($"{where}: field 'pj' must be an energy in [0, {MaxPicojoules:G}] pJ, got {entry.Picojoules}");
+            if (entry.RangeHighPicojoules is > MaxPicojoules)
+                throw new InvalidEnergyProfileException($"{where}: field 'rangePj' must be within [0, {MaxPicojoules:G}] pJ, got {entry.RangeHighPicojoules}");
+            if (!firstIndex.TryAdd((entry.Action, entry.Format, entry.Bits, entry.Level), i))
+                throw new InvalidEnergyProfileException($"{where}: the same action as entries[{firstIndex[(entry.Action, entry.Format, entry.Bits, entry.Level)]}]; give each action, precision and level once");
             if (entry.Bits is < 1 or > 4096)
                 throw new InvalidEnergyProfileException($"{where}: field 'bits' must be 1..4096, got {entry.Bits}");
             if (entry.IsMemory && (entry.Level is null || !names.Contains(entry.Level)))
@@ -219,6 +230,9 @@ public sealed class EnergyProfile
         }
         foreach (var (array, level) in _pins)
         {
+            if (!MemoryModel.IsComponentName(array))
+                throw new InvalidEnergyProfileException($"energy profile '{Name}': pin '{array}' names no memory component; names are "
+                    + $"{MemoryModel.WeightsName("PRE->POST")}, {MemoryModel.StateName("POP")}, {MemoryModel.TracesName("POP")}, {MemoryModel.BufferName("NAME")} or {MemoryModel.AssignmentsName} (see 'fspinn cost')");
             if (!names.Contains(level))
                 throw new InvalidEnergyProfileException($"energy profile '{Name}': pin '{array}': unknown level '{level}'; known levels: {string.Join(", ", names)}");
         }

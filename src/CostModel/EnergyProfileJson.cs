@@ -42,7 +42,7 @@ public static class EnergyProfileJson
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -64,7 +64,14 @@ public static class EnergyProfileJson
             var kind = ParseLevelKind(RequiredString(level, "kind", at), at);
             if (!level.ContainsKey("capacityBytes"))
                 throw new InvalidEnergyProfileException($"{at}: field 'capacityBytes' is missing (use null for an unbounded level such as DRAM)");
-            long? capacity = level["capacityBytes"] is null ? null : (long)RequiredNumber(level, "capacityBytes", at);
+            long? capacity = null;
+            if (level["capacityBytes"] is not null)
+            {
+                var bytes = RequiredNumber(level, "capacityBytes", at);
+                if (bytes is < 1 or > 1L << 50 || bytes != Math.Floor(bytes))
+                    throw new InvalidEnergyProfileException($"{at}: field 'capacityBytes' must be a whole number of bytes in 1..2^50 (or null for unbounded), got {bytes.ToString(CultureInfo.InvariantCulture)}");
+                capacity = (long)bytes;
+            }
             levels.Add(new MemoryLevel(levelName, kind, capacity));
         }
 
@@ -76,7 +83,10 @@ public static class EnergyProfileJson
             var entry = AsObject(entryArray[i], at);
             var action = ParseAction(RequiredString(entry, "action", at), at);
             bool memory = action is EnergyAction.Read or EnergyAction.Write;
-            int bits = (int)RequiredNumber(entry, "bits", at);
+            var bitsNumber = RequiredNumber(entry, "bits", at);
+            if (bitsNumber is < 1 or > 4096 || bitsNumber != Math.Floor(bitsNumber))
+                throw new InvalidEnergyProfileException($"{at}: field 'bits' must be a whole number in 1..4096, got {bitsNumber.ToString(CultureInfo.InvariantCulture)}");
+            int bits = (int)bitsNumber;
             string? level = memory ? RequiredString(entry, "level", at) : null;
             NumberFormat? format = memory ? null : ParseFormat(RequiredString(entry, "format", at), at);
             at = memory
@@ -119,9 +129,18 @@ public static class EnergyProfileJson
         else if (obj["pins"] is not null)
             throw new InvalidEnergyProfileException($"{where}: field 'pins' must be an object mapping array names to level names");
 
-        return new EnergyProfile(name, levels, entries, pins,
-            OptionalNumber(obj, "technologyNodeNm", where), OptionalNumber(obj, "voltageV", where),
-            OptionalString(obj, "source", where), OptionalString(obj, "notes", where));
+        var technologyNode = OptionalNumber(obj, "technologyNodeNm", where);
+        var voltage = OptionalNumber(obj, "voltageV", where);
+        var source = OptionalString(obj, "source", where);
+        var notes = OptionalString(obj, "notes", where);
+        try
+        {
+            return new EnergyProfile(name, levels, entries, pins, technologyNode, voltage, source, notes);
+        }
+        catch (InvalidEnergyProfileException e)
+        {
+            throw new InvalidEnergyProfileException($"{origin}: {e.Message}"); // the checks on the whole profile, with the file named too
+        }
     }
 
     public static string Serialize(EnergyProfile profile)

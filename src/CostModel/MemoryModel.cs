@@ -60,6 +60,11 @@ public static class MemoryModel
     public static string BufferName(string buffer) => $"buffer:{buffer}";
     public const string AssignmentsName = "assignments";
 
+    /// <summary>The forms above: what an energy profile may pin (which components exist depends on the network priced).</summary>
+    public static bool IsComponentName(string name) =>
+        name == AssignmentsName
+        || new[] { WeightsName(""), StateName(""), TracesName(""), BufferName("") }.Any(prefix => name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.Ordinal));
+
     public static MemoryFootprint Compute(NetworkDescription network)
     {
         ArgumentNullException.ThrowIfNull(network);

@@ -262,4 +262,42 @@ public sealed class EnergyProfileTests
                 Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains("entries[8]").And.Message.Contains("'rule' is missing"));
         });
     }
+
+    [Test]
+    public void An_energy_too_large_to_total_is_refused_instead_of_printing_infinity()
+    {
+        Assert.That(() => EnergyProfileJson.Parse(Mutated(r => EntryAt(r, 0)["pj"] = 1e308), "huge.json"),
+            Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains("entries[0] (accumulate int8)").And.Message.Contains("field 'pj' must be an energy in [0, 1000000000] pJ"));
+        Assert.That(() => EnergyProfileJson.Parse(Mutated(r => r["levels"]!.AsArray()[0]!.AsObject()["capacityBytes"] = 1e300)),
+            Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains("capacityBytes"));
+    }
+
+    [Test]
+    public void A_duplicate_entry_is_refused_naming_both()
+    {
+        string json = Mutated(r => r["entries"]!.AsArray().Add(EntryAt(r, 2).DeepClone()));
+        int last = EnergyProfile.Default.Entries.Count;
+
+        Assert.That(() => EnergyProfileJson.Parse(json),
+            Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains($"entries[{last}] (multiply int8)").And.Message.Contains("entries[2]"));
+    }
+
+    [Test]
+    public void A_pin_that_names_no_memory_component_is_refused()
+    {
+        string json = Mutated(r => r["pins"] = new JsonObject { ["wieghts:X->Ae"] = "dram" });
+
+        Assert.That(() => EnergyProfileJson.Parse(json),
+            Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains("pin 'wieghts:X->Ae' names no memory component").And.Message.Contains("weights:PRE->POST"));
+    }
+
+    [Test]
+    public void A_duplicate_json_key_is_refused_naming_the_key()
+    {
+        string json = File.ReadAllText(ShippedProfilePath()).Replace("\"name\": \"horowitz-45nm\",", "\"name\": \"a\", \"name\": \"b\",", StringComparison.Ordinal);
+        Assume.That(json, Does.Contain("\"name\": \"b\""));
+
+        Assert.That(() => EnergyProfileJson.Parse(json, "dup.json"),
+            Throws.TypeOf<InvalidEnergyProfileException>().With.Message.Contains("dup.json").And.Message.Contains("name"));
+    }
 }

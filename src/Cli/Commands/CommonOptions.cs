@@ -15,4 +15,14 @@ internal static class CommonOptions
         Description = "Threads for labelling and testing (0 = all cores); results do not depend on it.",
         DefaultValueFactory = _ => 0,
     };
+
+    /// <summary>True when the user typed the option (not just its default).</summary>
+    public static bool IsGiven(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The value of a count option that must be >= 0 (0 = all, or automatic); a negative value is a usage error naming the option.</summary>
+    public static int NonNegative(this ParseResult parse, Option<int> option)
+    {
+        var value = parse.GetValue(option);
+        return value >= 0 ? value : throw new UsageException($"{option.Name} must be >= 0, got {value}");
+    }
 }

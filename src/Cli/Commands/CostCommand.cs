@@ -41,6 +41,17 @@ internal static class CostCommand
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(fromRun) is not null)
+            {
+                // the model file carries its own configuration and counts: an option that describes another network would be ignored
+                var ignored = new Option[] { network, neurons, bits, quantize, set, spikes }.Where(parse.IsGiven).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                    throw new UsageException($"--from-run prices the model file's own network and recorded counts; {string.Join(", ", ignored)} cannot change them: remove {(ignored.Count == 1 ? "it" : "them")}");
+            }
+            var spikesPerExample = parse.GetValue(spikes);
+            if (!double.IsFinite(spikesPerExample) || spikesPerExample < 0)
+                throw new UsageException($"--spikes-per-example must be a finite number >= 0, got {spikesPerExample.ToString(CultureInfo.InvariantCulture)}");
+            new FileRoles().Input("--profile", parse.GetValue(profile)).Input("--from-run", parse.GetValue(fromRun)).Output("--csv", parse.GetValue(csv)).Check();
             var energyProfile = parse.GetValue(profile) is { } path ? EnergyProfileJson.Load(path) : EnergyProfile.Default;
             var inhibitionStorage = parse.GetValue(storage) switch
             {
@@ -62,12 +73,19 @@ internal static class CostCommand
             else
             {
                 var config = TrainCommand.BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), null,
-                    parse.GetValue(quantize), parse.GetValue(set) ?? []);
-                var s = parse.GetValue(spikes);
-                report = SnnCost.EstimateExpected(config, s, energyProfile, options, inhibitionStorage);
-                source = $"analytic estimate, {s.ToString(CultureInfo.InvariantCulture)} spikes per example";
+                    parse.GetValue(quantize), parse.GetValue(set) ?? [], neuronsGiven: parse.IsGiven(neurons));
+                // each neuron fires at most once per step, on every presentation of the example
+                var mostSpikes = (double)config.Neurons * config.PresentationSteps * (1 + config.MaxRetries);
+                if (spikesPerExample > mostSpikes)
+                    throw new UsageException($"--spikes-per-example {spikesPerExample.ToString(CultureInfo.InvariantCulture)} is more than {config.Neurons} neurons can fire "
+                        + $"in {config.PresentationSteps} steps and {config.MaxRetries} retries (at most {mostSpikes.ToString(CultureInfo.InvariantCulture)})");
+                report = SnnCost.EstimateExpected(config, spikesPerExample, energyProfile, options, inhibitionStorage);
+                source = $"analytic estimate, {spikesPerExample.ToString(CultureInfo.InvariantCulture)} spikes per example";
             }
             stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");
+            var components = report.Memory.Components.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var (component, level) in energyProfile.Pins.Where(p => !components.Contains(p.Key)))
+                stdout.WriteLine($"note: profile pin '{component}' -> {level} matches no component of this network (components: {string.Join(", ", components)})");
             Print(stdout, report);
             if (parse.GetValue(csv) is { } csvPath)
             {

@@ -64,8 +64,15 @@ public static class ExploreCommand
             var strategyName = parse.GetValue(strategy)!;
             var trialCount = parse.GetValue(trials) ?? (searchSpace.IsFinite ? (int)Math.Min(searchSpace.Count, 100_000) : 50);
             if (trialCount < 1) throw new UsageException($"--trials must be >= 1, got {trialCount}");
+            if (parse.GetValue(minSamples) < 1) throw new UsageException($"--min-train-samples must be >= 1, got {parse.GetValue(minSamples)}");
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
+            var csvPath = Path.Combine(outDir, "frontier.csv");
+            var plotPath = Path.Combine(outDir, "frontier.png");
+            // before any store exists: an unusable location here would otherwise fail every trial, each stored as FAILED
+            new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data))
+                .Output("--store", storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
+                .OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
             var evaluators = Enumerable.Range(0, workerCount)
                 .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
@@ -86,8 +93,6 @@ public static class ExploreCommand
             var writer = parse.InvocationConfiguration.Output;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
             var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
-            var csvPath = Path.Combine(outDir, "frontier.csv");
-            var plotPath = Path.Combine(outDir, "frontier.png");
             var rerun = ResumeCommand(parse);
             var total = (int)Math.Min(trialCount, searchSpace.Count);
             console.WriteLine($"exploring {searchSpace.Name} with {strategyName} (seed {seedValue}): up to {total} trials, {workerCount} worker(s)");

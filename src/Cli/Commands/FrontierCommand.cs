@@ -27,8 +27,10 @@ public static class FrontierCommand
                 throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
             var maxRows = parse.GetValue(rows);
             if (maxRows < 1) throw new UsageException($"--rows must be >= 1, got {maxRows}");
+            var storePath = parse.GetValue(store)!;
+            new FileRoles().Input("--store", storePath).Output("--csv", parse.GetValue(csv)).Output("--plot", plotPath).Check();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            return Report(parse.GetValue(store)!, parse.GetValue(csv), plotPath, console, maxRows);
+            return Report(storePath, parse.GetValue(csv), plotPath, console, maxRows);
         });
         return command;
     }

@@ -27,9 +27,10 @@ internal static class ParamsCommand
             var table = new Table().Border(TableBorder.Simple);
             table.AddColumn("name");
             table.AddColumn("value");
+            table.AddColumn("allowed");
             table.AddColumn("meaning");
             foreach (var p in ParameterTable.Parameters)
-                table.AddTextRow(p.Name, p.Get(config), p.Description);
+                table.AddTextRow(p.Name, p.Get(config), p.Range, p.Description);
             var console = ConsoleFactory.Create(stdout);
             console.Write(table);
             return CliApp.Success;

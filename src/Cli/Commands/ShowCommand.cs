@@ -22,10 +22,14 @@ internal static class ShowCommand
         };
         weights.SetAction(parse =>
         {
+            if (parse.GetValue(scale) < 1) throw new UsageException("--scale must be >= 1");
+            new FileRoles().Input("--model", parse.GetValue(model)).Output("--png", parse.GetValue(png)).Check();
             var m = ModelFile.Load(parse.GetValue(model)!);
             var side = (int)Math.Round(Math.Sqrt(m.InputSize));
             if (side * side != m.InputSize) throw new InvalidOperationException($"the model's {m.InputSize} inputs are not a square image");
-            if (parse.GetValue(scale) < 1) throw new UsageException("--scale must be >= 1");
+            var (width, height) = ReceptiveFieldImage.Size(m, side, side, parse.GetValue(scale));
+            if (Math.Max(width, height) > ReceptiveFieldImage.MaxSide)
+                throw new UsageException($"--scale {parse.GetValue(scale)} makes a {width}x{height} image of {m.Neurons} neurons; at most {ReceptiveFieldImage.MaxSide} pixels a side fit: lower --scale");
             ReceptiveFieldImage.WritePng(m, side, side, parse.GetValue(png)!, parse.GetValue(scale));
             parse.InvocationConfiguration.Output.WriteLine($"receptive fields of {m.Neurons} neurons written to {parse.GetValue(png)}");
             return CliApp.Success;

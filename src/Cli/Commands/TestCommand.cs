@@ -27,11 +27,13 @@ internal static class TestCommand
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
+            var testCount = parse.NonNegative(testSamples);
+            var threadCount = parse.NonNegative(threads);
             var m = ModelFile.Load(parse.GetValue(model)!);
             var pair = DatasetCatalog.Load(parse.GetValue(data));
             if (pair.Test is null) throw new InvalidOperationException("the dataset has no test files (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)");
             var report = PassProgressDisplay.Run(stdout, progress =>
-                Protocol.Test(m, pair.Test, parse.GetValue(testSamples), parse.GetValue(threads), progress));
+                Protocol.Test(m, pair.Test, testCount, threadCount, progress));
             PrintReport(stdout, report, printConfusion: true);
             return CliApp.Success;
         });

@@ -63,18 +63,41 @@ internal static class TrainCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var config = BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), parse.GetValue(rounding),
-                parse.GetValue(quantize), parse.GetValue(set) ?? []);
-            var pair = DatasetCatalog.Load(parse.GetValue(data));
-            var samples = parse.GetValue(trainSamples);
+                parse.GetValue(quantize), parse.GetValue(set) ?? [], neuronsGiven: parse.IsGiven(neurons));
+            var samples = parse.NonNegative(trainSamples);
             var epochCount = parse.GetValue(epochs);
-            if (samples < 0) throw new UsageException("--train-samples must be >= 0");
             if (epochCount < 1) throw new UsageException("--epochs must be >= 1");
+            var labelCount = parse.NonNegative(labelSamples);
+            var testCount = parse.NonNegative(testSamples);
+            var threadCount = parse.NonNegative(threads);
+            if (parse.GetValue(sweepSamples) < 0) throw new UsageException($"--sweep-samples must be >= 0, got {parse.GetValue(sweepSamples)}");
+            var strengths = parse.GetValue(sweepValues) ?? [];
+            if (parse.GetValue(sweep))
+            {
+                if (strengths.Length == 0) throw new UsageException("--sweep-values needs at least one inhibition strength");
+                foreach (var strength in strengths)
+                {
+                    try
+                    {
+                        InhibitionSweep.WithStrength(config, strength).Validate();
+                    }
+                    catch (ConfigException e)
+                    {
+                        throw new UsageException($"--sweep-values {strength.ToString(CultureInfo.InvariantCulture)}: {e.Message}");
+                    }
+                }
+            }
             var outPath = parse.GetValue(output)!;
+            // everything the run will write is checked before hours of training: a refusal after them would lose the work
+            new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Check();
+            var pair = DatasetCatalog.Load(parse.GetValue(data));
+            if (labelCount > pair.Train.Count)
+                throw new UsageException($"--label-samples {labelCount} exceeds the {pair.Train.Count} training examples of {pair.Train.Describe()}; give at most {pair.Train.Count} (0 = the training examples)");
             if (parse.GetValue(sweep))
             {
                 var sweepCount = parse.GetValue(sweepSamples) > 0 ? parse.GetValue(sweepSamples) : samples;
-                var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, parse.GetValue(sweepValues) ?? [],
-                    sweepCount, 0.1, parse.GetValue(seed), parse.GetValue(threads), progress));
+                var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, strengths,
+                    sweepCount, 0.1, parse.GetValue(seed), threadCount, progress));
                 foreach (var point in result.Points)
                     stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
                 stdout.WriteLine($"effective inhibition strength {result.Best.ToString(CultureInfo.InvariantCulture)}");
@@ -89,14 +112,13 @@ internal static class TrainCommand
                 var trainSeconds = watch.Elapsed.TotalSeconds;
                 if (config.Quantize == QuantizationMode.PostTraining)
                     model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
-                var labelCount = parse.GetValue(labelSamples);
                 var labelStart = watch.Elapsed.TotalSeconds;
-                Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, parse.GetValue(threads), progress);
+                Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, threadCount, progress);
                 var labelSeconds = watch.Elapsed.TotalSeconds - labelStart;
                 TestReport? r = null;
                 var testStart = watch.Elapsed.TotalSeconds;
                 if (pair.Test is not null)
-                    r = Protocol.Test(model, pair.Test, parse.GetValue(testSamples), parse.GetValue(threads), progress);
+                    r = Protocol.Test(model, pair.Test, testCount, threadCount, progress);
                 var testSeconds = watch.Elapsed.TotalSeconds - testStart;
                 ModelFile.Save(model, outPath);
                 return (r, trainSeconds, labelSeconds, testSeconds);
@@ -113,9 +135,27 @@ internal static class TrainCommand
         return command;
     }
 
-    internal static NetworkConfig BuildConfig(string preset, int neurons, int? bits, string? rounding, string? quantize, IEnumerable<string> overrides)
+    /// <summary>
+    /// The preset at <paramref name="neurons"/>, then the dedicated options, then `--set` in order. A `--set` of a parameter
+    /// that a dedicated option also gives is refused: one of the two would be ignored.
+    /// </summary>
+    internal static NetworkConfig BuildConfig(string preset, int neurons, int? bits, string? rounding, string? quantize, IReadOnlyList<string> overrides,
+        bool neuronsGiven = true)
     {
         if (neurons < 1) throw new UsageException("--neurons must be >= 1");
+        var dedicated = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["neurons"] = neuronsGiven ? neurons.ToString(CultureInfo.InvariantCulture) : null,
+            ["bits"] = bits?.ToString(CultureInfo.InvariantCulture),
+            ["rounding"] = rounding,
+            ["quantize"] = quantize,
+        };
+        foreach (var assignment in overrides)
+        {
+            var name = assignment.Split('=', 2)[0].Trim();
+            if (dedicated.TryGetValue(name, out var given) && given is not null)
+                throw new UsageException($"--set {assignment.Trim()} conflicts with --{name.ToLowerInvariant()} {given}: give the value once");
+        }
         try
         {
             var config = NetworkPresets.Create(preset, neurons);

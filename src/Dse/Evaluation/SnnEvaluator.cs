@@ -243,38 +243,29 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     private static int[][] ToJagged(int[,] m) =>
         [.. Enumerable.Range(0, m.GetLength(0)).Select(a => Enumerable.Range(0, m.GetLength(1)).Select(b => m[a, b]).ToArray())];
 
+    /// <summary>
+    /// The evaluator's own names (network, train_samples, label_samples) and every <see cref="ParameterTable"/> parameter
+    /// with its kind, choices and range as the table defines them: a space is checked against the same bounds as `--set`.
+    /// </summary>
     private static List<ParameterSpec> BuildSpecs()
     {
-        static IReadOnlyList<ParameterValue> Choices(params string[] values) => [.. values.Select(v => ParameterValue.Of(v))];
         var specs = new List<ParameterSpec>
         {
-            new("network", ParameterKind.String, Choices([.. NetworkPresets.Names]), Description: "preset network"),
-            new("neurons", ParameterKind.Int, Min: 1, Max: 100_000, Description: "excitatory neurons N"),
-            new("bits", ParameterKind.Int, Min: 1, Max: 32, Description: "weight bits (32 = float32)"),
-            new("rounding", ParameterKind.String, Choices("tr", "rn", "sr")),
-            new("quantize", ParameterKind.String, Choices("none", "ptq", "itq")),
-            new("stdp", ParameterKind.String, Choices("triplet", "postpre", "potentiation")),
-            new("inhibition", ParameterKind.String, Choices("layer", "lateral")),
-            new("encoding", ParameterKind.String, Choices("bernoulli", "bindsnet")),
-            new("neuron_model", ParameterKind.String, Choices("conductance", "current")),
-            new("normalization", ParameterKind.String, Choices("before", "after", "none")),
-            new("update_interval", ParameterKind.Int, Min: 1, Max: 1_000_000),
+            new("network", ParameterKind.String, [.. NetworkPresets.Names.Select(v => ParameterValue.Of(v))], Description: "preset network"),
             new("train_samples", ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples (the fidelity)"),
             new(LabelSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples that label the neurons (default: the training samples)"),
-            new("w_inh", ParameterKind.Float, Min: 0, Max: 1e6),
-            new("presentation_ms", ParameterKind.Float, Min: 0.001, Max: 1e6),
         };
-        var known = specs.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var reference = NetworkPresets.FSpiNN(100);
         foreach (var p in ParameterTable.Parameters)
         {
-            if (known.Contains(p.Name) || p.Name == "preset") continue;
-            var text = p.Get(reference);
-            var kind = text is "true" or "false" ? ParameterKind.Bool
-                : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && p.Name is "neurons" or "bits" or "max_retries" or "retry_min_spikes" or "weight_fraction_bits" ? ParameterKind.Int
-                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? ParameterKind.Float
-                : ParameterKind.String;
-            specs.Add(new ParameterSpec(p.Name, kind, Description: p.Description));
+            if (p.Name == "preset") continue;
+            specs.Add(p.Type switch
+            {
+                ParameterTable.ParameterType.Integer => new ParameterSpec(p.Name, ParameterKind.Int, Min: p.Min, Max: p.Max, Description: p.Description),
+                ParameterTable.ParameterType.Real => new ParameterSpec(p.Name, ParameterKind.Float, Min: p.Min, Max: p.Max, Description: p.Description),
+                ParameterTable.ParameterType.Flag => new ParameterSpec(p.Name, ParameterKind.Bool, Description: p.Description),
+                ParameterTable.ParameterType.Choice => new ParameterSpec(p.Name, ParameterKind.String, [.. p.Choices!.Select(c => ParameterValue.Of(c))], Description: p.Description),
+                _ => new ParameterSpec(p.Name, ParameterKind.String, Description: p.Description),
+            });
         }
         return specs;
     }

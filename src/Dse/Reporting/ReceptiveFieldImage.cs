@@ -9,6 +9,17 @@ namespace FSpiNN.Dse.Reporting;
 /// </summary>
 public static class ReceptiveFieldImage
 {
+    /// <summary>Largest side of the image, in pixels (a larger bitmap cannot be allocated, or not usefully viewed).</summary>
+    public const int MaxSide = 16_384;
+
+    /// <summary>Width and height in pixels: tiles on a near-square grid, one pixel of gap around each, times <paramref name="scale"/>.</summary>
+    public static (long Width, long Height) Size(SnnModel model, int imageRows, int imageCols, int scale)
+    {
+        var columns = (long)Math.Ceiling(Math.Sqrt(model.Neurons));
+        var rows = (model.Neurons + columns - 1) / columns;
+        return ((columns * (imageCols + 1) + 1) * scale, (rows * (imageRows + 1) + 1) * scale);
+    }
+
     public static void WritePng(SnnModel model, int imageRows, int imageCols, string path, int scale = 2)
     {
         if (imageRows * imageCols != model.InputSize)
@@ -16,10 +27,11 @@ public static class ReceptiveFieldImage
         ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
         var n = model.Neurons;
         var columns = (int)Math.Ceiling(Math.Sqrt(n));
-        var rows = (n + columns - 1) / columns;
         const int gap = 1;
-        var width = (columns * (imageCols + gap) + gap) * scale;
-        var height = (rows * (imageRows + gap) + gap) * scale;
+        var (longWidth, longHeight) = Size(model, imageRows, imageCols, scale);
+        if (Math.Max(longWidth, longHeight) > MaxSide)
+            throw new ArgumentOutOfRangeException(nameof(scale), $"a {longWidth}x{longHeight} image is larger than {MaxSide} pixels a side");
+        var (width, height) = ((int)longWidth, (int)longHeight);
         var weights = model.Weights.ToFloatArray();
         var max = 0f;
         foreach (var w in weights) max = Math.Max(max, w);

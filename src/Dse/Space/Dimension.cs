@@ -51,6 +51,9 @@ public sealed class Dimension
         if (log && step is not null) throw new SpaceFormatException($"parameter '{name}': give either 'step' or 'log', not both");
         if (isInt && (min != Math.Floor(min) || max != Math.Floor(max) || (step is { } st && st != Math.Floor(st))))
             throw new SpaceFormatException($"parameter '{name}': an int range needs integer min, max and step");
+        const double exactInts = 1L << 53; // beyond, doubles skip integers and casts to long overflow
+        if (isInt && (Math.Abs(min) > exactInts || Math.Abs(max) > exactInts || step > exactInts))
+            throw new SpaceFormatException($"parameter '{name}': int range bounds must be within ±2^53");
         return new(name, isInt ? DimensionKind.IntRange : DimensionKind.FloatRange, [], min, max, step, log);
     }
 

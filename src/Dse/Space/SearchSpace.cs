@@ -110,8 +110,10 @@ public sealed class SearchSpace
                         errors.Add($"'{d.Name}' takes an int: use an int range (integer min/max/step), not a float range");
                     else
                     {
-                        if (spec.Check(ParameterValue.Of(d.Min)) is { } lo) errors.Add(lo + " (range min)");
-                        if (spec.Check(ParameterValue.Of(d.Max)) is { } hi) errors.Add(hi + " (range max)");
+                        // an int range's bounds are ints: as doubles an int parameter would refuse them as floats
+                        ParameterValue Bound(double x) => d.Kind == DimensionKind.IntRange ? ParameterValue.Of((long)x) : ParameterValue.Of(x);
+                        if (spec.Check(Bound(d.Min)) is { } lo) errors.Add(lo + " (range min)");
+                        if (spec.Check(Bound(d.Max)) is { } hi) errors.Add(hi + " (range max)");
                     }
                     break;
             }
@@ -150,7 +152,7 @@ public sealed class SearchSpace
         JsonNode? root;
         try
         {
-            root = yaml ? YamlToJson(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = yaml ? YamlToJson(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
         }
         catch (Exception e) when (e is JsonException or YamlException)
         {
@@ -229,22 +231,78 @@ public sealed class SearchSpace
         throw new SpaceFormatException($"parameter '{name}': range '{key}' must be a number, got {node.ToJsonString()}");
     }
 
+    /// <summary>Remembers where the last well-formed YAML event ended, for errors YamlDotNet raises without a position.</summary>
+    private sealed class PositionTrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGood { get; private set; } = Mark.Empty;
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current) LastGood = current.End;
+            return inner.MoveNext();
+        }
+    }
+
+    /// <summary>YamlDotNet's message without the position prefix it also carries (given separately).</summary>
+    private static string YamlReason(YamlException e) =>
+        System.Text.RegularExpressions.Regex.Replace(e.Message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", "");
+
     private static bool IsIntLiteral(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
 
     private static JsonNode? YamlToJson(string text)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var parser = new PositionTrackingParser(new Parser(new StringReader(text)));
+        try
+        {
+            stream.Load(parser);
+        }
+        catch (YamlException e)
+        {
+            throw new SpaceFormatException($"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {YamlReason(e)}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet reports some malformed documents (e.g. an unclosed list, a duplicate key) without a position
+            var reason = e is ArgumentException ? e.Message : "the text that follows is not well-formed (an unclosed [ or {?)";
+            throw new SpaceFormatException($"not valid YAML after line {parser.LastGood.Line}, column {parser.LastGood.Column}: {reason}");
+        }
         if (stream.Documents.Count == 0) throw new SpaceFormatException("empty YAML document");
+        if (stream.Documents.Count > 1) throw new SpaceFormatException($"a space file holds one YAML document, found {stream.Documents.Count} (a second '---'?)");
         return Convert(stream.Documents[0].RootNode);
 
-        static JsonNode? Convert(YamlNode node) => node switch
+        static JsonNode? Convert(YamlNode node)
         {
-            YamlMappingNode map => new JsonObject(map.Children.Select(kv => new KeyValuePair<string, JsonNode?>(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-            YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-            YamlScalarNode scalar => Scalar(scalar),
-            _ => throw new SpaceFormatException($"unsupported YAML node at {node.Start}"),
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    var obj = new JsonObject();
+                    foreach (var (key, value) in map.Children)
+                    {
+                        if (key is not YamlScalarNode { Value: { } name })
+                            throw new SpaceFormatException($"YAML line {key.Start.Line}, column {key.Start.Column}: a key must be a plain name, not a {Describe(key)}");
+                        if (obj.ContainsKey(name))
+                            throw new SpaceFormatException($"YAML line {key.Start.Line}, column {key.Start.Column}: key '{name}' is given twice");
+                        obj[name] = Convert(value);
+                    }
+                    return obj;
+                case YamlSequenceNode seq:
+                    return new JsonArray(seq.Children.Select(Convert).ToArray());
+                case YamlScalarNode scalar:
+                    return Scalar(scalar);
+                default:
+                    throw new SpaceFormatException($"YAML line {node.Start.Line}, column {node.Start.Column}: unsupported {Describe(node)}");
+            }
+        }
+
+        static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "mapping",
+            YamlSequenceNode => "list",
+            YamlScalarNode => "null",
+            _ => node.NodeType.ToString().ToLowerInvariant(),
         };
 
         static JsonNode? Scalar(YamlScalarNode scalar)

@@ -111,6 +111,12 @@ public sealed record NetworkConfig
     /// <summary>The longest input delay in whole steps (0: no delays); delays are drawn in 0 ..= this.</summary>
     public int InputDelaySteps => (int)Math.Round(InputDelayMaxMs / Dt);
 
+    /// <summary>Most simulation steps of one example (presentation + rest): bounds the time and memory of one example.</summary>
+    public const int MaxStepsPerExample = 1_000_000;
+
+    /// <summary>Delays are stored as one byte per synapse.</summary>
+    public const int MaxInputDelaySteps = byte.MaxValue;
+
     /// <summary>Throws <see cref="ConfigException"/> naming the first invalid parameter.</summary>
     public NetworkConfig Validate()
     {
@@ -118,29 +124,17 @@ public sealed record NetworkConfig
         {
             if (!ok) throw new ConfigException(name, problem);
         }
-        Require(Neurons is >= 1 and <= 100_000, "neurons", $"must be between 1 and 100000, got {Neurons}");
-        Require(Dt is > 0 and <= 10, "dt", $"must be in (0, 10] ms, got {Dt.ToString(CultureInfo.InvariantCulture)}");
-        Require(PresentationMs > 0 && PresentationSteps >= 1, "presentation_ms", "must be at least one time step");
-        Require(RestMs >= 0, "rest_ms", "must be >= 0");
-        Require(ExcTauMembrane > 0 && InhTauMembrane > 0, "exc_tau_membrane", "membrane time constants must be > 0");
-        Require(TauGe > 0 && TauGi > 0, "tau_ge", "conductance time constants must be > 0");
-        Require(TauPre > 0 && TauPost > 0 && TauPost2 > 0, "tau_pre", "trace time constants must be > 0");
-        Require(ThetaTau > 0, "theta_tau", "must be > 0");
-        Require(MaxInputRate >= 0, "max_input_rate", "must be >= 0");
+        // each parameter's own range lives in ParameterTable (shared with --set, space files and model files); the rest are relations
+        ParameterTable.CheckRanges(this);
+        Require(PresentationSteps >= 1, "presentation_ms", $"must be at least one time step (dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms)");
+        Require((long)PresentationSteps + RestSteps <= MaxStepsPerExample, "presentation_ms",
+            $"presentation_ms + rest_ms = {PresentationSteps + (long)RestSteps} steps of dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms per example; at most {MaxStepsPerExample} are supported");
+        Require(InputDelaySteps <= MaxInputDelaySteps, "input_delay_max_ms",
+            $"at most {MaxInputDelaySteps} steps of delay are supported, got {InputDelaySteps} (dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms)");
         Require(MaxInputRate * Dt / 1000 <= 1, "max_input_rate", "rate·dt exceeds one spike per step");
-        Require(RetryMinSpikes >= 0, "retry_min_spikes", "must be >= 0");
-        Require(MaxRetries >= 0, "max_retries", "must be >= 0");
-        Require(InputDelayMaxMs is >= 0 and <= 1000, "input_delay_max_ms", "must be in [0, 1000] ms");
-        Require(WeightMax > 0, "weight_max", "must be > 0");
-        Require(EtaPre >= 0 && EtaPost >= 0, "eta_post", "learning rates must be >= 0");
-        Require(NormalizationTarget > 0, "normalization_target", "must be > 0");
-        Require(UpdateInterval >= 1, "update_interval", $"must be >= 1 step, got {UpdateInterval}");
-        Require(PotentiationReference > 0, "potentiation_reference", "must be > 0");
         Require(PotentiationMin <= PotentiationMax, "potentiation_min", "must be <= potentiation_max");
-        Require(WeightBits is >= 1 and <= 32, "bits", $"must be between 1 and 32, got {WeightBits}");
         Require(EffectiveFractionBits >= 0 && EffectiveFractionBits <= WeightBits, "weight_fraction_bits",
             $"must be between 0 and bits ({WeightBits}), got {EffectiveFractionBits}");
-        Require(LateralInhibition >= 0 && InhToExcWeight >= 0 && ExcToInhWeight >= 0, "w_inh", "inhibition weights must be >= 0 (they are applied with a negative sign)");
         return this;
     }
 }

@@ -64,12 +64,21 @@ public static class ModelFile
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
-        using (var file = File.Create(temp))
+        try
         {
-            file.Write(body);
-            file.Write(hash);
+            using (var file = File.Create(temp))
+            {
+                file.Write(body);
+                file.Write(hash);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
+        catch
+        {
+            // a failed save (full disk, a folder or read-only file at the path) leaves nothing behind
+            try { File.Delete(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     public static SnnModel Load(string path)
@@ -103,6 +112,9 @@ public static class ModelFile
                 ?? throw new ModelFileException(path, "missing configuration");
             var config = ParameterTable.FromDescription(values);
             var inputSize = r.ReadInt32();
+            // every weight takes at least one bit of the file: a larger network is a corrupt size field, not an allocation to attempt
+            if (inputSize < 1 || (long)inputSize * config.Neurons > 8L * bytes.Length)
+                throw new ModelFileException(path, $"input size {inputSize} with {config.Neurons} neurons does not fit the file's {bytes.Length} bytes");
             var seed = r.ReadUInt64();
             var examples = r.ReadInt64();
             WeightMatrix weights;
@@ -120,6 +132,8 @@ public static class ModelFile
             }
             weights.LoadRawBytes(r.ReadBytes(r.ReadInt32()));
             var theta = ReadFloats(r, config.Neurons);
+            if (Array.FindIndex(theta, t => !float.IsFinite(t)) is var bad and >= 0)
+                throw new ModelFileException(path, $"theta of neuron {bad} is {theta[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}, not a finite number");
             byte[]? delays = null;
             if (r.ReadBoolean())
             {
@@ -140,7 +154,10 @@ public static class ModelFile
                     throw new ModelFileException(path, $"neuron {j} is assigned to class {assignment}, outside -1..{SnnModel.Classes - 1}");
                 model.Assignments[j] = assignment;
             }
-            ReadFloats(r, model.ClassRates.Length).CopyTo(model.ClassRates, 0);
+            var rates = ReadFloats(r, model.ClassRates.Length);
+            if (Array.FindIndex(rates, x => !float.IsFinite(x)) is var badRate and >= 0)
+                throw new ModelFileException(path, $"class rate {badRate} is not a finite number");
+            rates.CopyTo(model.ClassRates, 0);
             model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
             model.InferenceCounts = WorkCountsJson.Deserialize(r.ReadString());
             return model;

@@ -87,8 +87,6 @@ public sealed class SnnModel
         var maxDelaySteps = config.InputDelaySteps;
         if (maxDelaySteps > 0)
         {
-            if (maxDelaySteps > 255)
-                throw new ConfigException("input_delay_max_ms", $"at most 255 steps of delay are supported, got {maxDelaySteps}");
             delays = new byte[inputSize * n];
             for (var k = 0; k < delays.Length; k++)
                 delays[k] = (byte)rng.NextInt(maxDelaySteps + 1);

@@ -82,10 +82,10 @@ public sealed class ParameterTableTests
     [TestCase("stdp=hebb", "stdp", "triplet, postpre, potentiation")]
     [TestCase("neurons", "neurons", "expected name=value")]
     [TestCase("=3", "=3", "expected name=value")]
-    [TestCase("neurons=0", "neurons", "between 1 and 100000")]
-    [TestCase("bits=33", "bits", "between 1 and 32")]
-    [TestCase("update_interval=0", "update_interval", ">= 1")]
-    [TestCase("dt=-1", "dt", "(0, 10]")]
+    [TestCase("neurons=0", "neurons", "[1, 100000]")]
+    [TestCase("bits=33", "bits", "[1, 32]")]
+    [TestCase("update_interval=0", "update_interval", "[1, 1000000]")]
+    [TestCase("dt=-1", "dt", "[0.001, 10]")]
     [TestCase("max_input_rate=2000", "max_input_rate", "one spike per step")]
     public void BadAssignments_ThrowConfigExceptionNamingTheParameter(string assignment, string parameter, string problem)
     {
