@@ -24,4 +24,19 @@ fspinn=src/Cli/bin/Release/net10.0/fspinn
     ls -l "$work/$network.npz" "$work/$network.nir" | awk '{print $5, $NF}' | sed "s|$work/||"
     /usr/bin/python3 experiments/interop/verify.py "$network" "$work/$network.npz" "$work/$network.nir" data/mnist-sample
   done
+  echo
+  echo "== BindsNET layout written by numpy: only the arrays a BindsNET user saves (float64 weights, no labels, no config)"
+  /usr/bin/python3 - "$work" <<'PY'
+import sys
+import numpy as np
+work = sys.argv[1]
+z = np.load(f"{work}/bindsnet.npz")
+np.savez(f"{work}/from-numpy.npz", X_to_Ae=z["X_to_Ae"].astype(np.float64), theta=z["theta"],
+         Ae_to_Ai=z["Ae_to_Ai"], Ai_to_Ae=z["Ai_to_Ae"])
+print("numpy.savez from-numpy.npz: " + ", ".join(f"{k} {v.dtype}{v.shape}" for k, v in np.load(f"{work}/from-numpy.npz").items()))
+PY
+  echo "\$ fspinn import --npz from-numpy.npz --network bindsnet --out from-numpy.model && fspinn test --model from-numpy.model"
+  "$fspinn" import --npz "$work/from-numpy.npz" --network bindsnet --out "$work/from-numpy.model" | grep -v '^model written'
+  "$fspinn" test --model "$work/from-numpy.model" | grep '^accuracy'
+  echo "(the bindsnet model above, labelled on the same 1,000 images with the same seed: its accuracy line must be the same)"
 } | sed "s|$work/||g" | tee "$out"
