@@ -24,6 +24,8 @@ public static class CliApp
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(ExploreCommand.Create(evaluatorFactory ?? EvaluatorFactory.Create));
         root.Subcommands.Add(FrontierCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         MoveExamplesBelowHelp(root);
         return root;
     }

@@ -19,7 +19,7 @@ public static class Objectives
     public static IReadOnlyList<Objective> Parse(string text)
     {
         var result = new List<Objective>();
-        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var raw in Units.SplitList(text, "objectives"))
         {
             Objective o = raw.ToLowerInvariant() switch
             {
@@ -84,6 +84,30 @@ public static class Units
     private static readonly (string Suffix, double Factor)[] EnergyUnits =
     [
         ("mJ", 1e-3), ("uJ", 1e-6), ("µJ", 1e-6), ("μJ", 1e-6), ("nJ", 1e-9), ("pJ", 1e-12), ("kJ", 1e3), ("J", 1),
+    ];
+
+    /// <summary>
+    /// The one syntax of every list option: items separated by commas, spaces around an item ignored, no empty item
+    /// ("10,25,50", "accuracy, memory").
+    /// </summary>
+    public static IReadOnlyList<string> SplitList(string text, string what)
+    {
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Any(item => item.Length == 0))
+            throw new FormatException($"{what} '{text}' has an empty item; separate the items by single commas, e.g. 10,25,50");
+        return items;
+    }
+
+    /// <summary>
+    /// A comma list of plain numbers (<see cref="SplitList"/>), each in the invariant culture: a point for decimals, an
+    /// optional exponent, never a thousands separator, so "10,25" is the two numbers 10 and 25.
+    /// </summary>
+    public static double[] ParseNumberList(string text, string what) =>
+    [
+        .. SplitList(text, what).Select(item =>
+            double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+                ? value
+                : throw new FormatException($"{what}: '{item}' is not a number (decimals take a point, items are separated by commas: 10,25.5,50)")),
     ];
 
     /// <summary>`512KiB`, `1.5 MB`, `2048` (bytes). Decimal (KB = 1000) and binary (KiB = 1024) prefixes.</summary>

@@ -10,6 +10,8 @@ public sealed class HelpTests
     [TestCase("show", "weights")]
     [TestCase("explore")]
     [TestCase("frontier")]
+    [TestCase("export")]
+    [TestCase("import")]
     public void CommandHelp_EndsWithExamplesOfThatCommand(params string[] command)
     {
         var result = CliRunner.Run([.. command, "--help"]);

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using FSpiNN.Dse;
 
 namespace FSpiNN.Cli.Commands;
 
@@ -25,4 +27,27 @@ internal static class CommonOptions
         var value = parse.GetValue(option);
         return value >= 0 ? value : throw new UsageException($"{option.Name} must be >= 0, got {value}");
     }
+
+    /// <summary>
+    /// A list of numbers in the one list syntax (<see cref="Units.SplitList"/>): one token, items separated by commas,
+    /// e.g. --sweep-values 10,25,50. A second token or a second --name is an error rather than a silent other value.
+    /// </summary>
+    public static Option<double[]> NumberList(string name, string description, IReadOnlyList<double> defaults) => new(name)
+    {
+        Description = $"{description} Comma-separated, default {string.Join(',', defaults.Select(d => d.ToString(CultureInfo.InvariantCulture)))}.",
+        DefaultValueFactory = _ => [.. defaults],
+        Arity = ArgumentArity.ExactlyOne,
+        CustomParser = result =>
+        {
+            try
+            {
+                return Units.ParseNumberList(result.Tokens.Single().Value, name);
+            }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+                return [];
+            }
+        },
+    };
 }

@@ -32,6 +32,8 @@ internal static class TestCommand
             var m = ModelFile.Load(parse.GetValue(model)!);
             var pair = DatasetCatalog.Load(parse.GetValue(data));
             if (pair.Test is null) throw new InvalidOperationException("the dataset has no test files (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)");
+            if (m.TrainingData?.MismatchWith(pair) is { } mismatch)
+                parse.InvocationConfiguration.Error.WriteLine($"warning: {mismatch}");
             var report = PassProgressDisplay.Run(stdout, progress =>
                 Protocol.Test(m, pair.Test, testCount, threadCount, progress));
             PrintReport(stdout, report, printConfusion: true);

@@ -39,12 +39,7 @@ internal static class TrainCommand
             Description = "Training examples used by --sweep-inhibition (90% to train, 10% held out; 0 = the same as --train-samples).",
             DefaultValueFactory = _ => 0,
         };
-        var sweepValues = new Option<double[]>("--sweep-values")
-        {
-            Description = "Inhibition strengths for --sweep-inhibition.",
-            DefaultValueFactory = _ => [.. InhibitionSweep.DefaultStrengths],
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var sweepValues = CommonOptions.NumberList("--sweep-values", "Inhibition strengths for --sweep-inhibition.", InhibitionSweep.DefaultStrengths);
 
         var command = new Command("train", """
             Train a network with STDP, label its neurons from a learning-off pass over the training examples, and test it.
@@ -54,7 +49,7 @@ internal static class TrainCommand
               fspinn train --network dc2015 --neurons 400 --data ~/mnist --epochs 1 --out dc400.model
               fspinn train --network bindsnet --neurons 100 --bits 8 --quantize ptq --rounding rn --out b100q8.model
               fspinn train --network fspinn --set w_inh=25 --set update_interval=10 --out f.model
-              fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10 25 50 --out f.model
+              fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10,25,50 --out f.model
             """)
         {
             network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples,

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
 
@@ -15,13 +16,15 @@ public sealed class ModelFileException(string path, string problem) : Exception(
 
 /// <summary>
 /// One file per model: magic, format version, configuration (parameter table), weights at their stored precision,
-/// theta, delays, labels, training counts and seed, followed by a SHA-256 of everything before it.
+/// theta, delays, labels, training counts and seed, the training data's fingerprint (from format 2), followed by a
+/// SHA-256 of everything before it. Files of format 1 (no fingerprint) are still read.
 /// Saving writes a temporary file and renames it, so an interrupted save never leaves a half-written model.
 /// </summary>
 public static class ModelFile
 {
     private static ReadOnlySpan<byte> Magic => "FSPINNM\0"u8;
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+    private const int OldestReadableVersion = 1;
 
     public static void Save(SnnModel model, string path)
     {
@@ -58,6 +61,13 @@ public static class ModelFile
             WriteFloats(w, model.ClassRates);
             w.Write(WorkCountsJson.Serialize(model.TrainingCounts));
             w.Write(WorkCountsJson.Serialize(model.InferenceCounts));
+            w.Write(model.TrainingData is not null);
+            if (model.TrainingData is { } data)
+            {
+                w.Write(data.Name);
+                w.Write(data.ImagesSha256 ?? "");
+                w.Write(data.LabelsSha256 ?? "");
+            }
         }
         var body = buffer.ToArray();
         var hash = SHA256.HashData(body);
@@ -106,8 +116,8 @@ public static class ModelFile
             using var r = new BinaryReader(new MemoryStream(bytes, 0, body.Length), System.Text.Encoding.UTF8);
             r.ReadBytes(Magic.Length);
             var version = r.ReadInt32();
-            if (version != FormatVersion)
-                throw new ModelFileException(path, $"format version {version} is not supported (this build reads version {FormatVersion})");
+            if (version is < OldestReadableVersion or > FormatVersion)
+                throw new ModelFileException(path, $"format version {version} is not supported (this build reads versions {OldestReadableVersion} to {FormatVersion})");
             var values = JsonSerializer.Deserialize<Dictionary<string, string>>(r.ReadString())
                 ?? throw new ModelFileException(path, "missing configuration");
             var config = ParameterTable.FromDescription(values);
@@ -160,6 +170,13 @@ public static class ModelFile
             rates.CopyTo(model.ClassRates, 0);
             model.TrainingCounts = WorkCountsJson.Deserialize(r.ReadString());
             model.InferenceCounts = WorkCountsJson.Deserialize(r.ReadString());
+            if (version >= 2 && r.ReadBoolean())
+            {
+                var name = r.ReadString();
+                var images = r.ReadString();
+                var labels = r.ReadString();
+                model.TrainingData = new DataFingerprint(name, images.Length > 0 ? images : null, labels.Length > 0 ? labels : null);
+            }
             return model;
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or JsonException or ConfigException or InvalidDataException

@@ -1,4 +1,5 @@
 using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Numerics;
 using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
@@ -69,6 +70,8 @@ public sealed class SnnModel
     public WorkCounts TrainingCounts { get; set; }
     /// <summary>Work of the learning-off passes (labelling and testing) run on this model so far.</summary>
     public WorkCounts InferenceCounts { get; set; }
+    /// <summary>The data the weights were learned from (set by training; null in model files of format 1 and in imported weights).</summary>
+    public DataFingerprint? TrainingData { get; set; }
 
     /// <summary>A fresh, untrained model: weights (U[0,1) + offset)·scale, theta at its initial value, random delays.</summary>
     public static SnnModel Create(NetworkConfig config, int inputSize, ulong seed)
@@ -113,6 +116,7 @@ public sealed class SnnModel
         {
             IsLabelled = IsLabelled,
             ExamplesTrained = ExamplesTrained,
+            TrainingData = TrainingData,
         };
         Assignments.CopyTo(copy.Assignments, 0);
         ClassRates.CopyTo(copy.ClassRates, 0);

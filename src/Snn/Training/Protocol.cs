@@ -37,6 +37,7 @@ public static class Protocol
         CheckShape(model, train);
         var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
         var simulator = new Simulator(model, model.TrainingCounts);
+        model.TrainingData = DataFingerprint.Of(train.Take(count));
         var total = (long)count * epochs;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
@@ -90,6 +91,13 @@ public static class Protocol
         for (var c = 0; c < SnnModel.Classes; c++)
             for (var j = 0; j < n; j++)
                 model.ClassRates[c * n + j] = classCounts[c] > 0 ? (float)((double)classSums[c * n + j] / classCounts[c]) : 0f;
+        AssignFromRates(model);
+    }
+
+    /// <summary>Each neuron's class from its <see cref="SnnModel.ClassRates"/> (the rule of <see cref="Assign"/>); marks the model labelled.</summary>
+    public static void AssignFromRates(SnnModel model)
+    {
+        var n = model.Neurons;
         for (var j = 0; j < n; j++)
         {
             var best = -1;
