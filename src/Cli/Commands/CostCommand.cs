@@ -20,7 +20,11 @@ internal static class CostCommand
         var set = new Option<string[]>("--set") { Description = "Override a model parameter: --set name=value (repeatable)." };
         var profile = new Option<string?>("--profile") { Description = "Energy profile JSON (default: Horowitz ISSCC 2014, 45 nm; see profiles/)." };
         var fromRun = new Option<string?>("--from-run") { Description = "Model file from 'fspinn train': price its recorded exact counts instead of the analytic estimate." };
-        var storage = new Option<string>("--inhibition-storage") { Description = "How inhibitory weights are stored: dense (paper accounting), sparse or scalar.", DefaultValueFactory = _ => "dense" };
+        var storage = new Option<string>("--inhibition-storage")
+        {
+            Description = "How inhibitory weights are stored: scalar (one value per projection, as simulated), dense (an N×N matrix: the paper's 7.5x assumes it) or sparse.",
+            DefaultValueFactory = _ => "scalar",
+        };
         storage.AcceptOnlyFromAmong("dense", "sparse", "scalar");
         var execution = new Option<string>("--execution") { Description = "event (work done by spikes) or dense (every matrix entry every step, GPU-style).", DefaultValueFactory = _ => "event" };
         execution.AcceptOnlyFromAmong("event", "dense");
@@ -58,6 +62,8 @@ internal static class CostCommand
                     throw new InvalidOperationException($"{modelPath} has no recorded training or inference counts");
                 report = SnnCost.Estimate(model.Config, model.TrainingCounts, model.InferenceCounts, energyProfile, options, inhibitionStorage);
                 source = $"exact counts of {modelPath}: {model.TrainingCounts.Examples} training and {model.InferenceCounts.Examples} inference examples";
+                if (!model.TrainingCounts.HasExecutedWriteCounts)
+                    source += $"; {SnnCost.DenseWritesNote}";
             }
             else
             {
@@ -68,6 +74,7 @@ internal static class CostCommand
                 source = $"analytic estimate, {s.ToString(CultureInfo.InvariantCulture)} spikes per example";
             }
             stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");
+            stdout.WriteLine(SnnCost.InhibitionNote(inhibitionStorage));
             Print(stdout, report);
             if (parse.GetValue(csv) is { } csvPath)
             {

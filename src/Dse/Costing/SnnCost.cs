@@ -64,6 +64,18 @@ public static class SnnCost
             ? [(ReferenceNetworks.ExcitatoryToInhibitory, config.ExcToInhWeight), (ReferenceNetworks.InhibitoryToExcitatory, config.InhToExcWeight)]
             : [(ReferenceNetworks.Lateral, config.LateralInhibition)];
 
+    /// <summary>One line for reports: how inhibition was priced, and what the paper's memory figure assumes.</summary>
+    public static string InhibitionNote(WeightStorage storage) => storage switch
+    {
+        WeightStorage.SharedScalar => "inhibition: one stored value per projection, as simulated (the paper's 7.5x memory gain assumes a dense N×N matrix: --inhibition-storage dense)",
+        WeightStorage.Dense => "inhibition: a dense N×N matrix, the paper's accounting behind its 7.5x (the simulator holds one value per projection)",
+        _ => "inhibition: sparse (index + value per connection; the paper's 7.5x assumes a dense N×N matrix, the simulator holds one value)",
+    };
+
+    /// <summary>Said of counts recorded before executed writes were counted (<see cref="WorkCounts.HasExecutedWriteCounts"/>).</summary>
+    public const string DenseWritesNote =
+        "its learning writes were recorded before executed writes were counted, so they are the dense engine's (an upper bound); retrain for the executed ones";
+
     private static Precision InhibitionPrecision(NetworkConfig config, double value) =>
         InhibitionFormat(config, value) is { } format ? Precision.Fixed(format.TotalBits) : Precision.Float32;
 
