@@ -105,6 +105,9 @@ internal static class CostCommand
             stdout.WriteLine($"energy {phase} {Joules(e.PerExampleJoules)} per example, {Joules(e.PerDatasetPassJoules)} per pass of {e.DatasetExamples:N0} " +
                              $"(compute {Share(e.ComputeJoules, e.TotalJoules)}, memory {Share(e.MemoryJoules, e.TotalJoules)}, STDP {e.LearningShare:P1})");
         }
+        var writes = report.Training.Items.Where(i => i.Action.StartsWith("write weight", StringComparison.Ordinal)).Sum(i => i.Count);
+        if (report.Training.Examples > 0 && writes > 0)
+            stdout.WriteLine($"learning weight writes {(double)writes / report.Training.Examples:N0} per training example ({(report.Options.Execution == SynapticExecution.Dense ? "dense engine" : "executed, event-driven")})");
         var nb = report.NeuroBench;
         stdout.WriteLine($"neurobench footprint {Bytes(nb.FootprintBytes)}, connection sparsity {nb.ConnectionSparsity:F4}, activation sparsity {nb.ActivationSparsity:F4}, " +
                          $"dense synops {nb.DenseSynapticOpsPerExample:G4}/example, effective ACs {nb.EffectiveAcsPerExample:G4}, MACs {nb.EffectiveMacsPerExample:G4}");
