@@ -250,14 +250,19 @@ public sealed class Plasticity
         return n;
     }
 
-    /// <summary>Entries of column <paramref name="col"/> an update by <paramref name="delta"/> changes (see <see cref="ChangedInRow(int, ReadOnlySpan{float})"/>).</summary>
+    /// <summary>
+    /// Entries of column <paramref name="col"/> an update by <paramref name="delta"/> changes (see
+    /// <see cref="ChangedInRow(int, ReadOnlySpan{float})"/>); a quantized column write skips the entries whose Δw is zero,
+    /// so only float storage clips those.
+    /// </summary>
     private int ChangedInColumn(int col, ReadOnlySpan<float> delta)
     {
         var max = (float)_config.WeightMax;
+        var clipsUnchanged = !_weights.IsQuantized;
         var cols = _weights.Cols;
         var n = 0;
         for (int i = 0, index = col; i < delta.Length; i++, index += cols)
-            if (delta[i] != 0 || _weights.Get(index) > max) n++;
+            if (delta[i] != 0 || clipsUnchanged && _weights.Get(index) > max) n++;
         return n;
     }
 
