@@ -12,7 +12,12 @@ public sealed class RepriceTests
     private static readonly StudyDefinition Definition = new("tiny", "{}", "grid", 1, 3,
         [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(MemoryBytes: 1e9), "data", 10, 40);
 
-    private static EvaluationResult Evaluated()
+    /// <summary>One tiny real evaluation shared by the tests (each takes what it needs from it).</summary>
+    private static readonly Lazy<EvaluationResult> Shared = new(Evaluate);
+
+    private static EvaluationResult Evaluated() => Shared.Value;
+
+    private static EvaluationResult Evaluate()
     {
         var sample = DatasetCatalog.Load(null);
         var evaluator = new SnnEvaluator(new DatasetPair(sample.Train.Take(30), sample.Test!.Take(10)), new SnnEvaluatorOptions { Threads = 1 });
