@@ -17,14 +17,23 @@ public readonly record struct PopulationActivity(long NeuronUpdates = 0, long Sp
 /// <param name="SynapticEvents">Accumulations actually done by event-driven propagation (pre spikes × fan-out).</param>
 /// <param name="DenseSynapticOps">Accumulations a dense engine does: every stored matrix entry every step.</param>
 /// <param name="WeightReads">Every weight value read: one per synaptic event plus one per learning read-modify-write.</param>
-/// <param name="WeightWrites">Weight values written by learning (each also priced as one update computation).</param>
+/// <param name="WeightWrites">Weight values written by learning as executed event-driven: the entries an update changes
+/// (each also priced as one update computation).</param>
 /// <param name="NormalisationOps">Weight values touched by normalisation (each: read, add to the column sum, scale, write).</param>
+/// <param name="DenseWeightWrites">Weight values a dense engine writes for the same updates (whole rows and columns of the
+/// outer product), priced under <see cref="SynapticExecution.Dense"/>; null = the same as <paramref name="WeightWrites"/>.</param>
 public readonly record struct ProjectionActivity(
     long SynapticEvents = 0,
     long DenseSynapticOps = 0,
     long WeightReads = 0,
     long WeightWrites = 0,
-    long NormalisationOps = 0);
+    long NormalisationOps = 0,
+    long? DenseWeightWrites = null)
+{
+    /// <summary>Learning writes under <paramref name="execution"/>.</summary>
+    public long Writes(SynapticExecution execution) =>
+        execution == SynapticExecution.Dense ? DenseWeightWrites ?? WeightWrites : WeightWrites;
+}
 
 /// <summary>
 /// Plain counts of what a run did (the simulator's exact counts mapped by the caller, or <see cref="AnalyticActivity.Estimate"/>).
@@ -68,7 +77,8 @@ public sealed record ActivityCounts(
             if (network.Projections.All(p => p.Name != name))
                 throw new InvalidNetworkDescriptionException(
                     $"{label} counts: unknown projection '{name}'; network '{network.Name}' has {string.Join(", ", network.Projections.Select(p => p.Name))}");
-            if (activity.SynapticEvents < 0 || activity.DenseSynapticOps < 0 || activity.WeightReads < 0 || activity.WeightWrites < 0 || activity.NormalisationOps < 0)
+            if (activity.SynapticEvents < 0 || activity.DenseSynapticOps < 0 || activity.WeightReads < 0 || activity.WeightWrites < 0 || activity.NormalisationOps < 0
+                || activity.DenseWeightWrites < 0)
                 throw new InvalidNetworkDescriptionException($"{label} counts: projection '{name}' has a negative count: {activity}");
         }
         foreach (var (name, count) in BufferUpdates ?? new Dictionary<string, long>())

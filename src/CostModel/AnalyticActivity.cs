@@ -22,6 +22,11 @@ public sealed record ActivityAssumptions
     /// <summary>Also depress on presynaptic spikes (baseline STDP): each pre spike rewrites its fan-out row.</summary>
     public bool PresynapticDepression { get; init; }
     public bool NormaliseAfterEachExample { get; init; } = true;
+    /// <summary>
+    /// Fraction of the inputs that spike in an example, so that their rows have a presynaptic trace and a potentiated column
+    /// changes them (MNIST: 19.1 % of training pixels are non-zero; the rest never spike).
+    /// </summary>
+    public double ActiveInputFraction { get; init; } = 0.191;
 
     public double InputRateHz => InputMaxRateHz * MeanPixelIntensity;
 }
@@ -69,17 +74,25 @@ public static class AnalyticActivity
             long pre = network.Population(projection.Pre).Size;
             double events = preSpikes * network.FanOut(projection);
             long stored = projection.Storage == WeightStorage.Dense ? network.MatrixEntries(projection) : network.Connections(projection);
-            double writes = 0, normalisation = 0;
+            double writes = 0, denseWrites = 0, normalisation = 0;
             if (training && projection.Plastic)
             {
-                // Potentiation at post spikes rewrites the spiking neuron's column (pre values); with winner-take-all the
-                // spikes of one window come from one winner, so a window writes at most one column.
-                writes = pre * Math.Min(postSpikes, windows);
-                var projectionChanges = pre * postSpikes;
+                // Potentiation at post spikes rewrites the spiking neuron's column; with winner-take-all the spikes of one
+                // window come from one winner, so a window writes at most one column. Event-driven, only the rows of
+                // inputs that spiked (a non-zero pre trace) change; a dense engine writes the whole column.
+                double columns = Math.Min(postSpikes, windows);
+                double activeRows = pre * assumptions.ActiveInputFraction;
+                writes = activeRows * columns;
+                denseWrites = pre * columns;
+                var projectionChanges = activeRows * postSpikes;
                 if (assumptions.PresynapticDepression)
                 {
-                    writes += events;
-                    projectionChanges += events;
+                    // each pre spike depresses the columns with a post trace: on average half of the example's distinct
+                    // spiking neurons have fired before it (a dense engine writes the whole row)
+                    double traced = Math.Min(network.Population(projection.Post).Size, postSpikes) / 2;
+                    writes += preSpikes * traced;
+                    denseWrites += events;
+                    projectionChanges += preSpikes * traced;
                 }
                 changes += projectionChanges;
                 if (assumptions.NormaliseAfterEachExample)
@@ -90,7 +103,8 @@ public static class AnalyticActivity
                 DenseSynapticOps: stored * steps * examples,
                 WeightReads: Total(events + writes, examples),
                 WeightWrites: Total(writes, examples),
-                NormalisationOps: Total(normalisation, examples));
+                NormalisationOps: Total(normalisation, examples),
+                DenseWeightWrites: Total(denseWrites, examples));
         }
         // with T_u > 1 every change is first added into the Δw accumulator (the network's training buffers)
         var bufferUpdates = training && assumptions.UpdateIntervalSteps > 1

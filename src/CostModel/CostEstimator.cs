@@ -97,6 +97,9 @@ public sealed record CostReport(
 /// </summary>
 public static class CostEstimator
 {
+    /// <summary>Width of one stochastic-rounding draw (a 32-bit uniform, as the simulator draws).</summary>
+    public static Precision RandomDrawPrecision => Precision.Fixed(32);
+
     public static CostReport Estimate(
         NetworkDescription network,
         ActivityCounts training,
@@ -124,12 +127,36 @@ public static class CostEstimator
             NeuroBenchMetrics.Compute(network, memory, inference));
     }
 
-    /// <summary>Memory level of every array: its pin, else the smallest level of the profile that holds it.</summary>
+    /// <summary>
+    /// Memory level of every array; arrays placed on one level share its capacity. Order: pinned arrays first, at their pin
+    /// (a pin wins even over capacity, and its array still takes its room); then the arrays present at inference, then the
+    /// training-only ones (traces, buffers), each group smallest first (ties by name), each into the smallest level with
+    /// room left for it.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> Place(MemoryFootprint memory, EnergyProfile profile)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(profile);
-        return memory.Components.ToDictionary(c => c.Name, c => profile.Place(c.Name, c.Bits).Name, StringComparer.Ordinal);
+        var freeBits = profile.Levels.ToDictionary(l => l.Name, l => l.CapacityBytes is { } bytes ? bytes * 8 : (long?)null, StringComparer.Ordinal);
+        var placement = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var component in memory.Components.Where(c => profile.Pins.ContainsKey(c.Name)))
+        {
+            var level = profile.Level(profile.Pins[component.Name]).Name;
+            placement[component.Name] = level;
+            freeBits[level] -= component.Bits;
+        }
+        var unpinned = memory.Components.Where(c => !placement.ContainsKey(c.Name))
+            .OrderBy(c => c.TrainingOnly).ThenBy(c => c.Bits).ThenBy(c => c.Name, StringComparer.Ordinal);
+        foreach (var component in unpinned)
+        {
+            var level = profile.Levels.FirstOrDefault(l => freeBits[l.Name] is not { } free || component.Bits <= free)
+                ?? throw new CostModelException(
+                    $"energy profile '{profile.Name}': array '{component.Name}' ({component.Bytes:0} bytes) fits in no memory level's remaining capacity " +
+                    $"(largest level: {profile.Levels[^1].CapacityBytes} bytes); add an unbounded level (capacityBytes: null) or pin the array");
+            placement[component.Name] = level.Name;
+            freeBits[level.Name] -= component.Bits;
+        }
+        return placement;
     }
 
     /// <summary>Energy of one phase = Σ action counts × energy per action (pricing rules in docs/cost-model.md).</summary>
@@ -176,22 +203,49 @@ public static class CostEstimator
             var w = projection.Weight;
             bool dense = options.Execution == SynapticExecution.Dense;
             long accumulations = dense ? activity.DenseSynapticOps : activity.SynapticEvents;
-            long reads = dense
-                ? Math.Max(0, activity.WeightReads - activity.SynapticEvents) + activity.DenseSynapticOps
-                : activity.WeightReads;
-            long learningReads = Math.Max(0, activity.WeightReads - activity.SynapticEvents);
+            // learning reads one weight per write (read-modify-write); a dense engine writes whole rows and columns
+            long writes = activity.Writes(options.Execution);
+            long eventLearningReads = Math.Max(0, activity.WeightReads - activity.SynapticEvents);
+            long learningReads = dense ? writes : eventLearningReads;
+            // a dense engine sweeps a stored matrix every step; a shared scalar sits in a register either way
+            long propagationReads = dense && projection.Storage != WeightStorage.SharedScalar
+                ? activity.DenseSynapticOps
+                : activity.WeightReads - eventLearningReads;
+            long reads = propagationReads + learningReads;
 
             Add(component, EnergyCategory.Compute, $"accumulate {w}", accumulations, profile.Operation(EnergyAction.Accumulate, w), false);
             Add(component, EnergyCategory.Memory, $"read weight ({weights.BitsPerElement} bits, {level})", reads - learningReads,
                 profile.MemoryAccess(EnergyAction.Read, level, weights.BitsPerElement), false);
             Add(component, EnergyCategory.Memory, $"read weight for update ({weights.BitsPerElement} bits, {level})", learningReads,
                 profile.MemoryAccess(EnergyAction.Read, level, weights.BitsPerElement), true);
-            Add(component, EnergyCategory.Compute, $"weight update: multiply-accumulate {w}", activity.WeightWrites,
+            Add(component, EnergyCategory.Compute, $"weight update: multiply-accumulate {w}", writes,
                 profile.Operation(EnergyAction.MultiplyAccumulate, w), true);
-            Add(component, EnergyCategory.Compute, $"weight update: clip compare {w}", activity.WeightWrites,
+            Add(component, EnergyCategory.Compute, $"weight update: clip compare {w}", writes,
                 profile.Operation(EnergyAction.Compare, w), true);
-            Add(component, EnergyCategory.Memory, $"write weight ({weights.BitsPerElement} bits, {level})", activity.WeightWrites,
+            Add(component, EnergyCategory.Memory, $"write weight ({weights.BitsPerElement} bits, {level})", writes,
                 profile.MemoryAccess(EnergyAction.Write, level, weights.BitsPerElement), true);
+            if (projection.StochasticWrites)
+                Add(component, EnergyCategory.Compute, "weight update: stochastic-rounding draw", writes,
+                    profile.Operation(EnergyAction.RandomDraw, RandomDrawPrecision), true);
+            if (projection.StochasticNormalisation)
+                Add(component, EnergyCategory.Compute, "normalise: stochastic-rounding draw", activity.NormalisationOps,
+                    profile.Operation(EnergyAction.RandomDraw, RandomDrawPrecision), true);
+            if (projection.DelayBits is { } delayBits)
+            {
+                string delayLevel = placement[MemoryModel.DelaysName(projection.Name)];
+                Add(component, EnergyCategory.Memory, $"read delay ({delayBits} bits, {delayLevel})", accumulations,
+                    profile.MemoryAccess(EnergyAction.Read, delayLevel, delayBits), false);
+            }
+            // timestep-based updates: every weight write takes its change from the Δw accumulator and clears the element
+            foreach (var buffer in network.Buffers.Where(b => b.FlushesInto == projection.Name && counts.BufferUpdate(b.Name) > 0))
+            {
+                string bufferLevel = placement[MemoryModel.BufferName(buffer.Name)];
+                int bits = buffer.Precision.Bits;
+                Add(component, EnergyCategory.Memory, $"flush: read {buffer.Name} ({bits} bits, {bufferLevel})", writes,
+                    profile.MemoryAccess(EnergyAction.Read, bufferLevel, bits), true);
+                Add(component, EnergyCategory.Memory, $"flush: clear {buffer.Name} ({bits} bits, {bufferLevel})", writes,
+                    profile.MemoryAccess(EnergyAction.Write, bufferLevel, bits), true);
+            }
             Add(component, EnergyCategory.Compute, $"normalise: column-sum accumulate {w}", activity.NormalisationOps,
                 profile.Operation(EnergyAction.Accumulate, w), true);
             Add(component, EnergyCategory.Compute, $"normalise: scale multiply {w}", activity.NormalisationOps,

@@ -14,6 +14,8 @@ public enum EnergyAction
     Read,
     /// <summary>A write of a number of bits to a memory level.</summary>
     Write,
+    /// <summary>One uniform random number (stochastic rounding), e.g. a 32-bit xorshift step.</summary>
+    RandomDraw,
 }
 
 /// <summary>Kind of a memory level.</summary>
@@ -135,6 +137,12 @@ public sealed class EnergyProfile
             }
             case EnergyAction.Compare:
                 return new(Operation(EnergyAction.Accumulate, precision).Picojoules, true, $"{ScalingRules.CompareIsAdd} at {precision}");
+            case EnergyAction.RandomDraw:
+            {
+                var integer = precision with { Format = NumberFormat.Integer };
+                return new(ScalingRules.XorshiftOperations * Operation(EnergyAction.Accumulate, integer).Picojoules, true,
+                    $"{ScalingRules.RandomIsXorshift} at {integer}");
+            }
             default:
             {
                 var sameKind = Entries.Where(e => e.Action == action && e.Format == precision.Format).ToList();
@@ -188,6 +196,7 @@ public sealed class EnergyProfile
         EnergyAction.TraceUpdate => "trace-update",
         EnergyAction.Read => "read",
         EnergyAction.Write => "write",
+        EnergyAction.RandomDraw => "random",
         _ => action.ToString(),
     };
 
@@ -255,6 +264,9 @@ public static class ScalingRules
     public const string MacIsMultiplyPlusAdd = "mac = multiply + add";
     public const string TraceIsMultiplyPlusAdd = "trace-update = multiply (decay) + add (increment)";
     public const string CompareIsAdd = "compare = add";
+    /// <summary>A uniform draw of a xorshift generator: 3 shifts and 3 xors, each priced as an integer add of the draw's width.</summary>
+    public const string RandomIsXorshift = "random = xorshift (3 shifts + 3 xors, each an add)";
+    public const int XorshiftOperations = 6;
 
     /// <summary>Energy at <paramref name="bits"/> derived from a base entry of <paramref name="baseBits"/> by a width rule.</summary>
     public static double Apply(string rule, double basePicojoules, int baseBits, int bits)

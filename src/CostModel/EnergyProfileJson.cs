@@ -194,8 +194,9 @@ public static class EnergyProfileJson
         "trace-update" => EnergyAction.TraceUpdate,
         "read" => EnergyAction.Read,
         "write" => EnergyAction.Write,
+        "random" => EnergyAction.RandomDraw,
         _ => throw new InvalidEnergyProfileException(
-            $"{at}: unknown action '{text}'; use accumulate, multiply, multiply-accumulate, compare, trace-update, read or write"),
+            $"{at}: unknown action '{text}'; use accumulate, multiply, multiply-accumulate, compare, trace-update, random, read or write"),
     };
 
     private static NumberFormat ParseFormat(string text, string at) => text switch

@@ -8,6 +8,8 @@ public enum MemoryComponentKind
     Traces,
     Assignments,
     TrainingBuffer,
+    /// <summary>A per-connection delay table.</summary>
+    Delays,
 }
 
 /// <summary>
@@ -58,6 +60,7 @@ public static class MemoryModel
     public static string StateName(string population) => $"state:{population}";
     public static string TracesName(string population) => $"traces:{population}";
     public static string BufferName(string buffer) => $"buffer:{buffer}";
+    public static string DelaysName(string projection) => $"delays:{projection}";
     public const string AssignmentsName = "assignments";
 
     /// <summary>The forms above: what an energy profile may pin (which components exist depends on the network priced).</summary>
@@ -71,7 +74,11 @@ public static class MemoryModel
         network.Validate();
         var components = new List<MemoryComponent>();
         foreach (var projection in network.Projections)
+        {
             components.Add(Weights(network, projection));
+            if (projection.DelayBits is { } delayBits)
+                components.Add(new(DelaysName(projection.Name), MemoryComponentKind.Delays, projection.Name, network.Connections(projection), delayBits, TrainingOnly: false));
+        }
         foreach (var population in network.Populations)
         {
             int inferenceBits = population.InferenceState.Sum(v => v.Precision.Bits);

@@ -41,6 +41,10 @@ public enum WeightStorage
 
 /// <summary>A set of synapses from <see cref="Pre"/> to <see cref="Post"/>.</summary>
 /// <param name="IndexBits">Bits per stored index under <see cref="WeightStorage.Sparse"/>; null = ⌈log2(pre × post)⌉ (one flat index per connection).</param>
+/// <param name="DelayBits">Bits of a per-connection transmission delay table (e.g. Diehl &amp; Cook's input delays, one byte
+/// per synapse); null = no delays. Each synaptic event reads its delay.</param>
+/// <param name="StochasticWrites">Learning writes round stochastically: one random draw per weight written.</param>
+/// <param name="StochasticNormalisation">Normalisation re-quantizes stochastically: one random draw per weight it touches.</param>
 public sealed record Projection(
     string Name,
     string Pre,
@@ -49,13 +53,18 @@ public sealed record Projection(
     WeightStorage Storage,
     Precision Weight,
     bool Plastic,
-    int? IndexBits = null);
+    int? IndexBits = null,
+    int? DelayBits = null,
+    bool StochasticWrites = false,
+    bool StochasticNormalisation = false);
 
 /// <summary>The class-assignment table used for labelling: one entry per neuron of the output population.</summary>
 public sealed record AssignmentTable(int Entries, int BitsPerEntry);
 
 /// <summary>A training-only array that belongs to no population, e.g. the Δw accumulator of timestep-based updates.</summary>
-public sealed record TrainingBuffer(string Name, long Elements, Precision Precision);
+/// <param name="FlushesInto">The projection whose weights this buffer is written into (the Δw accumulator: every weight
+/// write of that projection reads its element and clears it); null = none.</param>
+public sealed record TrainingBuffer(string Name, long Elements, Precision Precision, string? FlushesInto = null);
 
 /// <summary>
 /// Everything the cost model needs to know about a network: sizes, precisions and connectivity, nothing about dynamics.
@@ -147,6 +156,8 @@ public sealed record NetworkDescription(
                 throw new InvalidNetworkDescriptionException($"{where}: weight bits must be 1..{Precision.MaxBits}, got {projection.Weight.Bits}");
             if (projection.IndexBits is <= 0 or > Precision.MaxBits)
                 throw new InvalidNetworkDescriptionException($"{where}: IndexBits must be 1..{Precision.MaxBits}, got {projection.IndexBits}");
+            if (projection.DelayBits is <= 0 or > Precision.MaxBits)
+                throw new InvalidNetworkDescriptionException($"{where}: DelayBits must be 1..{Precision.MaxBits}, got {projection.DelayBits}");
             if (projection.Connectivity != ConnectivityKind.AllToAll && Population(projection.Pre).Size != Population(projection.Post).Size)
                 throw new InvalidNetworkDescriptionException(
                     $"{where}: {projection.Connectivity} needs equal pre and post sizes, got {Population(projection.Pre).Size} and {Population(projection.Post).Size}");
@@ -159,6 +170,9 @@ public sealed record NetworkDescription(
             if (buffer.Elements < 0 || !buffer.Precision.IsValid)
                 throw new InvalidNetworkDescriptionException(
                     $"network '{Name}': training buffer '{buffer.Name}': Elements must be ≥ 0 and bits 1..{Precision.MaxBits}, got {buffer.Elements} × {buffer.Precision.Bits}");
+            if (buffer.FlushesInto is { } target && Projections.All(p => p.Name != target))
+                throw new InvalidNetworkDescriptionException(
+                    $"network '{Name}': training buffer '{buffer.Name}' flushes into unknown projection '{target}'; projections: {string.Join(", ", Projections.Select(p => p.Name))}");
         }
     }
 }

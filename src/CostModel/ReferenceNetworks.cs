@@ -60,7 +60,7 @@ public static class ReferenceNetworks
         int neurons, Precision weight, WeightStorage lateralStorage = WeightStorage.Dense, int updateIntervalSteps = 1, int classes = 10)
     {
         TrainingBuffer[] buffers = updateIntervalSteps > 1
-            ? [new TrainingBuffer("dw", (long)InputSize * neurons, Precision.Float32)]
+            ? [new TrainingBuffer("dw", (long)InputSize * neurons, Precision.Float32, FlushesInto: InputToExcitatory)]
             : [];
         return new NetworkDescription(
             $"FSpiNN N={neurons} {weight}",

@@ -20,7 +20,11 @@ internal static class CostCommand
         var set = new Option<string[]>("--set") { Description = "Override a model parameter: --set name=value (repeatable)." };
         var profile = new Option<string?>("--profile") { Description = "Energy profile JSON (default: Horowitz ISSCC 2014, 45 nm; see profiles/)." };
         var fromRun = new Option<string?>("--from-run") { Description = "Model file from 'fspinn train': price its recorded exact counts instead of the analytic estimate." };
-        var storage = new Option<string>("--inhibition-storage") { Description = "How inhibitory weights are stored: dense (paper accounting), sparse or scalar.", DefaultValueFactory = _ => "dense" };
+        var storage = new Option<string>("--inhibition-storage")
+        {
+            Description = "How inhibitory weights are stored: scalar (one value per projection, as simulated), dense (an N×N matrix: the paper's 7.5x assumes it) or sparse.",
+            DefaultValueFactory = _ => "scalar",
+        };
         storage.AcceptOnlyFromAmong("dense", "sparse", "scalar");
         var execution = new Option<string>("--execution") { Description = "event (work done by spikes) or dense (every matrix entry every step, GPU-style).", DefaultValueFactory = _ => "event" };
         execution.AcceptOnlyFromAmong("event", "dense");
@@ -69,6 +73,8 @@ internal static class CostCommand
                     throw new InvalidOperationException($"{modelPath} has no recorded training or inference counts");
                 report = SnnCost.Estimate(model.Config, model.TrainingCounts, model.InferenceCounts, energyProfile, options, inhibitionStorage);
                 source = $"exact counts of {modelPath}: {model.TrainingCounts.Examples} training and {model.InferenceCounts.Examples} inference examples";
+                if (!model.TrainingCounts.HasExecutedWriteCounts)
+                    source += $"; {SnnCost.DenseWritesNote}";
             }
             else
             {
@@ -83,6 +89,7 @@ internal static class CostCommand
                 source = $"analytic estimate, {spikesPerExample.ToString(CultureInfo.InvariantCulture)} spikes per example";
             }
             stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");
+            stdout.WriteLine(SnnCost.InhibitionNote(inhibitionStorage));
             var components = report.Memory.Components.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var (component, level) in energyProfile.Pins.Where(p => !components.Contains(p.Key)))
                 stdout.WriteLine($"note: profile pin '{component}' -> {level} matches no component of this network (components: {string.Join(", ", components)})");
@@ -116,6 +123,9 @@ internal static class CostCommand
             stdout.WriteLine($"energy {phase} {Joules(e.PerExampleJoules)} per example, {Joules(e.PerDatasetPassJoules)} per pass of {e.DatasetExamples:N0} " +
                              $"(compute {Share(e.ComputeJoules, e.TotalJoules)}, memory {Share(e.MemoryJoules, e.TotalJoules)}, STDP {e.LearningShare:P1})");
         }
+        var writes = report.Training.Items.Where(i => i.Action.StartsWith("write weight", StringComparison.Ordinal)).Sum(i => i.Count);
+        if (report.Training.Examples > 0 && writes > 0)
+            stdout.WriteLine($"learning weight writes {(double)writes / report.Training.Examples:N0} per training example ({(report.Options.Execution == SynapticExecution.Dense ? "dense engine" : "executed, event-driven")})");
         var nb = report.NeuroBench;
         stdout.WriteLine($"neurobench footprint {Bytes(nb.FootprintBytes)}, connection sparsity {nb.ConnectionSparsity:F4}, activation sparsity {nb.ActivationSparsity:F4}, " +
                          $"dense synops {nb.DenseSynapticOpsPerExample:G4}/example, effective ACs {nb.EffectiveAcsPerExample:G4}, MACs {nb.EffectiveMacsPerExample:G4}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FSpiNN.Dse;
+using FSpiNN.Dse.Costing;
 using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Study;
 using Spectre.Console;
@@ -14,12 +15,18 @@ public static class FrontierCommand
         var csv = new Option<string?>("--csv") { Description = "Write every trial as CSV (config, objectives, constraints, feasible, pareto, rank)." };
         var plot = new Option<string?>("--plot") { Description = "Write accuracy vs memory / energy (.png or .svg)." };
         var rows = new Option<int>("--rows") { Description = "Most table rows (best first: frontier, then by rank and accuracy).", DefaultValueFactory = _ => FrontierSummary.DefaultMaxRows };
+        var reprice = new Option<bool>("--reprice")
+        {
+            Description = "Price every complete trial again from its stored configuration and exact counts with the current cost model "
+                          + "(default profile, event-driven, inhibition as simulated); the table, recommendation, CSV and plot use the new figures. The store is not changed.",
+        };
         var command = new Command("frontier", """
             Show a study's Pareto frontier and recommendation; export CSV and plots.
             Examples:
               fspinn frontier --store runs/explore-default-grid-s1/study.db
               fspinn frontier --store s.db --csv frontier.csv --plot frontier.svg --rows 40
-            """) { store, csv, plot, rows };
+              fspinn frontier --store old-study.db --reprice --csv repriced.csv
+            """) { store, csv, plot, rows, reprice };
         command.SetAction(parse =>
         {
             var plotPath = parse.GetValue(plot);
@@ -30,17 +37,27 @@ public static class FrontierCommand
             var storePath = parse.GetValue(store)!;
             new FileRoles().Input("--store", storePath).Output("--csv", parse.GetValue(csv)).Output("--plot", plotPath).Check();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            return Report(storePath, parse.GetValue(csv), plotPath, console, maxRows);
+            return Report(storePath, parse.GetValue(csv), plotPath, console, maxRows, parse.GetValue(reprice));
         });
         return command;
     }
 
     /// <summary>Prints the study summary, the best trials (only the parameters that vary) and the recommendation; writes CSV/plot when paths are given.</summary>
-    public static int Report(string storePath, string? csvPath, string? plotPath, IAnsiConsole console, int maxRows = FrontierSummary.DefaultMaxRows)
+    public static int Report(string storePath, string? csvPath, string? plotPath, IAnsiConsole console, int maxRows = FrontierSummary.DefaultMaxRows,
+        bool reprice = false)
     {
         using var store = StudyStore.OpenExisting(storePath);
         var definition = store.Definition;
-        var report = StudyResults.Analyze(definition, store.LoadTrials());
+        var trials = store.LoadTrials();
+        if (reprice)
+        {
+            (trials, var priced) = StoredTrialPricing.Reprice(definition, trials);
+            console.WriteLine($"re-priced {priced.Repriced} complete trials from their stored counts with the current cost model (the store is unchanged)"
+                + (priced.KeptAsStored > 0 ? $"; {priced.KeptAsStored} stored no counts and keep their figures" : "")
+                + (priced.WithDenseWrites > 0 ? $"; {priced.WithDenseWrites} were recorded before executed writes were counted: their learning writes are the dense engine's (an upper bound)" : ""));
+            console.WriteLine(SnnCost.InhibitionNote(SnnCost.DefaultInhibitionStorage));
+        }
+        var report = StudyResults.Analyze(definition, trials);
         var summary = FrontierSummary.Build(report, maxRows);
         console.WriteLine($"study {definition.SpaceName} ({definition.Strategy}, seed {definition.Seed}; objectives {string.Join(",", definition.Objectives.Select(Objectives.Name))})");
         console.WriteLine($"trials: {report.Rows.Count} ({report.Count(TrialStatus.Complete)} complete, {report.Count(TrialStatus.Skipped)} skipped over the memory budget, "
@@ -62,7 +79,9 @@ public static class FrontierCommand
             if (summary.Abbreviations.Count > 0) console.WriteLine($"columns: {string.Join(", ", summary.Abbreviations)}");
         }
         var history = store.HypervolumeHistory();
-        if (history.Count > 0 && !double.IsNaN(history[^1].Hypervolume))
+        if (reprice && history.Count > 0)
+            console.WriteLine("hypervolume: not shown (the stored history is of the stored figures)");
+        else if (history.Count > 0 && !double.IsNaN(history[^1].Hypervolume))
         {
             var reference = System.Text.Json.JsonSerializer.Deserialize<double[]>(history[^1].ReferenceJson) ?? [];
             console.WriteLine($"hypervolume: {history[^1].Hypervolume.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} after "

@@ -1,5 +1,6 @@
 using FSpiNN.CostModel;
 using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
 using CostProjection = FSpiNN.CostModel.Projection;
 using CostPopulation = FSpiNN.CostModel.Population;
@@ -15,6 +16,9 @@ public static class SnnCost
 {
     /// <summary>Name of the Δw accumulator of timestep-based updates (update_interval &gt; 1) in the network description.</summary>
     public const string AccumulatorBuffer = "dw";
+
+    /// <summary>Bits per synapse of dc2015's input delay table (the simulator keeps one byte per synapse).</summary>
+    public const int DelayTableBits = 8;
 
     private static readonly Dictionary<string, string> PopulationNames = new()
     {
@@ -36,11 +40,52 @@ public static class SnnCost
         config.Quantize == QuantizationMode.None ? Precision.Float32 : Precision.Fixed(config.WeightBits);
 
     /// <summary>
-    /// Describes the network of <paramref name="config"/>. Inhibitory projections are held at the weight precision and,
-    /// by default, stored dense (BindsNET-style; the accounting that reproduces the paper's 7.5×).
+    /// How inhibition is stored by default: one shared value per projection, as the simulator holds it. The paper's 7.5×
+    /// memory gain assumes a dense N×N matrix (<see cref="WeightStorage.Dense"/>), which is offered as an option.
+    /// </summary>
+    public const WeightStorage DefaultInhibitionStorage = WeightStorage.SharedScalar;
+
+    /// <summary>
+    /// The format an inhibitory weight of <paramref name="value"/> is stored in: float32 for a float network; else the
+    /// weight width with enough integer bits to hold the value (w_inh = 250 at 8 bits is Q8.0: Q1.7 tops out at 1.99),
+    /// widened when the width cannot hold its integer part. Null = float32.
+    /// </summary>
+    public static FixedPointFormat? InhibitionFormat(NetworkConfig config, double value)
+    {
+        if (config.Quantize == QuantizationMode.None) return null;
+        var integerBits = value >= 1 ? (int)Math.Floor(Math.Log2(value)) + 1 : 0;
+        var bits = Math.Clamp(Math.Max(config.WeightBits, integerBits), 1, 32);
+        return new FixedPointFormat(bits, bits - Math.Min(integerBits, bits));
+    }
+
+    /// <summary>The inhibitory projections' strengths as the simulator holds them: (description name, value).</summary>
+    public static IReadOnlyList<(string Projection, double Value)> InhibitionValues(NetworkConfig config) =>
+        config.Inhibition == InhibitionKind.Layer
+            ? [(ReferenceNetworks.ExcitatoryToInhibitory, config.ExcToInhWeight), (ReferenceNetworks.InhibitoryToExcitatory, config.InhToExcWeight)]
+            : [(ReferenceNetworks.Lateral, config.LateralInhibition)];
+
+    /// <summary>One line for reports: how inhibition was priced, and what the paper's memory figure assumes.</summary>
+    public static string InhibitionNote(WeightStorage storage) => storage switch
+    {
+        WeightStorage.SharedScalar => "inhibition: one stored value per projection, as simulated (the paper's 7.5x memory gain assumes a dense N×N matrix: --inhibition-storage dense)",
+        WeightStorage.Dense => "inhibition: a dense N×N matrix, the paper's accounting behind its 7.5x (the simulator holds one value per projection)",
+        _ => "inhibition: sparse (index + value per connection; the paper's 7.5x assumes a dense N×N matrix, the simulator holds one value)",
+    };
+
+    /// <summary>Said of counts recorded before executed writes were counted (<see cref="WorkCounts.HasExecutedWriteCounts"/>).</summary>
+    public const string DenseWritesNote =
+        "its learning writes were recorded before executed writes were counted, so they are the dense engine's (an upper bound); retrain for the executed ones";
+
+    private static Precision InhibitionPrecision(NetworkConfig config, double value) =>
+        InhibitionFormat(config, value) is { } format ? Precision.Fixed(format.TotalBits) : Precision.Float32;
+
+    /// <summary>
+    /// Describes the network of <paramref name="config"/>. Inhibitory projections are stored as
+    /// <paramref name="inhibitionStorage"/> (default: one shared value each, as simulated) in <see cref="InhibitionFormat"/>;
+    /// dc2015's input delays are a one-byte-per-synapse table; stochastic rounding draws one random number per write.
     /// </summary>
     public static NetworkDescription Describe(NetworkConfig config, int inputSize = ReferenceNetworks.InputSize,
-        WeightStorage inhibitionStorage = WeightStorage.Dense)
+        WeightStorage inhibitionStorage = DefaultInhibitionStorage)
     {
         var n = config.Neurons;
         var weight = WeightPrecision(config);
@@ -65,10 +110,15 @@ public static class SnnCost
             new(ReferenceNetworks.Input, inputSize, [StateVariable.Trace("x_pre", f32)], IsInput: true),
             new(ReferenceNetworks.Excitatory, n, excState),
         };
+        var quantizedInTraining = config.Quantize == QuantizationMode.InTraining;
         var projections = new List<CostProjection>
         {
             new(ReferenceNetworks.InputToExcitatory, ReferenceNetworks.Input, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllToAll, WeightStorage.Dense, weight, Plastic: true),
+                ConnectivityKind.AllToAll, WeightStorage.Dense, weight, Plastic: true,
+                DelayBits: config.InputDelaySteps > 0 ? DelayTableBits : null,
+                StochasticWrites: quantizedInTraining && config.Rounding == RoundingMode.Stochastic,
+                StochasticNormalisation: quantizedInTraining && config.Normalization != NormalizationTiming.None
+                                         && config.NormalizationRounding == RoundingMode.Stochastic),
         };
         if (config.Inhibition == InhibitionKind.Layer)
         {
@@ -77,17 +127,17 @@ public static class SnnCost
                     ? [new StateVariable("v", f32), new StateVariable("g_e", f32), new StateVariable("refractory", Precision.Fixed(8))]
                     : [new StateVariable("v", f32), new StateVariable("input", f32), new StateVariable("refractory", Precision.Fixed(8))]));
             projections.Add(new CostProjection(ReferenceNetworks.ExcitatoryToInhibitory, ReferenceNetworks.Excitatory, ReferenceNetworks.Inhibitory,
-                ConnectivityKind.OneToOne, inhibitionStorage, weight, Plastic: false));
+                ConnectivityKind.OneToOne, inhibitionStorage, InhibitionPrecision(config, config.ExcToInhWeight), Plastic: false));
             projections.Add(new CostProjection(ReferenceNetworks.InhibitoryToExcitatory, ReferenceNetworks.Inhibitory, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllButSelf, inhibitionStorage, weight, Plastic: false));
+                ConnectivityKind.AllButSelf, inhibitionStorage, InhibitionPrecision(config, config.InhToExcWeight), Plastic: false));
         }
         else
         {
             projections.Add(new CostProjection(ReferenceNetworks.Lateral, ReferenceNetworks.Excitatory, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllButSelf, inhibitionStorage, weight, Plastic: false));
+                ConnectivityKind.AllButSelf, inhibitionStorage, InhibitionPrecision(config, config.LateralInhibition), Plastic: false));
         }
         TrainingBuffer[] buffers = config.UpdateInterval > 1
-            ? [new TrainingBuffer(AccumulatorBuffer, (long)inputSize * n, f32)]
+            ? [new TrainingBuffer(AccumulatorBuffer, (long)inputSize * n, f32, FlushesInto: ReferenceNetworks.InputToExcitatory)]
             : [];
         return new NetworkDescription($"{config.Preset} N={n} {weight}", populations, projections,
             new AssignmentTable(n, ReferenceNetworks.AssignmentBits(10)), buffers);
@@ -111,7 +161,8 @@ public static class SnnCost
             var reads = p.WeightReads;
             if (p.Name != "input_exc" && storage != WeightStorage.SharedScalar)
                 reads = p.SynapticEvents;
-            projections[name] = new ProjectionActivity(p.SynapticEvents, p.DenseSynapticOps, reads, p.WeightWrites, p.NormalizationOps);
+            projections[name] = new ProjectionActivity(p.SynapticEvents, p.DenseSynapticOps, reads, p.WeightWrites, p.NormalizationOps,
+                p.DenseWeightWrites);
         }
         var buffers = counts.AccumulatorUpdates > 0 && description.Buffers.Any(b => b.Name == AccumulatorBuffer)
             ? new Dictionary<string, long> { [AccumulatorBuffer] = counts.AccumulatorUpdates }
@@ -140,14 +191,14 @@ public static class SnnCost
 
     /// <summary>The single call of the search engine: memory and energy of a configuration from its training and inference counts.</summary>
     public static CostReport Estimate(NetworkConfig config, WorkCounts training, WorkCounts inference, EnergyProfile? profile = null,
-        CostOptions? options = null, WeightStorage inhibitionStorage = WeightStorage.Dense)
+        CostOptions? options = null, WeightStorage inhibitionStorage = DefaultInhibitionStorage)
     {
         return Price(config, d => Activity(training, d), d => Activity(inference, d), profile, options, inhibitionStorage);
     }
 
     /// <summary>Memory and energy of a configuration from the analytic activity estimate (no simulation).</summary>
     public static CostReport EstimateExpected(NetworkConfig config, double spikesPerExample, EnergyProfile? profile = null,
-        CostOptions? options = null, WeightStorage inhibitionStorage = WeightStorage.Dense) =>
+        CostOptions? options = null, WeightStorage inhibitionStorage = DefaultInhibitionStorage) =>
         Price(config, d => Expected(config, d, 1, Phase.Training, spikesPerExample),
             d => Expected(config, d, 1, Phase.Inference, spikesPerExample), profile, options, inhibitionStorage);
 

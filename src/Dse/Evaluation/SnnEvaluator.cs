@@ -23,7 +23,8 @@ public sealed record SnnEvaluatorOptions
     /// <summary>Training passes per evaluation.</summary>
     public int Epochs { get; init; } = 1;
     public EnergyProfile Profile { get; init; } = EnergyProfile.Default;
-    public WeightStorage InhibitionStorage { get; init; } = WeightStorage.Dense;
+    /// <summary>How inhibition is priced: as simulated (one shared value, the default) or as the paper's dense N×N matrix.</summary>
+    public WeightStorage InhibitionStorage { get; init; } = SnnCost.DefaultInhibitionStorage;
     public CostOptions Cost { get; init; } = CostOptions.Defaults;
     /// <summary>Trained float models kept for post-training-quantization reuse.</summary>
     public int CachedModels { get; init; } = 8;

@@ -206,13 +206,82 @@ public sealed class Plasticity
             foreach (var j in columns) acc[j] += delta[j];
             MarkRowTouched(row);
             _accumulatorDirty = true;
-            _counts.AccumulatorUpdates += cols;
+            _counts.AccumulatorUpdates += NonZero(delta, columns);
             return;
         }
+        CountWrites(ChangedInRow(row, delta, columns), cols);
         _weights.AddToRowAt(row, columns, delta, _config.WeightMax, ref _rng);
-        _counts.StdpWeightUpdates += cols;
-        _projection.WeightReads += cols;
-        _projection.WeightWrites += cols;
+    }
+
+    /// <summary>
+    /// Counts one learning update: <paramref name="executed"/> entries written event-driven (a read-modify-write each) and
+    /// <paramref name="dense"/> entries a dense engine writes for it.
+    /// </summary>
+    private void CountWrites(long executed, long dense)
+    {
+        _counts.StdpWeightUpdates += executed;
+        _projection.WeightReads += executed;
+        _projection.WeightWrites += executed;
+        _projection.DenseWeightWrites += dense;
+    }
+
+    /// <summary>
+    /// Entries of row <paramref name="row"/> an update by <paramref name="delta"/> changes: a non-zero Δw, or a weight above
+    /// w_max that the clip brings down. Counted before the write, so that every path (sparse, dense, reference) counts the same.
+    /// </summary>
+    private int ChangedInRow(int row, ReadOnlySpan<float> delta)
+    {
+        var max = (float)_config.WeightMax;
+        var start = row * _weights.Cols;
+        var n = 0;
+        for (var j = 0; j < delta.Length; j++)
+            if (delta[j] != 0 || _weights.Get(start + j) > max) n++;
+        return n;
+    }
+
+    /// <summary><see cref="ChangedInRow(int, ReadOnlySpan{float})"/> over the listed columns only (the others have neither).</summary>
+    private int ChangedInRow(int row, ReadOnlySpan<float> delta, ReadOnlySpan<int> columns)
+    {
+        var max = (float)_config.WeightMax;
+        var start = row * _weights.Cols;
+        var n = 0;
+        foreach (var j in columns)
+            if (delta[j] != 0 || _weights.Get(start + j) > max) n++;
+        return n;
+    }
+
+    /// <summary>
+    /// Entries of column <paramref name="col"/> an update by <paramref name="delta"/> changes (see
+    /// <see cref="ChangedInRow(int, ReadOnlySpan{float})"/>); a quantized column write skips the entries whose Δw is zero,
+    /// so only float storage clips those.
+    /// </summary>
+    private int ChangedInColumn(int col, ReadOnlySpan<float> delta)
+    {
+        var max = (float)_config.WeightMax;
+        var clipsUnchanged = !_weights.IsQuantized;
+        var cols = _weights.Cols;
+        var n = 0;
+        for (int i = 0, index = col; i < delta.Length; i++, index += cols)
+            if (delta[i] != 0 || clipsUnchanged && _weights.Get(index) > max) n++;
+        return n;
+    }
+
+    /// <summary>Non-zero entries of <paramref name="values"/>: the accumulator additions that change it.</summary>
+    private static int NonZero(ReadOnlySpan<float> values)
+    {
+        var n = 0;
+        foreach (var v in values)
+            if (v != 0) n++;
+        return n;
+    }
+
+    /// <summary><see cref="NonZero(ReadOnlySpan{float})"/> at the listed indices only.</summary>
+    private static int NonZero(ReadOnlySpan<float> values, ReadOnlySpan<int> indices)
+    {
+        var n = 0;
+        foreach (var i in indices)
+            if (values[i] != 0) n++;
+        return n;
     }
 
     private void ListDepressionColumns()
@@ -269,13 +338,11 @@ public sealed class Plasticity
             TensorPrimitives.Add(acc, delta, acc);
             MarkRowTouched(row);
             _accumulatorDirty = true;
-            _counts.AccumulatorUpdates += cols;
+            _counts.AccumulatorUpdates += NonZero(delta);
             return;
         }
+        CountWrites(ChangedInRow(row, delta), cols);
         _weights.AddToRow(row, delta, _config.WeightMax, _scratch, ref _rng);
-        _counts.StdpWeightUpdates += cols;
-        _projection.WeightReads += cols;
-        _projection.WeightWrites += cols;
     }
 
     /// <summary>w[:, col] += scale·xPre[:] (clipped to [0, w_max]).</summary>
@@ -291,13 +358,11 @@ public sealed class Plasticity
             for (int i = 0, index = col; i < rows; i++, index += cols) _accumulator[index] += delta[i];
             _columnTouched![col] = true;
             _accumulatorDirty = true;
-            _counts.AccumulatorUpdates += rows;
+            _counts.AccumulatorUpdates += NonZero(delta);
             return;
         }
+        CountWrites(ChangedInColumn(col, delta), rows);
         _weights.AddToColumn(col, delta, _config.WeightMax, ref _rng);
-        _counts.StdpWeightUpdates += rows;
-        _projection.WeightReads += rows;
-        _projection.WeightWrites += rows;
     }
 
     /// <summary>Writes the accumulated changes (timestep-based updates); a no-op when nothing is pending.</summary>
@@ -314,13 +379,11 @@ public sealed class Plasticity
             {
                 if (!_rowTouched![i]) continue;
                 var acc = _accumulator.AsSpan(i * cols, cols);
+                CountWrites(ChangedInRow(i, acc), cols);
                 _weights.AddToRow(i, acc, _config.WeightMax, _scratch, ref _rng);
                 acc.Clear();
                 _rowTouched[i] = false;
             }
-            _counts.StdpWeightUpdates += (long)_touchedRows * cols;
-            _projection.WeightReads += (long)_touchedRows * cols;
-            _projection.WeightWrites += (long)_touchedRows * cols;
         }
         var column = _colDelta.AsSpan();
         for (var j = 0; j < cols; j++)
@@ -331,12 +394,11 @@ public sealed class Plasticity
                 column[i] = _accumulator[index];
                 _accumulator[index] = 0;
             }
-            // adding the zeros of already-written rows leaves them unchanged (they are on the grid), so they are not counted
+            // adding the zeros of already-written rows leaves them unchanged (they are on the grid, within [0, w_max]), so
+            // neither count has them
+            CountWrites(ChangedInColumn(j, column), rows - _touchedRows);
             _weights.AddToColumn(j, column, _config.WeightMax, ref _rng);
             _columnTouched[j] = false;
-            _counts.StdpWeightUpdates += rows - _touchedRows;
-            _projection.WeightReads += rows - _touchedRows;
-            _projection.WeightWrites += rows - _touchedRows;
         }
         _touchedRows = 0;
         _accumulatorDirty = false;

@@ -207,7 +207,7 @@ public static class WorkCountsJson
 {
     private sealed record Population(string Name, int Size, long NeuronUpdates, long Spikes, long TraceUpdates);
     private sealed record Projection(string Name, string Pre, string Post, long StoredWeights, long SynapticEvents, long DenseSynapticOps,
-        long WeightReads, long WeightWrites, long NormalizationOps);
+        long WeightReads, long WeightWrites, long NormalizationOps, long? DenseWeightWrites = null);
     private sealed record Dto(long Examples, long Presentations, long Retries, long TimeSteps,
         long StdpWeightUpdates, long AccumulatorUpdates, List<Population> Populations, List<Projection> Projections);
 
@@ -215,7 +215,7 @@ public static class WorkCountsJson
         c.Examples, c.Presentations, c.Retries, c.TimeSteps, c.StdpWeightUpdates, c.AccumulatorUpdates,
         [.. c.Populations.Select(p => new Population(p.Name, p.Size, p.NeuronUpdates, p.Spikes, p.TraceUpdates))],
         [.. c.Projections.Select(p => new Projection(p.Name, p.Pre, p.Post, p.StoredWeights, p.SynapticEvents, p.DenseSynapticOps,
-            p.WeightReads, p.WeightWrites, p.NormalizationOps))]));
+            p.WeightReads, p.WeightWrites, p.NormalizationOps, p.DenseWeightWrites))]));
 
     public static WorkCounts Deserialize(string json)
     {
@@ -232,6 +232,8 @@ public static class WorkCountsJson
             pc.Spikes = p.Spikes;
             pc.TraceUpdates = p.TraceUpdates;
         }
+        // counts recorded before executed writes were counted have no DenseWeightWrites: their writes were the dense ones
+        c.HasExecutedWriteCounts = dto.Projections.All(p => p.DenseWeightWrites is not null);
         foreach (var p in dto.Projections)
         {
             var pc = c.AddProjection(p.Name, p.Pre, p.Post, p.StoredWeights);
@@ -239,6 +241,7 @@ public static class WorkCountsJson
             pc.DenseSynapticOps = p.DenseSynapticOps;
             pc.WeightReads = p.WeightReads;
             pc.WeightWrites = p.WeightWrites;
+            pc.DenseWeightWrites = p.DenseWeightWrites ?? p.WeightWrites;
             pc.NormalizationOps = p.NormalizationOps;
         }
         return c;

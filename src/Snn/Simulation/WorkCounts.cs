@@ -32,8 +32,13 @@ public sealed class ProjectionCounts(string name, string pre, string post, long 
     public long DenseSynapticOps { get; set; }
     /// <summary>Weight reads for propagation and learning (normalisation not included).</summary>
     public long WeightReads { get; set; }
-    /// <summary>Weight writes by learning (normalisation not included).</summary>
+    /// <summary>
+    /// Weight writes by learning as executed event-driven (normalisation not included): the entries an update changes,
+    /// i.e. with a non-zero Δw or a weight above w_max that the clip brings down.
+    /// </summary>
     public long WeightWrites { get; set; }
+    /// <summary>Weight writes a dense engine makes for the same updates: every entry of each updated row or column.</summary>
+    public long DenseWeightWrites { get; set; }
     /// <summary>Weight values touched by column normalisation (each read for the column sum, then scaled and written).</summary>
     public long NormalizationOps { get; set; }
 
@@ -44,6 +49,7 @@ public sealed class ProjectionCounts(string name, string pre, string post, long 
         DenseSynapticOps += other.DenseSynapticOps;
         WeightReads += other.WeightReads;
         WeightWrites += other.WeightWrites;
+        DenseWeightWrites += other.DenseWeightWrites;
     }
 }
 
@@ -60,9 +66,14 @@ public sealed class WorkCounts
     public long TimeSteps { get; set; }
     /// <summary>All STDP trace updates (sum over populations).</summary>
     public long StdpTraceUpdates => _populations.Sum(p => p.TraceUpdates);
-    /// <summary>Weight read-modify-writes made by STDP (including flushes of the timestep-based accumulator).</summary>
+    /// <summary>Weight read-modify-writes made by STDP, as executed event-driven (including flushes of the timestep-based accumulator).</summary>
     public long StdpWeightUpdates { get; set; }
-    /// <summary>Accumulator additions of timestep-based updates (0 when weights are written at once).</summary>
+    /// <summary>
+    /// False for counts recorded before executed writes were counted (model files and stored trials made before then):
+    /// their <see cref="ProjectionCounts.WeightWrites"/> are the dense counts.
+    /// </summary>
+    public bool HasExecutedWriteCounts { get; set; } = true;
+    /// <summary>Accumulator additions of timestep-based updates with a non-zero Δw (0 when weights are written at once).</summary>
     public long AccumulatorUpdates { get; set; }
     /// <summary>Weight values touched by normalisation (sum over projections).</summary>
     public long NormalizationOps => _projections.Sum(p => p.NormalizationOps);
@@ -109,6 +120,7 @@ public sealed class WorkCounts
         TimeSteps += other.TimeSteps;
         StdpWeightUpdates += other.StdpWeightUpdates;
         AccumulatorUpdates += other.AccumulatorUpdates;
+        HasExecutedWriteCounts &= other.HasExecutedWriteCounts;
         for (var i = 0; i < _populations.Count; i++) _populations[i].Add(other._populations[i]);
         for (var i = 0; i < _projections.Count; i++) _projections[i].Add(other._projections[i]);
     }

@@ -405,8 +405,9 @@ public sealed class SparseDepressionTests
             Assert.That(after[7 * Cols + 30], Is.EqualTo((float)c.WeightMax), "a weight above w_max in a silent column is clipped, as the dense row clips it");
             Assert.That(after[7 * Cols + 4], Is.EqualTo(0.45).Within(bits == 8 ? 1 / 128.0 : 1e-4), "the active column is depressed by eta·x_post1 = 0.05");
             Assert.That(after[7 * Cols + 4], Is.LessThan(before[7 * Cols + 4]));
-            Assert.That(counts.StdpWeightUpdates, Is.EqualTo(Cols), "counted as a whole row, like the dense path");
-            Assert.That(counts.Projection("input_exc")!.WeightWrites, Is.EqualTo(Cols));
+            Assert.That(counts.StdpWeightUpdates, Is.EqualTo(2), "executed: the active column and the clipped one");
+            Assert.That(counts.Projection("input_exc")!.WeightWrites, Is.EqualTo(2));
+            Assert.That(counts.Projection("input_exc")!.DenseWeightWrites, Is.EqualTo(Cols), "a dense engine writes the whole row");
             Assert.That(w.RawBytes.ToArray(), Is.EqualTo(dense.RawBytes.ToArray()), "same weights as the dense reference");
         });
     }
