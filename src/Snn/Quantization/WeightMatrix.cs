@@ -96,16 +96,37 @@ public sealed class WeightMatrix
     public ReadOnlySpan<float> FloatRow(int row) => _f32 is null ? default : _f32.AsSpan(row * Cols, Cols);
 
     /// <summary>target[j] += w[row, j] for all j (vectorised).</summary>
-    public void AddRowTo(int row, Span<float> target, Span<float> scratch)
+    public void AddRowTo(int row, Span<float> target, Span<float> scratch) => AddRowTo(row, target[..Cols], scratch, 0);
+
+    /// <summary>target[j] += w[row, start + j] for the columns [start, start + target.Length).</summary>
+    public void AddRowTo(int row, Span<float> target, Span<float> scratch, int start)
     {
+        var length = target.Length;
         if (_f32 is not null)
         {
-            TensorPrimitives.Add(target, _f32.AsSpan(row * Cols, Cols), target);
+            TensorPrimitives.Add(target, _f32.AsSpan(row * Cols + start, length), target);
             return;
         }
-        var decoded = scratch[..Cols];
-        DecodeRow(row, decoded);
+        var decoded = scratch[..length];
+        DecodeRow(row, start, decoded);
         TensorPrimitives.Add(target, decoded, target);
+    }
+
+    /// <summary>
+    /// target[j] += Σ_r w[r, start + j] over <paramref name="rows"/> for the columns [start, start + target.Length), in one
+    /// pass over the target (<see cref="RowBlocks"/>): the same values as <see cref="AddRowTo(int, Span{float}, Span{float})"/>
+    /// row after row for float storage, and as <see cref="AccumulateRowCodes(int, Span{uint})"/> then one scaled flush for
+    /// 8/16-bit codes. Returns false, having done nothing, where that kernel does not apply (no 512-bit vectors, 32-bit
+    /// codes, more 8-bit rows than 16-bit sums hold).
+    /// </summary>
+    public bool AddRowsTo(ReadOnlySpan<int> rows, Span<float> target, int start)
+    {
+        if (!RowBlocks.IsAccelerated) return false;
+        if (_f32 is not null) RowBlocks.AddFloatRows(_f32, Cols, rows, target, start);
+        else if (_u8 is not null && rows.Length <= RowBlocks.MaxByteRowsPer16Bits) RowBlocks.AddByteRows(_u8, Cols, rows, _step, target, start);
+        else if (_u16 is not null) RowBlocks.AddUShortRows(_u16, Cols, rows, _step, target, start);
+        else return false;
+        return true;
     }
 
     /// <summary>True when rows can be summed as exact integer codes (8- or 16-bit storage).</summary>
@@ -115,10 +136,13 @@ public sealed class WeightMatrix
     public float CodeStep => _step;
 
     /// <summary>accumulator[j] += code[row, j] (8/16-bit storage only); scale the sum by <see cref="CodeStep"/> once.</summary>
-    public void AccumulateRowCodes(int row, Span<uint> accumulator)
+    public void AccumulateRowCodes(int row, Span<uint> accumulator) => AccumulateRowCodes(row, accumulator[..Cols], 0);
+
+    /// <summary>accumulator[j] += code[row, start + j] for the columns [start, start + accumulator.Length).</summary>
+    public void AccumulateRowCodes(int row, Span<uint> accumulator, int start)
     {
-        if (_u8 is not null) CodeConversions.Accumulate(_u8.AsSpan(row * Cols, Cols), accumulator);
-        else if (_u16 is not null) CodeConversions.Accumulate(_u16.AsSpan(row * Cols, Cols), accumulator);
+        if (_u8 is not null) CodeConversions.Accumulate(_u8.AsSpan(row * Cols + start, accumulator.Length), accumulator);
+        else if (_u16 is not null) CodeConversions.Accumulate(_u16.AsSpan(row * Cols + start, accumulator.Length), accumulator);
         else throw new InvalidOperationException("only 8- and 16-bit codes can be accumulated as integers");
     }
 
@@ -138,6 +162,26 @@ public sealed class WeightMatrix
             TensorPrimitives.Multiply(destination[..Cols], _step, destination[..Cols]);
         }
         else ScaleCodes(_u32!.AsSpan(start, Cols), destination);
+    }
+
+    /// <summary>Columns [start, start + destination.Length) of row <paramref name="row"/> as real values (element by element as <see cref="DecodeRow(int, Span{float})"/>).</summary>
+    public void DecodeRow(int row, int start, Span<float> destination)
+    {
+        var length = destination.Length;
+        var from = row * Cols + start;
+        var to = destination;
+        if (_f32 is not null) _f32.AsSpan(from, length).CopyTo(to);
+        else if (_u8 is not null)
+        {
+            CodeConversions.ToSingle(_u8.AsSpan(from, length), to);
+            TensorPrimitives.Multiply(to, _step, to);
+        }
+        else if (_u16 is not null)
+        {
+            CodeConversions.ToSingle(_u16.AsSpan(from, length), to);
+            TensorPrimitives.Multiply(to, _step, to);
+        }
+        else ScaleCodes(_u32!.AsSpan(from, length), to);
     }
 
     private void ScaleCodes<T>(ReadOnlySpan<T> codes, Span<float> destination)
@@ -386,12 +430,22 @@ public sealed class WeightMatrix
 
     /// <summary>
     /// Column sums into <paramref name="sums"/> (length Cols), accumulated row by row; with non-empty
-    /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass.
+    /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass. <paramref name="rowBlocks"/>:
+    /// 8-bit codes summed column block by column block (<see cref="RowBlocks"/>; same sums), else row by row.
     /// </summary>
-    public void ColumnSums(Span<float> sums, Span<float> scratch, Span<float> maxima = default)
+    public void ColumnSums(Span<float> sums, Span<float> scratch, Span<float> maxima = default, bool rowBlocks = true)
     {
         sums[..Cols].Clear();
         var withMaxima = !maxima.IsEmpty;
+        if (_u8 is not null && rowBlocks && RowBlocks.IsAccelerated)
+        {
+            // one pass, column block by column block, sums and maxima in registers: the same exact integer sums
+            var maxCodes = (_maxCodes8 ??= new byte[Cols]).AsSpan();
+            RowBlocks.ByteColumnSums(_u8, Rows, Cols, _step, sums[..Cols], maxCodes, 0);
+            if (withMaxima)
+                for (var j = 0; j < Cols; j++) maxima[j] = maxCodes[j] * _step;
+            return;
+        }
         if (HasSmallCodes)
         {
             // exact integer sums of the codes, scaled once
