@@ -32,11 +32,15 @@ public static class SteadyStateProbe
         // the simulator's unoptimised reference path (identical results), for the speed-up of the event-driven one
         var reference = args.Skip(5).Contains("reference");
         var phases = args.Skip(5).Contains("phases");
+        // threads=T: the network stepped by T threads (neuron ranges; the same results)
+        var threads = args.Skip(5).Where(a => a.StartsWith("threads=", StringComparison.Ordinal))
+            .Select(a => int.Parse(a["threads=".Length..], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(1).Last();
         var directory = Environment.GetEnvironmentVariable("FSPINN_MNIST_DIR");
         var train = DatasetCatalog.Load(string.IsNullOrWhiteSpace(directory) ? null : directory).Train;
         var model = SnnModel.Create(WholeExampleBenchmarkBase.Config(preset, n, storage), train.PixelsPerImage, seed: 1);
-        Console.WriteLine($"probe {preset} N={n} {storage}{(reference ? " reference path" : "")}, {examples} examples of {train.Describe()}, chunks of {chunk}");
-        Console.WriteLine("phase,first,last,ms_per_example,exc_spikes_per_example,input_spikes_per_example,retries,bytes_per_example,subnormal_weights");
+        Console.WriteLine($"probe {preset} N={n} {storage}{(reference ? " reference path" : "")}, {threads} thread(s), {examples} examples of {train.Describe()}, chunks of {chunk}");
+        // cpu_ms_per_example: CPU time of the probe's own thread (Linux; -1 elsewhere), less sensitive than wall time to a loaded machine
+        Console.WriteLine("phase,first,last,ms_per_example,exc_spikes_per_example,input_spikes_per_example,retries,bytes_per_example,subnormal_weights,cpu_ms_per_example");
         if (phases)
         {
             Console.WriteLine("phases,phase,first,last," + string.Join(',', Enum.GetNames<SimulatorPhase>().Select(p => p.ToLowerInvariant() + "_ms")));
@@ -44,7 +48,7 @@ public static class SteadyStateProbe
         }
         foreach (var learning in new[] { true, false })
         {
-            var simulator = new Simulator(model, counts: null, reference);
+            using var simulator = new Simulator(model, counts: null, reference, threads);
             var inputCounts = simulator.Counts.Population("input"); // looked up outside the measured span (it allocates)
             var profile = phases ? new PhaseProfile() : null;
             simulator.Profile = profile;
@@ -55,6 +59,7 @@ public static class SteadyStateProbe
                 long spikes = 0, retries = 0;
                 profile?.Clear();
                 work.Begin();
+                var cpuStarted = ThreadCpu.Milliseconds();
                 var started = Stopwatch.GetTimestamp();   // no Stopwatch object: nothing allocated in the measured span
                 var bytes = GC.GetAllocatedBytesForCurrentThread();
                 var inputSpikes = inputCounts.Spikes;
@@ -68,11 +73,12 @@ public static class SteadyStateProbe
                     retries += result.Retries;
                 }
                 bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+                var cpu = cpuStarted < 0 ? -1 : ThreadCpu.Milliseconds() - cpuStarted;
                 inputSpikes = inputCounts.Spikes - inputSpikes;
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var count = end - start;
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{(learning ? "train" : "infer")},{start},{end - 1},{elapsed / count:F3},{(double)spikes / count:F1},{(double)inputSpikes / count:F0},{retries},{(double)bytes / count:F0},{CountSubnormal(model)}"));
+                    $"{(learning ? "train" : "infer")},{start},{end - 1},{elapsed / count:F3},{(double)spikes / count:F1},{(double)inputSpikes / count:F0},{retries},{(double)bytes / count:F0},{CountSubnormal(model)},{(cpu < 0 ? -1 : cpu / count):F3}"));
                 if (profile is null) continue;
                 var phase = learning ? "train" : "infer";
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -127,5 +133,25 @@ internal sealed class WorkPerExample(WorkCounts counts, SnnModel model)
         var c = System.Globalization.CultureInfo.InvariantCulture;
         return string.Join(',', Per(0).ToString("F1", c), model.Weights.Cols.ToString(c), model.Weights.StorageBitsPerWeight.ToString(c),
             Per(1).ToString("F0", c), Per(2).ToString("F1", c), Per(3).ToString("F0", c), Per(4).ToString("F0", c), Per(5).ToString("F1", c));
+    }
+}
+
+/// <summary>CPU time of the calling thread (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux), in ms; −1 where unavailable.</summary>
+internal static class ThreadCpu
+{
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    public static double Milliseconds()
+    {
+        if (!OperatingSystem.IsLinux()) return -1;
+        return ClockGetTime(3, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds / 1e6 : -1;
     }
 }

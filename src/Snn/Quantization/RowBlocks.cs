@@ -130,15 +130,16 @@ internal static class RowBlocks
         (Vector512.LoadUnsafe(ref target, (nuint)at) + Vector512.ConvertToSingle(sums) * scale).StoreUnsafe(ref target, (nuint)at);
 
     /// <summary>
-    /// Column sums of all rows of 8-bit codes over columns [start, start + sums.Length): sums[j] = (float)(Σ_i code[i, j]) ·
-    /// scale, and the largest code of each column into <paramref name="maxima"/> (same length). Rows are summed in 16 bits
-    /// in groups of <see cref="MaxByteRowsPer16Bits"/>, then widened into 32-bit sums.
+    /// Column sums and maxima of all rows of 8-bit codes over columns [start, start + sums.Length): exact integer sums
+    /// into <paramref name="sums"/>, the largest code of each column into <paramref name="maxima"/> (same length). Rows
+    /// are summed in 16 bits in groups of <see cref="MaxByteRowsPer16Bits"/>, then widened into 32-bit sums.
     /// </summary>
-    public static void ByteColumnSums(byte[] codes, int rows, int cols, float scale, Span<float> sums, Span<byte> maxima, int start)
+    public static void ByteColumnSums(byte[] codes, int rows, int cols, Span<uint> sums, Span<uint> maxima, int start)
     {
         ref var c = ref MemoryMarshal.GetArrayDataReference(codes);
+        ref var sum = ref MemoryMarshal.GetReference(sums);
+        ref var top = ref MemoryMarshal.GetReference(maxima);
         var length = sums.Length;
-        var s = Vector512.Create(scale);
         var j = 0;
         for (; j + 64 <= length; j += 64)
         {
@@ -164,25 +165,30 @@ internal static class RowBlocks
                 q2 += w2;
                 q3 += w3;
             }
-            ref var target = ref MemoryMarshal.GetReference(sums);
-            (Vector512.ConvertToSingle(q0) * s).StoreUnsafe(ref target, (nuint)j);
-            (Vector512.ConvertToSingle(q1) * s).StoreUnsafe(ref target, (nuint)(j + 16));
-            (Vector512.ConvertToSingle(q2) * s).StoreUnsafe(ref target, (nuint)(j + 32));
-            (Vector512.ConvertToSingle(q3) * s).StoreUnsafe(ref target, (nuint)(j + 48));
-            max.StoreUnsafe(ref MemoryMarshal.GetReference(maxima), (nuint)j);
+            q0.StoreUnsafe(ref sum, (nuint)j);
+            q1.StoreUnsafe(ref sum, (nuint)(j + 16));
+            q2.StoreUnsafe(ref sum, (nuint)(j + 32));
+            q3.StoreUnsafe(ref sum, (nuint)(j + 48));
+            var (m01, m23) = Vector512.Widen(max);
+            var (m0, m1) = Vector512.Widen(m01);
+            var (m2, m3) = Vector512.Widen(m23);
+            m0.StoreUnsafe(ref top, (nuint)j);
+            m1.StoreUnsafe(ref top, (nuint)(j + 16));
+            m2.StoreUnsafe(ref top, (nuint)(j + 32));
+            m3.StoreUnsafe(ref top, (nuint)(j + 48));
         }
         for (; j < length; j++)
         {
-            var sum = 0u;
-            byte max = 0;
+            var total = 0u;
+            var largest = 0u;
             for (var i = 0; i < rows; i++)
             {
-                var v = Unsafe.Add(ref c, (nint)i * cols + start + j);
-                sum += v;
-                if (v > max) max = v;
+                uint v = Unsafe.Add(ref c, (nint)i * cols + start + j);
+                total += v;
+                largest = Math.Max(largest, v);
             }
-            sums[j] = sum * scale;
-            maxima[j] = max;
+            sums[j] = total;
+            maxima[j] = largest;
         }
     }
 }

@@ -44,7 +44,32 @@ public sealed class WeightMatrix
             else if (f.TotalBits <= 16) _u16 = new ushort[n];
             else _u32 = new uint[n];
         }
+        if (HasSmallCodes)
+        {
+            _columnCodeSums = new uint[cols];
+            _columnMaxCodes = new uint[cols];
+            _staleColumn = new bool[cols];
+            _staleColumns = new int[cols];
+        }
     }
+
+    // Exact code sums and maxima of every column (8/16-bit storage), kept between normalisations: every write marks the
+    // columns it touches stale and ColumnSums recomputes only those (a training example changes a few dozen columns).
+    private readonly uint[]? _columnCodeSums;
+    private readonly uint[]? _columnMaxCodes;
+    private readonly bool[]? _staleColumn;
+    private readonly int[]? _staleColumns;
+    private int _staleCount;
+    private bool _allColumnsStale = true;
+
+    private void MarkColumnStale(int col)
+    {
+        if (_staleColumn is null || _allColumnsStale || _staleColumn[col]) return;
+        _staleColumn[col] = true;
+        _staleColumns![_staleCount++] = col;
+    }
+
+    private void MarkAllColumnsStale() => _allColumnsStale = true;
 
     public static WeightMatrix CreateFloat(int rows, int cols) => new(rows, cols, null, RoundingMode.Nearest);
 
@@ -87,6 +112,7 @@ public sealed class WeightMatrix
             return;
         }
         var code = Format!.Value.Encode(value, rounding, ref rng);
+        MarkColumnStale(index % Cols);
         if (_u8 is not null) _u8[index] = (byte)code;
         else if (_u16 is not null) _u16[index] = (ushort)code;
         else _u32![index] = code;
@@ -216,6 +242,7 @@ public sealed class WeightMatrix
     /// </summary>
     private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng, bool valuesInCodeUnits = false)
     {
+        MarkAllColumnsStale();
         var start = row * Cols;
         var format = Format!.Value;
         if (format.TotalBits > 16)
@@ -342,6 +369,7 @@ public sealed class WeightMatrix
         var seed = mode == RoundingMode.Stochastic ? UniformSeed(ref rng) : 0u;
         foreach (var j in columns)
         {
+            MarkColumnStale(j);
             var index = start + j;
             var code = _u8 is not null ? _u8[index] : (float)_u16![index];
             var x = Math.Clamp(code * _step + delta[j], 0f, max) * toCodeUnits;
@@ -425,7 +453,7 @@ public sealed class WeightMatrix
         }
         for (int i = 0, index = col; i < Rows; i++, index += Cols)
             if (delta[i] != 0)
-                Store(index, Get(index) + delta[i], clipMax, ref rng);
+                Store(index, Get(index) + delta[i], clipMax, ref rng);   // marks the column stale
     }
 
     /// <summary>
@@ -437,13 +465,13 @@ public sealed class WeightMatrix
     {
         sums[..Cols].Clear();
         var withMaxima = !maxima.IsEmpty;
-        if (_u8 is not null && rowBlocks && RowBlocks.IsAccelerated)
+        if (HasSmallCodes && rowBlocks)
         {
-            // one pass, column block by column block, sums and maxima in registers: the same exact integer sums
-            var maxCodes = (_maxCodes8 ??= new byte[Cols]).AsSpan();
-            RowBlocks.ByteColumnSums(_u8, Rows, Cols, _step, sums[..Cols], maxCodes, 0);
+            // the same exact integer sums and maxima, recomputed for the stale columns only
+            UpdateColumnCodeSums();
+            for (var j = 0; j < Cols; j++) sums[j] = _columnCodeSums![j] * _step;
             if (withMaxima)
-                for (var j = 0; j < Cols; j++) maxima[j] = maxCodes[j] * _step;
+                for (var j = 0; j < Cols; j++) maxima[j] = _columnMaxCodes![j] * _step;
             return;
         }
         if (HasSmallCodes)
@@ -468,6 +496,39 @@ public sealed class WeightMatrix
 
     private uint[]? _codeSums;
 
+    /// <summary>Brings the cached column code sums and maxima up to date: stale columns one by one, or all in one blocked pass when many are stale.</summary>
+    private void UpdateColumnCodeSums()
+    {
+        var sums = _columnCodeSums!;
+        var maxima = _columnMaxCodes!;
+        if (_allColumnsStale || _staleCount * 8 > Cols)
+        {
+            if (_u8 is not null && RowBlocks.IsAccelerated) RowBlocks.ByteColumnSums(_u8, Rows, Cols, sums, maxima, 0);
+            else
+                for (var j = 0; j < Cols; j++) SumColumn(j);
+        }
+        else
+        {
+            foreach (var j in _staleColumns.AsSpan(0, _staleCount)) SumColumn(j);
+        }
+        foreach (var j in _staleColumns.AsSpan(0, _staleCount)) _staleColumn![j] = false;
+        _staleCount = 0;
+        _allColumnsStale = false;
+
+        void SumColumn(int j)
+        {
+            uint total = 0, largest = 0;
+            for (int i = 0, index = j; i < Rows; i++, index += Cols)
+            {
+                var code = _u8 is not null ? _u8[index] : (uint)_u16![index];
+                total += code;
+                largest = Math.Max(largest, code);
+            }
+            sums[j] = total;
+            maxima[j] = largest;
+        }
+    }
+
     /// <summary>
     /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight with
     /// <paramref name="rounding"/> (default: the matrix's own rounding).
@@ -489,6 +550,7 @@ public sealed class WeightMatrix
         var inCodeUnits = HasSmallCodes && mode != RoundingMode.Stochastic;
         if (inCodeUnits && _u8 is not null)
         {
+            MarkAllColumnsStale();
             for (var i = 0; i < Rows; i++)
                 CodeConversions.ScaleCodes(_u8.AsSpan(i * Cols, Cols), factors[..Cols], mode == RoundingMode.Nearest, Format!.Value.MaxCode);
             return;
@@ -527,6 +589,7 @@ public sealed class WeightMatrix
         {
             var f = factors[j];
             if (Math.Abs(f - 1f) * maxCode < 0.49f) continue;
+            MarkColumnStale(j);
             for (int i = 0, index = j; i < Rows; i++, index += Cols)
             {
                 // same float arithmetic as the vector path: floor(code·f + 0.5), clamped
@@ -567,6 +630,7 @@ public sealed class WeightMatrix
         if (bytes.Length != target.Length)
             throw new InvalidDataException($"weight data has {bytes.Length} bytes, expected {target.Length}");
         bytes.CopyTo(target);
+        MarkAllColumnsStale();
     }
 
     public float[] ToFloatArray()
