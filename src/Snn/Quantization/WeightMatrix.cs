@@ -573,8 +573,9 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
-    /// Round-to-nearest rescaling when few columns can change: a column whose factor satisfies |f − 1|·MaxCode &lt; 0.49
-    /// keeps every code (round(c·f) = c for every c ≤ MaxCode), so only the other columns are rescaled, column by column.
+    /// Round-to-nearest rescaling when few columns can change: a column whose factor satisfies |f − 1|·m &lt; 0.49, m its
+    /// largest code (cached by the column sums that normalisation takes just before; else MaxCode), keeps every code
+    /// (round(c·f) = c for every c ≤ m), so only the other columns are rescaled, column by column.
     /// Returns false (nothing done) when too many columns change for this to pay off.
     /// </summary>
     private bool ScaleFewColumnsNearest(ReadOnlySpan<float> factors)
@@ -582,13 +583,13 @@ public sealed class WeightMatrix
         var maxCode = Format!.Value.MaxCode;
         var changing = 0;
         for (var j = 0; j < Cols; j++)
-            if (Math.Abs(factors[j] - 1f) * maxCode >= 0.49f) changing++;
+            if (Math.Abs(factors[j] - 1f) * LargestCode(j) >= 0.49f) changing++;
         // column by column is strided and scalar: worth it only for a few columns where rows go through one vector pass
         if (changing * (_u8 is not null ? 32 : 4) > Cols) return false;
         for (var j = 0; j < Cols; j++)
         {
             var f = factors[j];
-            if (Math.Abs(f - 1f) * maxCode < 0.49f) continue;
+            if (Math.Abs(f - 1f) * LargestCode(j) < 0.49f) continue;
             MarkColumnStale(j);
             for (int i = 0, index = j; i < Rows; i++, index += Cols)
             {
@@ -601,6 +602,10 @@ public sealed class WeightMatrix
         }
         return true;
     }
+
+    /// <summary>The largest code column <paramref name="col"/> holds if the cache knows it, else the format's largest code.</summary>
+    private uint LargestCode(int col) =>
+        _allColumnsStale || _staleColumn![col] ? Format!.Value.MaxCode : _columnMaxCodes![col];
 
     /// <summary>A quantized copy of this matrix (post-training quantization).</summary>
     public WeightMatrix Quantized(FixedPointFormat format, RoundingMode rounding, ref Xoshiro256 rng)
