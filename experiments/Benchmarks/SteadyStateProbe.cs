@@ -103,7 +103,8 @@ public static class SteadyStateProbe
 
 /// <summary>
 /// The work of a chunk of examples, per example, from the simulator's own WorkCounts: what the floor model prices.
-/// Row adds are input spikes (one weight row of N each), neuron steps count excitatory and inhibitory updates,
+/// Row adds are input spikes (one weight row of N each), neuron steps are excitatory updates (the inhibitory
+/// population of bindsnet hears a few dozen spikes per example and is stepped only where it has input),
 /// potentiation columns are column writes of Rows weights, depression weights are row-update weights, normalised
 /// weights are Rows·Cols per normalisation.
 /// </summary>
@@ -117,7 +118,7 @@ internal sealed class WorkPerExample(WorkCounts counts, SnnModel model)
     private long[] Snapshot() =>
     [
         counts.Population("input").Spikes,
-        counts.Population("exc").NeuronUpdates + (counts.Populations.Count > 2 ? counts.Population("inh").NeuronUpdates : 0),
+        counts.Population("exc").NeuronUpdates,
         counts.TimeSteps,
         counts.StdpWeightUpdates,
         counts.NormalizationOps,
