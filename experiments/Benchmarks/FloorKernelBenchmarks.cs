@@ -17,9 +17,12 @@ namespace FSpiNN.Benchmarks;
 /// stochastic rounding if quantized); DenseRowUpdate one weight of a dense depression row (N weights, clipped,
 /// re-quantized); Normalise one weight of the 784 × N column normalisation (column sums, then every weight scaled and,
 /// for codes, re-rounded to nearest).
+/// The floor takes each kernel's fastest iteration (Min column): a floor is the best this machine does, and on a shared
+/// machine the mean carries other jobs' time slices.
 /// Run: dotnet bin/Release/net10.0/FSpiNN.Benchmarks.dll --filter '*FloorKernelBenchmarks*' '*FloorStepBenchmarks*'
 /// </summary>
 [Config(typeof(KernelInProcessConfig))]
+[MinColumn]
 public class FloorKernelBenchmarks
 {
     private const int Rows = 784, RowsPerStep = 12, Steps = 64;
@@ -99,6 +102,7 @@ public class FloorKernelBenchmarks
 
 /// <summary>The floor model's neuron update (per neuron-step, current-based LIF with adaptive threshold) and the encoding of one image.</summary>
 [Config(typeof(KernelInProcessConfig))]
+[MinColumn]
 public class FloorStepBenchmarks
 {
     [Params(400, 1600, 4900)]

@@ -71,6 +71,9 @@ public sealed class WeightMatrix
 
     private void MarkAllColumnsStale() => _allColumnsStale = true;
 
+    /// <summary>Forgets the cached column sums (benchmarks of a full normalisation pass).</summary>
+    internal void InvalidateColumnSums() => MarkAllColumnsStale();
+
     public static WeightMatrix CreateFloat(int rows, int cols) => new(rows, cols, null, RoundingMode.Nearest);
 
     public static WeightMatrix CreateFixed(int rows, int cols, FixedPointFormat format, RoundingMode rounding) => new(rows, cols, format, rounding);
@@ -505,7 +508,14 @@ public sealed class WeightMatrix
         {
             if (_u8 is not null && RowBlocks.IsAccelerated) RowBlocks.ByteColumnSums(_u8, Rows, Cols, sums, maxima, 0);
             else
-                for (var j = 0; j < Cols; j++) SumColumn(j);
+            {
+                // row by row: vectorised, where column by column would be strided
+                sums.AsSpan().Clear();
+                for (var i = 0; i < Rows; i++) AccumulateRowCodes(i, sums);
+                if (_u8 is not null) RowWiseMaxima(_u8, (_maxCodes8 ??= new byte[Cols]).AsSpan());
+                else RowWiseMaxima(_u16!, (_maxCodes16 ??= new ushort[Cols]).AsSpan());
+                for (var j = 0; j < Cols; j++) maxima[j] = _u8 is not null ? _maxCodes8![j] : _maxCodes16![j];
+            }
         }
         else
         {

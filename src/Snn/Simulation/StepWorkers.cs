@@ -6,13 +6,17 @@ namespace FSpiNN.Snn.Simulation;
 /// Persistent helper threads that run one piece of work per simulated step together with the calling thread: the
 /// caller publishes the work, runs part 0 itself and waits until parts 1..n−1 are done (one barrier per step). Helpers
 /// spin between steps (a step lasts microseconds, far less than a wake-up) and block after half a millisecond without
-/// work, so an idle simulator costs no CPU. Nothing is allocated per round.
+/// work, so an idle simulator costs no CPU. A part is claimed by whichever thread gets to it first: when a helper has
+/// not started (descheduled on a busy machine), the caller runs its part too instead of waiting for it, so a loaded
+/// machine degrades to one thread's speed, not to the scheduler's time slice. Nothing is allocated per round.
 /// </summary>
 internal sealed class StepWorkers : IDisposable
 {
     private static readonly long SpinTicks = Stopwatch.Frequency / 2000;
 
     private readonly Thread[] _threads;
+    /// <summary>Per part: 1 once a thread has taken it this round (reset by the caller before each round).</summary>
+    private readonly int[] _claimed;
     private readonly object _gate = new();
     private Action<int>? _work;
     private int _generation;
@@ -25,6 +29,7 @@ internal sealed class StepWorkers : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 2);
         Parts = parts;
+        _claimed = new int[parts];
         _threads = new Thread[parts - 1];
         for (var k = 0; k < _threads.Length; k++)
         {
@@ -40,6 +45,7 @@ internal sealed class StepWorkers : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _work = work;
+        for (var k = 1; k < Parts; k++) Volatile.Write(ref _claimed[k], 0);
         Volatile.Write(ref _pending, _threads.Length);
         Interlocked.Increment(ref _generation);   // full fence: a helper that goes to sleep after this sees the new round
         if (Volatile.Read(ref _sleeping) > 0)
@@ -48,6 +54,19 @@ internal sealed class StepWorkers : IDisposable
         try
         {
             work(0);
+            // parts no helper has started yet: run them here rather than wait for a descheduled helper
+            for (var k = 1; k < Parts; k++)
+            {
+                if (Interlocked.CompareExchange(ref _claimed[k], 1, 0) != 0) continue;
+                try
+                {
+                    work(k);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                }
+            }
         }
         catch (Exception e)
         {
@@ -89,6 +108,7 @@ internal sealed class StepWorkers : IDisposable
             }
             if (_disposed) return;
             seen = Volatile.Read(ref _generation);
+            if (Interlocked.CompareExchange(ref _claimed[part], 1, 0) != 0) continue;   // the caller took it
             try
             {
                 _work!(part);
