@@ -47,9 +47,9 @@ for preset in $presets; do
     override="TRAIN_${preset}_${n}"
     k=${!override:-$train}
     [ "$preset-$n" = "dc2015-1600" ] && k=${!override:-200}
-    # training is sequential whatever --threads says; --threads 2 only speeds up the labelling pass here
+    # one thread: --threads also splits the training of networks of 1024+ neurons (experiments/speed/floor.sh measures that)
     out=$(fspinn train --network "$preset" --neurons "$n" --data "$mnist" --train-samples "$k" --label-samples "$k" \
-          --test-samples 8 --threads 2 --out "$model" 2>&1)
+          --test-samples 8 --threads 1 --out "$model" 2>&1)
     line=$(echo "$out" | grep '^trained')
     weights=$(echo "$out" | grep '^network' | sed -E 's/.*weights ([^,]+( \([^)]*\))?), data.*/\1/' | cut -d' ' -f1)
     t_rate=$(echo "$line" | sed -E 's/.*\(([0-9.]+) ex\/s\).*/\1/')

@@ -14,7 +14,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "Threads for labelling and testing (0 = all cores); results do not depend on it.",
+        Description = "Threads for training (networks of 1024+ neurons), labelling and testing (0 = all cores); results do not depend on it.",
         DefaultValueFactory = _ => 0,
     };
 

@@ -103,7 +103,7 @@ internal static class TrainCommand
             var watch = Stopwatch.StartNew();
             var report = PassProgressDisplay.Run(stdout, progress =>
             {
-                Protocol.Train(model, pair.Train, samples, epochCount, progress);
+                Protocol.Train(model, pair.Train, samples, epochCount, progress, threads: parse.GetValue(threads));
                 var trainSeconds = watch.Elapsed.TotalSeconds;
                 if (config.Quantize == QuantizationMode.PostTraining)
                     model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);

@@ -16,7 +16,7 @@ public sealed record SnnEvaluatorOptions
 {
     /// <summary>Seed of every trained network (same seed, same result).</summary>
     public ulong Seed { get; init; } = 1;
-    /// <summary>Threads for labelling and testing inside one evaluation (0 = all cores).</summary>
+    /// <summary>Threads for training, labelling and testing inside one evaluation (0 = all cores; results do not depend on it).</summary>
     public int Threads { get; init; }
     /// <summary>Test examples per evaluation (0 = the whole test set).</summary>
     public int TestSamples { get; init; }
@@ -196,7 +196,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             return loaded;
         }
         var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
-        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken);
+        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken, _options.Threads);
         if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
     }

@@ -407,7 +407,7 @@ public sealed class Plasticity
     /// <summary>Column normalisation: scales every column of the weights so that it sums to <paramref name="target"/> (all-zero columns untouched).</summary>
     public void Normalize(double target, float[] columnSums, float[] factors)
     {
-        _weights.ColumnSums(columnSums, _scratch, _sparseDepression ? _columnMax : default);
+        _weights.ColumnSums(columnSums, _scratch, _sparseDepression ? _columnMax : default, rowBlocks: _traced is not null); // the reference path (no _traced) sums row by row
         for (var j = 0; j < factors.Length; j++)
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
         _weights.ScaleColumns(factors, _scratch, ref _rng, _config.NormalizationRounding);

@@ -44,7 +44,35 @@ public sealed class WeightMatrix
             else if (f.TotalBits <= 16) _u16 = new ushort[n];
             else _u32 = new uint[n];
         }
+        if (HasSmallCodes)
+        {
+            _columnCodeSums = new uint[cols];
+            _columnMaxCodes = new uint[cols];
+            _staleColumn = new bool[cols];
+            _staleColumns = new int[cols];
+        }
     }
+
+    // Exact code sums and maxima of every column (8/16-bit storage), kept between normalisations: every write marks the
+    // columns it touches stale and ColumnSums recomputes only those (a training example changes a few dozen columns).
+    private readonly uint[]? _columnCodeSums;
+    private readonly uint[]? _columnMaxCodes;
+    private readonly bool[]? _staleColumn;
+    private readonly int[]? _staleColumns;
+    private int _staleCount;
+    private bool _allColumnsStale = true;
+
+    private void MarkColumnStale(int col)
+    {
+        if (_staleColumn is null || _allColumnsStale || _staleColumn[col]) return;
+        _staleColumn[col] = true;
+        _staleColumns![_staleCount++] = col;
+    }
+
+    private void MarkAllColumnsStale() => _allColumnsStale = true;
+
+    /// <summary>Forgets the cached column sums (benchmarks of a full normalisation pass).</summary>
+    internal void InvalidateColumnSums() => MarkAllColumnsStale();
 
     public static WeightMatrix CreateFloat(int rows, int cols) => new(rows, cols, null, RoundingMode.Nearest);
 
@@ -87,6 +115,7 @@ public sealed class WeightMatrix
             return;
         }
         var code = Format!.Value.Encode(value, rounding, ref rng);
+        MarkColumnStale(index % Cols);
         if (_u8 is not null) _u8[index] = (byte)code;
         else if (_u16 is not null) _u16[index] = (ushort)code;
         else _u32![index] = code;
@@ -96,16 +125,37 @@ public sealed class WeightMatrix
     public ReadOnlySpan<float> FloatRow(int row) => _f32 is null ? default : _f32.AsSpan(row * Cols, Cols);
 
     /// <summary>target[j] += w[row, j] for all j (vectorised).</summary>
-    public void AddRowTo(int row, Span<float> target, Span<float> scratch)
+    public void AddRowTo(int row, Span<float> target, Span<float> scratch) => AddRowTo(row, target[..Cols], scratch, 0);
+
+    /// <summary>target[j] += w[row, start + j] for the columns [start, start + target.Length).</summary>
+    public void AddRowTo(int row, Span<float> target, Span<float> scratch, int start)
     {
+        var length = target.Length;
         if (_f32 is not null)
         {
-            TensorPrimitives.Add(target, _f32.AsSpan(row * Cols, Cols), target);
+            TensorPrimitives.Add(target, _f32.AsSpan(row * Cols + start, length), target);
             return;
         }
-        var decoded = scratch[..Cols];
-        DecodeRow(row, decoded);
+        var decoded = scratch[..length];
+        DecodeRow(row, start, decoded);
         TensorPrimitives.Add(target, decoded, target);
+    }
+
+    /// <summary>
+    /// target[j] += Σ_r w[r, start + j] over <paramref name="rows"/> for the columns [start, start + target.Length), in one
+    /// pass over the target (<see cref="RowBlocks"/>): the same values as <see cref="AddRowTo(int, Span{float}, Span{float})"/>
+    /// row after row for float storage, and as <see cref="AccumulateRowCodes(int, Span{uint})"/> then one scaled flush for
+    /// 8/16-bit codes. Returns false, having done nothing, where that kernel does not apply (no 512-bit vectors, 32-bit
+    /// codes, more 8-bit rows than 16-bit sums hold).
+    /// </summary>
+    public bool AddRowsTo(ReadOnlySpan<int> rows, Span<float> target, int start)
+    {
+        if (!RowBlocks.IsAccelerated) return false;
+        if (_f32 is not null) RowBlocks.AddFloatRows(_f32, Cols, rows, target, start);
+        else if (_u8 is not null && rows.Length <= RowBlocks.MaxByteRowsPer16Bits) RowBlocks.AddByteRows(_u8, Cols, rows, _step, target, start);
+        else if (_u16 is not null) RowBlocks.AddUShortRows(_u16, Cols, rows, _step, target, start);
+        else return false;
+        return true;
     }
 
     /// <summary>True when rows can be summed as exact integer codes (8- or 16-bit storage).</summary>
@@ -115,10 +165,13 @@ public sealed class WeightMatrix
     public float CodeStep => _step;
 
     /// <summary>accumulator[j] += code[row, j] (8/16-bit storage only); scale the sum by <see cref="CodeStep"/> once.</summary>
-    public void AccumulateRowCodes(int row, Span<uint> accumulator)
+    public void AccumulateRowCodes(int row, Span<uint> accumulator) => AccumulateRowCodes(row, accumulator[..Cols], 0);
+
+    /// <summary>accumulator[j] += code[row, start + j] for the columns [start, start + accumulator.Length).</summary>
+    public void AccumulateRowCodes(int row, Span<uint> accumulator, int start)
     {
-        if (_u8 is not null) CodeConversions.Accumulate(_u8.AsSpan(row * Cols, Cols), accumulator);
-        else if (_u16 is not null) CodeConversions.Accumulate(_u16.AsSpan(row * Cols, Cols), accumulator);
+        if (_u8 is not null) CodeConversions.Accumulate(_u8.AsSpan(row * Cols + start, accumulator.Length), accumulator);
+        else if (_u16 is not null) CodeConversions.Accumulate(_u16.AsSpan(row * Cols + start, accumulator.Length), accumulator);
         else throw new InvalidOperationException("only 8- and 16-bit codes can be accumulated as integers");
     }
 
@@ -138,6 +191,26 @@ public sealed class WeightMatrix
             TensorPrimitives.Multiply(destination[..Cols], _step, destination[..Cols]);
         }
         else ScaleCodes(_u32!.AsSpan(start, Cols), destination);
+    }
+
+    /// <summary>Columns [start, start + destination.Length) of row <paramref name="row"/> as real values (element by element as <see cref="DecodeRow(int, Span{float})"/>).</summary>
+    public void DecodeRow(int row, int start, Span<float> destination)
+    {
+        var length = destination.Length;
+        var from = row * Cols + start;
+        var to = destination;
+        if (_f32 is not null) _f32.AsSpan(from, length).CopyTo(to);
+        else if (_u8 is not null)
+        {
+            CodeConversions.ToSingle(_u8.AsSpan(from, length), to);
+            TensorPrimitives.Multiply(to, _step, to);
+        }
+        else if (_u16 is not null)
+        {
+            CodeConversions.ToSingle(_u16.AsSpan(from, length), to);
+            TensorPrimitives.Multiply(to, _step, to);
+        }
+        else ScaleCodes(_u32!.AsSpan(from, length), to);
     }
 
     private void ScaleCodes<T>(ReadOnlySpan<T> codes, Span<float> destination)
@@ -172,6 +245,7 @@ public sealed class WeightMatrix
     /// </summary>
     private void StoreRow(int row, Span<float> values, RoundingMode mode, ref Xoshiro256 rng, bool valuesInCodeUnits = false)
     {
+        MarkAllColumnsStale();
         var start = row * Cols;
         var format = Format!.Value;
         if (format.TotalBits > 16)
@@ -298,6 +372,7 @@ public sealed class WeightMatrix
         var seed = mode == RoundingMode.Stochastic ? UniformSeed(ref rng) : 0u;
         foreach (var j in columns)
         {
+            MarkColumnStale(j);
             var index = start + j;
             var code = _u8 is not null ? _u8[index] : (float)_u16![index];
             var x = Math.Clamp(code * _step + delta[j], 0f, max) * toCodeUnits;
@@ -381,17 +456,27 @@ public sealed class WeightMatrix
         }
         for (int i = 0, index = col; i < Rows; i++, index += Cols)
             if (delta[i] != 0)
-                Store(index, Get(index) + delta[i], clipMax, ref rng);
+                Store(index, Get(index) + delta[i], clipMax, ref rng);   // marks the column stale
     }
 
     /// <summary>
     /// Column sums into <paramref name="sums"/> (length Cols), accumulated row by row; with non-empty
-    /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass.
+    /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass. <paramref name="rowBlocks"/>:
+    /// 8-bit codes summed column block by column block (<see cref="RowBlocks"/>; same sums), else row by row.
     /// </summary>
-    public void ColumnSums(Span<float> sums, Span<float> scratch, Span<float> maxima = default)
+    public void ColumnSums(Span<float> sums, Span<float> scratch, Span<float> maxima = default, bool rowBlocks = true)
     {
         sums[..Cols].Clear();
         var withMaxima = !maxima.IsEmpty;
+        if (HasSmallCodes && rowBlocks)
+        {
+            // the same exact integer sums and maxima, recomputed for the stale columns only
+            UpdateColumnCodeSums();
+            for (var j = 0; j < Cols; j++) sums[j] = _columnCodeSums![j] * _step;
+            if (withMaxima)
+                for (var j = 0; j < Cols; j++) maxima[j] = _columnMaxCodes![j] * _step;
+            return;
+        }
         if (HasSmallCodes)
         {
             // exact integer sums of the codes, scaled once
@@ -414,6 +499,46 @@ public sealed class WeightMatrix
 
     private uint[]? _codeSums;
 
+    /// <summary>Brings the cached column code sums and maxima up to date: stale columns one by one, or all in one blocked pass when many are stale.</summary>
+    private void UpdateColumnCodeSums()
+    {
+        var sums = _columnCodeSums!;
+        var maxima = _columnMaxCodes!;
+        if (_allColumnsStale || _staleCount * 8 > Cols)
+        {
+            if (_u8 is not null && RowBlocks.IsAccelerated) RowBlocks.ByteColumnSums(_u8, Rows, Cols, sums, maxima, 0);
+            else
+            {
+                // row by row: vectorised, where column by column would be strided
+                sums.AsSpan().Clear();
+                for (var i = 0; i < Rows; i++) AccumulateRowCodes(i, sums);
+                if (_u8 is not null) RowWiseMaxima(_u8, (_maxCodes8 ??= new byte[Cols]).AsSpan());
+                else RowWiseMaxima(_u16!, (_maxCodes16 ??= new ushort[Cols]).AsSpan());
+                for (var j = 0; j < Cols; j++) maxima[j] = _u8 is not null ? _maxCodes8![j] : _maxCodes16![j];
+            }
+        }
+        else
+        {
+            foreach (var j in _staleColumns.AsSpan(0, _staleCount)) SumColumn(j);
+        }
+        foreach (var j in _staleColumns.AsSpan(0, _staleCount)) _staleColumn![j] = false;
+        _staleCount = 0;
+        _allColumnsStale = false;
+
+        void SumColumn(int j)
+        {
+            uint total = 0, largest = 0;
+            for (int i = 0, index = j; i < Rows; i++, index += Cols)
+            {
+                var code = _u8 is not null ? _u8[index] : (uint)_u16![index];
+                total += code;
+                largest = Math.Max(largest, code);
+            }
+            sums[j] = total;
+            maxima[j] = largest;
+        }
+    }
+
     /// <summary>
     /// Multiplies every column j by factor[j] (normalisation); integer storage re-quantizes every weight with
     /// <paramref name="rounding"/> (default: the matrix's own rounding).
@@ -435,6 +560,7 @@ public sealed class WeightMatrix
         var inCodeUnits = HasSmallCodes && mode != RoundingMode.Stochastic;
         if (inCodeUnits && _u8 is not null)
         {
+            MarkAllColumnsStale();
             for (var i = 0; i < Rows; i++)
                 CodeConversions.ScaleCodes(_u8.AsSpan(i * Cols, Cols), factors[..Cols], mode == RoundingMode.Nearest, Format!.Value.MaxCode);
             return;
@@ -457,8 +583,9 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
-    /// Round-to-nearest rescaling when few columns can change: a column whose factor satisfies |f − 1|·MaxCode &lt; 0.49
-    /// keeps every code (round(c·f) = c for every c ≤ MaxCode), so only the other columns are rescaled, column by column.
+    /// Round-to-nearest rescaling when few columns can change: a column whose factor satisfies |f − 1|·m &lt; 0.49, m its
+    /// largest code (cached by the column sums that normalisation takes just before; else MaxCode), keeps every code
+    /// (round(c·f) = c for every c ≤ m), so only the other columns are rescaled, column by column.
     /// Returns false (nothing done) when too many columns change for this to pay off.
     /// </summary>
     private bool ScaleFewColumnsNearest(ReadOnlySpan<float> factors)
@@ -466,13 +593,14 @@ public sealed class WeightMatrix
         var maxCode = Format!.Value.MaxCode;
         var changing = 0;
         for (var j = 0; j < Cols; j++)
-            if (Math.Abs(factors[j] - 1f) * maxCode >= 0.49f) changing++;
+            if (Math.Abs(factors[j] - 1f) * LargestCode(j) >= 0.49f) changing++;
         // column by column is strided and scalar: worth it only for a few columns where rows go through one vector pass
         if (changing * (_u8 is not null ? 32 : 4) > Cols) return false;
         for (var j = 0; j < Cols; j++)
         {
             var f = factors[j];
-            if (Math.Abs(f - 1f) * maxCode < 0.49f) continue;
+            if (Math.Abs(f - 1f) * LargestCode(j) < 0.49f) continue;
+            MarkColumnStale(j);
             for (int i = 0, index = j; i < Rows; i++, index += Cols)
             {
                 // same float arithmetic as the vector path: floor(code·f + 0.5), clamped
@@ -484,6 +612,10 @@ public sealed class WeightMatrix
         }
         return true;
     }
+
+    /// <summary>The largest code column <paramref name="col"/> holds if the cache knows it, else the format's largest code.</summary>
+    private uint LargestCode(int col) =>
+        _allColumnsStale || _staleColumn![col] ? Format!.Value.MaxCode : _columnMaxCodes![col];
 
     /// <summary>A quantized copy of this matrix (post-training quantization).</summary>
     public WeightMatrix Quantized(FixedPointFormat format, RoundingMode rounding, ref Xoshiro256 rng)
@@ -513,6 +645,7 @@ public sealed class WeightMatrix
         if (bytes.Length != target.Length)
             throw new InvalidDataException($"weight data has {bytes.Length} bytes, expected {target.Length}");
         bytes.CopyTo(target);
+        MarkAllColumnsStale();
     }
 
     public float[] ToFloatArray()

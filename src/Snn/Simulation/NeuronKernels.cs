@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FSpiNN.Snn.Numerics;
 
 namespace FSpiNN.Snn.Simulation;
@@ -160,7 +161,41 @@ internal static class NeuronKernels
         var decayTheta = hasTheta && thetaDecay != 1f;
         var count = 0;
         var j = 0;
-        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            // 16 lanes where 512-bit vectors run natively (Vector<T> stays 256 bits wide), the same lane arithmetic
+            var width = Vector512<float>.Count;
+            var rest = Vector512.Create(c.Rest);
+            var decay = Vector512.Create(c.Decay);
+            var threshold = Vector512.Create(c.Threshold);
+            var one = Vector512<int>.One;
+            var vs = MemoryMarshal.Cast<float, Vector512<float>>(v);
+            var xs = MemoryMarshal.Cast<float, Vector512<float>>(input);
+            var rs = MemoryMarshal.Cast<int, Vector512<int>>(refractory);
+            var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector512<float>>(theta) : default;
+            var thetaFactor = Vector512.Create(thetaDecay);
+            for (var b = 0; b < vs.Length; b++)
+            {
+                var r = rs[b];
+                var refractoryMask = Vector512.GreaterThan(r, Vector512<int>.Zero);
+                var x = Vector512.ConditionalSelect(refractoryMask.AsSingle(), Vector512<float>.Zero, xs[b]);
+                xs[b] = Vector512<float>.Zero;
+                rs[b] = Vector512.ConditionalSelect(refractoryMask, r - one, r);
+                var vv = rest + (vs[b] - rest) * decay + x;
+                vs[b] = vv;
+                var limit = threshold;
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= thetaFactor;
+                    limit += th;
+                }
+                var bits = Vector512.GreaterThanOrEqual(vv, limit).ExtractMostSignificantBits();
+                for (; bits != 0; bits &= bits - 1) crossed[count++] = b * width + System.Numerics.BitOperations.TrailingZeroCount(bits);
+            }
+            j = vs.Length * width;
+        }
+        else if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
             var width = Vector<float>.Count;
             var rest = new Vector<float>(c.Rest);

@@ -20,10 +20,14 @@ public readonly record struct ExampleResult(int Spikes, int Retries);
 /// Step order (both neuron models): integrate neurons with the input delivered at the previous step; threshold and
 /// reset; STDP for this step's input and excitatory spikes; deliver this step's spikes (input rows, E→I, I→E or lateral
 /// inhibition) so they act from the next step. Each connection therefore adds one step of delay, as in Brian and BindsNET.
+/// With several threads, the excitatory neurons are split into contiguous ranges: each thread delivers a step's spikes
+/// to its range and then integrates its range for the next step, with one barrier per step; every neuron gets exactly
+/// the arithmetic of the one-thread loop, so results do not depend on the thread count.
 /// </remarks>
-public sealed class Simulator
+public sealed class Simulator : IDisposable
 {
     private readonly SnnModel _model;
+    private readonly bool _reference;
     private readonly NetworkConfig _c;
     private readonly int _n;
     private readonly int _inputs;
@@ -80,16 +84,31 @@ public sealed class Simulator
     private long _step;
     private bool _learning;
 
-    public Simulator(SnnModel model, WorkCounts? counts = null) : this(model, counts, reference: false)
+    /// <param name="threads">Threads stepping this one network (0 = all cores); fewer are used for small networks
+    /// (<see cref="MinNeuronsPerThread"/>). Results do not depend on it. Dispose the simulator to stop its helper threads.</param>
+    public Simulator(SnnModel model, WorkCounts? counts = null, int threads = 1)
+        : this(model, counts, reference: false, EffectiveThreads(threads, model.Config.Neurons))
     {
     }
 
+    /// <summary>Fewest excitatory neurons per thread: below this the per-step barrier costs more than the split saves.</summary>
+    public const int MinNeuronsPerThread = 512;
+
+    /// <summary>The threads that <paramref name="requested"/> (0 = all cores) gives a network of <paramref name="neurons"/>.</summary>
+    public static int EffectiveThreads(int requested, int neurons) =>
+        Math.Max(1, Math.Min(requested <= 0 ? Environment.ProcessorCount : requested, neurons / MinNeuronsPerThread));
+
+    /// <summary>Threads stepping this network (1: no helper thread).</summary>
+    public int Threads => _rangeStarts.Length - 1;
+
     /// <summary>
     /// <paramref name="reference"/>: the unoptimised path, stepping every neuron and writing every synapse of a row
-    /// (dense kernels, no event-driven shortcuts); results are bit-identical to the default path, which tests check.
+    /// (dense kernels, no event-driven shortcuts, rows delivered one at a time); results are bit-identical to the default
+    /// path, which tests check. <paramref name="threads"/>: exactly this many parts (tests split small networks too).
     /// </summary>
-    internal Simulator(SnnModel model, WorkCounts? counts, bool reference)
+    internal Simulator(SnnModel model, WorkCounts? counts, bool reference, int threads = 1)
     {
+        _reference = reference;
         _model = model;
         _c = model.Config;
         _n = _c.Neurons;
@@ -161,7 +180,42 @@ public sealed class Simulator
 
         Array.Fill(_v, (float)_c.ExcInitialV);
         if (_layer) Array.Fill(_vI, (float)_c.InhInitialV);
+
+        var parts = Math.Max(1, threads);
+        _rangeStarts = new int[parts + 1];
+        for (var k = 0; k <= parts; k++)
+            _rangeStarts[k] = k == parts ? _n : (int)((long)_n * k / parts / 64 * 64);   // 64-neuron blocks: whole vectors per range
+        _rangeRows = new float[parts][];
+        _rangeCrossed = new int[parts][];
+        _rangeCrossedCount = new int[parts];
+        for (var k = 0; k < parts; k++)
+        {
+            _rangeRows[k] = k == 0 ? _row : new float[_n];
+            _rangeCrossed[k] = new int[_rangeStarts[k + 1] - _rangeStarts[k]];
+        }
+        _stepInputs = new int[_inputs];
+        _runRange = RunRange;
+        if (parts > 1) _workers = new StepWorkers(parts);
     }
+
+    // ---- neuron ranges (several threads): [_rangeStarts[k], _rangeStarts[k + 1]) belongs to part k ----
+    private readonly int[] _rangeStarts;
+    private readonly float[][] _rangeRows;
+    private readonly int[][] _rangeCrossed;
+    private readonly int[] _rangeCrossedCount;
+    private readonly StepWorkers? _workers;
+    private readonly Action<int> _runRange;
+    // what the parts of the current step deliver (copied so that helpers can read them)
+    private readonly int[] _stepInputs;
+    private int _stepInputCount;
+    private int[] _inhibitors = [];
+    private int _inhibitorCount;
+    private float _inhibition;
+    private int _deliverySlot;
+    private bool _integrateAhead;
+
+    /// <summary>Stops the helper threads (if any).</summary>
+    public void Dispose() => _workers?.Dispose();
 
     /// <summary>The work this simulator has done so far.</summary>
     public WorkCounts Counts { get; }
@@ -221,7 +275,12 @@ public sealed class Simulator
         _plasticity.SeedRounding(Xoshiro256.ForStream(rng.NextUInt64(), 0, 0));
         if (_c.ResetBetweenExamples) ResetState();
         var result = PresentWithRetries(image, ref rng, learning: true);
-        if (_c.Normalization == NormalizationTiming.AfterExample) _plasticity.Normalize(_c.NormalizationTarget, _columnSums, _factors);
+        if (_c.Normalization == NormalizationTiming.AfterExample)
+        {
+            Profile?.Mark();
+            _plasticity.Normalize(_c.NormalizationTarget, _columnSums, _factors);
+            Profile?.Lap(SimulatorPhase.Normalisation);
+        }
         Counts.Examples++;
         return result;
     }
@@ -244,10 +303,15 @@ public sealed class Simulator
         var retries = 0;
         while (true)
         {
+            Profile?.Mark();
             if (learning && _c.Normalization == NormalizationTiming.BeforeExample)
+            {
                 _plasticity.Normalize(_c.NormalizationTarget, _columnSums, _factors);
+                Profile?.Lap(SimulatorPhase.Normalisation);
+            }
             var rate = _c.MaxInputRate + retries * _c.RetryRateIncrement;
             PoissonEncoder.Encode(image, rate, _c.Dt, _c.PresentationSteps, _c.Encoding, ref rng, _schedule);
+            Profile?.Lap(SimulatorPhase.Encoding);
             Array.Clear(_exampleSpikes);
             var spikes = RunSteps(_c.PresentationSteps, _schedule, ref rng);
             Counts.Presentations++;
@@ -261,7 +325,9 @@ public sealed class Simulator
             {
                 ResetState();
             }
+            Profile?.Mark();
             _plasticity.Flush();
+            Profile?.Lap(SimulatorPhase.Learning);
             if (!retry)
             {
                 Counts.Retries += retries;
@@ -276,6 +342,10 @@ public sealed class Simulator
     {
         var total = 0;
         var interval = _c.UpdateInterval;
+        var profile = Profile;
+        profile?.Mark();
+        // true when the previous step's parallel phase already integrated this step's excitatory neurons
+        var integrated = false;
         for (var t = 0; t < steps; t++)
         {
             var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
@@ -283,16 +353,17 @@ public sealed class Simulator
             {
                 // theta decays before the threshold test, inside the neuron kernel (BindsNET order; Brian integrates it with v)
                 _plasticity.BeginStep(_step);
+                profile?.Lap(SimulatorPhase.Learning);
             }
 
-            if (_conductance) IntegrateConductance();
-            else IntegrateCurrent();
+            if (!integrated) Integrate();
             SelectExcitatorySpikes(ref rng);
             if (_layer)
             {
                 if (_conductance) IntegrateInhibitoryConductance();
                 else IntegrateInhibitoryCurrent();
             }
+            profile?.Lap(SimulatorPhase.NeuronUpdate);
 
             var post = _excSpikes.AsSpan(0, _excSpikeCount);
             if (countSpikes)
@@ -310,10 +381,14 @@ public sealed class Simulator
                 _plasticity.Rule.Apply(_plasticity, preSpikes, post, kp);
                 if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
             }
+            profile?.Lap(SimulatorPhase.Learning);
 
-            Deliver(preSpikes, post);
+            // several threads: deliver and integrate the next step in one parallel phase (not when a test hook observes the step)
+            integrated = _workers is not null && t + 1 < steps && _afterStep is null;
+            Deliver(preSpikes, post, integrated);
             _inputCounts.Spikes += preSpikes.Length;
             _step++;
+            profile?.Lap(SimulatorPhase.Delivery);
             _afterStep?.Invoke(t);
         }
         var steps64 = (long)steps;
@@ -334,24 +409,75 @@ public sealed class Simulator
         return total;
     }
 
-    private void IntegrateConductance()
+    /// <summary>Integrates the excitatory neurons for this step, on every part; their crossings in _crossed, in neuron order.</summary>
+    private void Integrate()
     {
-        // the delayed input of the previous step's slot joins g_e here rather than at the end of that step (same sums)
-        var pending = _arrivingSlot >= 0;
-        _crossedCount = NeuronKernels.Conductance(_v, _ge, _gi, _refractory, _model.Theta, _excConductance, _crossed,
-            _learning ? _thetaDecay : 1f,
-            pending ? _ring.AsSpan(_arrivingSlot * _n, _n) : default,
-            pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n, _n) : default);
+        if (_workers is null)
+        {
+            _crossedCount = IntegrateRange(0, _n, _crossed);
+            _arrivingSlot = -1;
+            return;
+        }
+        _integrateAhead = true;
+        _stepInputCount = -1;   // integrate only
+        _workers.Run(_runRange);
+        GatherCrossings();
+    }
+
+    /// <summary>Integrates excitatory neurons [start, end); crossings (absolute indices) into <paramref name="crossed"/>, returns their count.</summary>
+    private int IntegrateRange(int start, int end, Span<int> crossed)
+    {
+        var length = end - start;
+        var thetaDecay = _learning ? _thetaDecay : 1f;
+        int count;
+        if (_conductance)
+        {
+            // the delayed input of the previous step's slot joins g_e here rather than at the end of that step (same sums)
+            var pending = _arrivingSlot >= 0;
+            count = NeuronKernels.Conductance(_v.AsSpan(start, length), _ge.AsSpan(start, length), _gi.AsSpan(start, length),
+                _refractory.AsSpan(start, length), _model.Theta.AsSpan(start, length), _excConductance, crossed, thetaDecay,
+                pending ? _ring.AsSpan(_arrivingSlot * _n + start, length) : default,
+                pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n + start, length) : default);
+        }
+        else
+        {
+            count = NeuronKernels.Current(_v.AsSpan(start, length), _ge.AsSpan(start, length), _refractory.AsSpan(start, length),
+                _model.Theta.AsSpan(start, length), _excCurrent, crossed, thetaDecay);
+        }
+        if (start != 0)
+            foreach (ref var j in crossed[..count]) j += start;
+        return count;
+    }
+
+    /// <summary>Concatenates the parts' crossings in part order, which is neuron order, as the one-thread kernel lists them.</summary>
+    private void GatherCrossings()
+    {
+        var count = 0;
+        for (var k = 0; k < _rangeCrossed.Length; k++)
+        {
+            _rangeCrossed[k].AsSpan(0, _rangeCrossedCount[k]).CopyTo(_crossed.AsSpan(count));
+            count += _rangeCrossedCount[k];
+        }
+        _crossedCount = count;
         _arrivingSlot = -1;
     }
 
-    private void IntegrateCurrent() =>
-        _crossedCount = NeuronKernels.Current(_v, _ge, _refractory, _model.Theta, _excCurrent, _crossed, _learning ? _thetaDecay : 1f);
+    /// <summary>One part's share of a step's parallel phase: deliver to its neurons, then (if asked) integrate them.</summary>
+    private void RunRange(int part)
+    {
+        var start = _rangeStarts[part];
+        var end = _rangeStarts[part + 1];
+        if (_stepInputCount >= 0) DeliverRange(start, end, _rangeRows[part]);
+        if (_integrateAhead) _rangeCrossedCount[part] = IntegrateRange(start, end, _rangeCrossed[part]);
+    }
 
     /// <summary>Ring slot whose arrivals the next conductance update adds to g_e (−1: none pending).</summary>
     private int _arrivingSlot = -1;
 
     private int _crossedCount;
+
+    /// <summary>Wall time per phase (profiling; null: not measured).</summary>
+    internal PhaseProfile? Profile { get; set; }
 
     // ---- internal test hooks: observe the state and drive the network with a scripted input schedule ----
     private Action<int>? _afterStep;
@@ -433,54 +559,20 @@ public sealed class Simulator
         _inhCounts!.Spikes += spikes;
     }
 
-    /// <summary>Delivers this step's spikes so that they act from the next step.</summary>
-    private void Deliver(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> excSpikes)
+    /// <summary>
+    /// Delivers this step's spikes so that they act from the next step: the counts and the inhibitory population's input
+    /// here, the excitatory neurons' input by neuron range (<see cref="DeliverRange"/>, on every part when there are
+    /// several). With <paramref name="integrateNext"/>, the parts then integrate their neurons for the next step.
+    /// </summary>
+    private void Deliver(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> excSpikes, bool integrateNext)
     {
-        var weights = _model.Weights;
-        var target = _ge.AsSpan();
-        if (_ring is null)
+        preSpikes.CopyTo(_stepInputs);
+        _stepInputCount = preSpikes.Length;
+        if (_ring is not null)
         {
-            if (weights.HasSmallCodes && preSpikes.Length > 1)
-            {
-                // integer codes summed exactly, converted and scaled once per step
-                foreach (var i in preSpikes) weights.AccumulateRowCodes(i, _codeSums);
-                CodeConversions.Flush(_codeSums, weights.CodeStep, target);
-            }
-            else
-            {
-                foreach (var i in preSpikes) weights.AddRowTo(i, target, _row);
-            }
-        }
-        else
-        {
-            var n = _n;
-            var slotNow = (int)(_step % _ringSlots);
-            var ring = _ring.AsSpan(slotNow * n);
-            foreach (var i in preSpikes)
-            {
-                var row = weights.FloatRow(i);
-                if (row.IsEmpty)
-                {
-                    weights.DecodeRow(i, _row);
-                    row = _row;
-                }
-                ScatterAdd(ring, _delayOffsets.AsSpan(i * n, n), row);
-            }
-            if (_conductance)
-            {
-                // g_e takes this slot's arrivals at the start of the next update (nothing reads or writes g_e before)
-                _arrivingSlot = slotNow;
-            }
-            else
-            {
-                // the current model's input buffer also takes inhibition below, after the arrivals: keep that order
-                var arriving = _ring.AsSpan(slotNow * n, n);
-                var wrapped = _ring.AsSpan((slotNow + _ringSlots) * n, n);
-                TensorPrimitives.Add(target, arriving, target);
-                TensorPrimitives.Add(target, wrapped, target);
-                arriving.Clear();
-                wrapped.Clear();
-            }
+            _deliverySlot = (int)(_step % _ringSlots);
+            // conductance model: g_e takes this slot's arrivals at the start of the next update (nothing reads or writes g_e before)
+            if (_conductance) _arrivingSlot = _deliverySlot;
         }
         var events = (long)preSpikes.Length * _n;
         _inputExc.SynapticEvents += events;
@@ -496,12 +588,94 @@ public sealed class Simulator
             }
             _excInh!.SynapticEvents += excSpikes.Length;
             _excInh.WeightReads += excSpikes.Length;
-            InhibitAllButSelf(_inhSpikes.AsSpan(0, _inhSpikeCount), (float)_c.InhToExcWeight, _inhExc!);
+            SetInhibition(_inhSpikes, _inhSpikeCount, (float)_c.InhToExcWeight, _inhExc!);
         }
         else
         {
-            InhibitAllButSelf(excSpikes, (float)_c.LateralInhibition, _lateral!);
+            SetInhibition(_excSpikes, _excSpikeCount, (float)_c.LateralInhibition, _lateral!);
         }
+
+        if (_workers is null)
+        {
+            DeliverRange(0, _n, _row);
+            return;
+        }
+        _integrateAhead = integrateNext;
+        _workers.Run(_runRange);
+        if (integrateNext) GatherCrossings();
+    }
+
+    /// <summary>The all-but-self inhibition this step delivers (sources k inhibit every excitatory neuron but k), and its counts.</summary>
+    private void SetInhibition(int[] sources, int count, float w, ProjectionCounts counts)
+    {
+        _inhibitors = sources;
+        _inhibitorCount = w == 0 ? 0 : count;
+        _inhibition = w;
+        if (_inhibitorCount == 0) return;
+        counts.SynapticEvents += (long)count * (_n - 1);
+        counts.WeightReads += count; // the simulator holds inhibition as one shared value per projection
+    }
+
+    /// <summary>
+    /// The step's input rows and all-but-self inhibition for excitatory neurons [start, end), in the one-thread order:
+    /// rows (or the delay ring, whose arriving slot the current model adds at once), then inhibition.
+    /// </summary>
+    private void DeliverRange(int start, int end, float[] rowBuffer)
+    {
+        var weights = _model.Weights;
+        var length = end - start;
+        var preSpikes = _stepInputs.AsSpan(0, _stepInputCount);
+        var target = _ge.AsSpan(start, length);
+        if (_ring is null)
+        {
+            if (preSpikes.Length > 0 && (_reference || !weights.AddRowsTo(preSpikes, target, start)))
+            {
+                if (weights.HasSmallCodes && preSpikes.Length > 1)
+                {
+                    // integer codes summed exactly, converted and scaled once per step
+                    var sums = _codeSums.AsSpan(start, length);
+                    foreach (var i in preSpikes) weights.AccumulateRowCodes(i, sums, start);
+                    CodeConversions.Flush(sums, weights.CodeStep, target);
+                }
+                else
+                {
+                    foreach (var i in preSpikes) weights.AddRowTo(i, target, rowBuffer.AsSpan(start, length), start);
+                }
+            }
+        }
+        else
+        {
+            var n = _n;
+            var ring = _ring.AsSpan(_deliverySlot * n);
+            foreach (var i in preSpikes)
+            {
+                var row = weights.FloatRow(i);
+                if (row.IsEmpty)
+                {
+                    weights.DecodeRow(i, start, rowBuffer.AsSpan(start, length));
+                    row = rowBuffer;
+                }
+                ScatterAdd(ring, _delayOffsets.AsSpan(i * n + start, length), row.Slice(start, length));
+            }
+            if (!_conductance)
+            {
+                // the current model's input buffer also takes inhibition below, after the arrivals: keep that order
+                var arriving = _ring.AsSpan(_deliverySlot * n + start, length);
+                var wrapped = _ring.AsSpan((_deliverySlot + _ringSlots) * n + start, length);
+                TensorPrimitives.Add(target, arriving, target);
+                TensorPrimitives.Add(target, wrapped, target);
+                arriving.Clear();
+                wrapped.Clear();
+            }
+        }
+
+        if (_inhibitorCount == 0) return;
+        var inhibited = (_conductance ? _gi : _ge).AsSpan(start, length);
+        var signed = _conductance ? _inhibition : -_inhibition;
+        var total = signed * _inhibitorCount;
+        TensorPrimitives.Add(inhibited, total, inhibited);
+        foreach (var k in _inhibitors.AsSpan(0, _inhibitorCount))
+            if (k >= start && k < end) inhibited[k - start] -= signed;
     }
 
     /// <summary>ring[offsets[j]] += values[j]: the delayed delivery of one input row (internal for its benchmark).</summary>
@@ -510,19 +684,5 @@ public sealed class Simulator
         ref var r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(ring);
         for (var j = 0; j < values.Length; j++)
             System.Runtime.CompilerServices.Unsafe.Add(ref r, offsets[j]) += values[j];
-    }
-
-    /// <summary>Every spike of source k inhibits all excitatory neurons but k: conductance g_i += w, or current −w.</summary>
-    private void InhibitAllButSelf(ReadOnlySpan<int> sources, float w, ProjectionCounts counts)
-    {
-        if (sources.Length == 0 || w == 0) return;
-        var target = _conductance ? _gi.AsSpan() : _ge.AsSpan();
-        var signed = _conductance ? w : -w;
-        var total = signed * sources.Length;
-        TensorPrimitives.Add(target, total, target);
-        foreach (var k in sources) target[k] -= signed;
-        var events = (long)sources.Length * (_n - 1);
-        counts.SynapticEvents += events;
-        counts.WeightReads += sources.Length; // the simulator holds inhibition as one shared value per projection
     }
 }

@@ -38,7 +38,7 @@ public static class InhibitionSweep
             cancellationToken.ThrowIfCancellationRequested();
             var candidate = WithStrength(config, strength);
             var model = SnnModel.Create(candidate, train.PixelsPerImage, seed);
-            Protocol.Train(model, fitSet, 0, 1, progress, cancellationToken);
+            Protocol.Train(model, fitSet, 0, 1, progress, cancellationToken, threads);
             Protocol.Label(model, fitSet, 0, threads, progress, cancellationToken);
             var report = Protocol.Test(model, holdoutSet, 0, threads, progress, cancellationToken);
             points.Add(new SweepPoint(strength, report.AccuracyAllActivity, report.AccuracyProportion));

@@ -29,14 +29,18 @@ public sealed class TestReport
 /// </summary>
 public static class Protocol
 {
-    /// <summary>Trains <paramref name="epochs"/> passes over the first <paramref name="samples"/> training examples (0 = all).</summary>
+    /// <summary>
+    /// Trains <paramref name="epochs"/> passes over the first <paramref name="samples"/> training examples (0 = all), the
+    /// network stepped by <paramref name="threads"/> threads (0 = all cores; small networks use fewer, see
+    /// <see cref="Simulator.EffectiveThreads"/>); the model does not depend on the thread count.
+    /// </summary>
     public static void Train(SnnModel model, Dataset train, int samples, int epochs,
-        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default)
+        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default, int threads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         CheckShape(model, train);
         var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
-        var simulator = new Simulator(model, model.TrainingCounts);
+        using var simulator = new Simulator(model, model.TrainingCounts, threads);
         model.TrainingData = DataFingerprint.Of(train.Take(count));
         var total = (long)count * epochs;
         for (var epoch = 0; epoch < epochs; epoch++)
