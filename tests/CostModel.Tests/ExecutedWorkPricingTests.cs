@@ -117,13 +117,13 @@ public sealed class ExecutedWorkPricingTests
     [Test]
     public void A_pin_wins_over_capacity_and_takes_its_room()
     {
-        var memory = new MemoryFootprint([Array("big", 2000), Array("small", 10)]);
-        var pinned = new EnergyProfile("pinned", Profile().Levels, Profile().Entries, new Dictionary<string, string> { ["big"] = "sram" });
+        var memory = new MemoryFootprint([Array("weights:in->big", 2000), Array("state:small", 10)]);
+        var pinned = new EnergyProfile("pinned", Profile().Levels, Profile().Entries, new Dictionary<string, string> { ["weights:in->big"] = "sram" });
         var placement = CostEstimator.Place(memory, pinned);
         Assert.Multiple(() =>
         {
-            Assert.That(placement["big"], Is.EqualTo("sram"), "pinned, although 2000 B exceed the 1024 B level");
-            Assert.That(placement["small"], Is.EqualTo("dram"), "the pinned array left no room");
+            Assert.That(placement["weights:in->big"], Is.EqualTo("sram"), "pinned, although 2000 B exceed the 1024 B level");
+            Assert.That(placement["state:small"], Is.EqualTo("dram"), "the pinned array left no room");
         });
     }
 
