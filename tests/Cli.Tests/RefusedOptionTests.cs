@@ -52,10 +52,11 @@ public sealed class RefusedOptionTests
     public void NegativeCountsOfTestAreRefused(string option) =>
         AssertUsageError(CliRunner.Run("test", "--model", PathIn("none.model"), option, "-1"), $"{option} must be >= 0");
 
-    [TestCase("NaN")]
-    [TestCase("-5")]
-    public void AnInvalidSweepStrengthIsRefusedBeforeTheSweep(string strength) =>
-        AssertUsageError(CliRunner.Run([.. QuickTrain(), "--sweep-inhibition", "--sweep-values", "10", strength]), $"--sweep-values {strength}: invalid parameter 'w_inh'");
+    // NaN is refused by the list syntax itself, a negative strength by the inhibition weight's range
+    [TestCase("NaN", "--sweep-values: 'NaN' is not a number")]
+    [TestCase("-5", "--sweep-values -5: invalid parameter 'w_inh'")]
+    public void AnInvalidSweepStrengthIsRefusedBeforeTheSweep(string strength, string naming) =>
+        AssertUsageError(CliRunner.Run([.. QuickTrain(), "--sweep-inhibition", "--sweep-values", $"10,{strength}"]), naming);
 
     [Test]
     public void LabelSamplesBeyondTheTrainingSetAreRefused() =>
