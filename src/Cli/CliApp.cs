@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(ExploreCommand.Create(EvaluatorFactory.Create));
         root.Subcommands.Add(FrontierCommand.Create());
+        root.Subcommands.Add(StudiesCommand.Create());
         MoveExamplesBelowHelp(root);
         return root;
     }

@@ -4,18 +4,29 @@ using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
 
-// Child process for kill/resume and multi-process tests:
+// Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
-if (args.Length < 5)
+//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N]
+var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
 {
-    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]");
+    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes] [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N]");
     return 2;
 }
+var named = new Dictionary<string, string>();
+for (var i = positional.Length; i < args.Length; i += 2) named[args[i]] = args[i + 1];
 var inv = CultureInfo.InvariantCulture;
-var store = args[0];
-var definition = Worker.Definition(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv),
-    args.Length > 5 ? double.Parse(args[5], inv) : null);
-var runner = new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(int.Parse(args[4], inv)), Worker.FastOptions);
+var definition = Worker.Definition(positional[1], int.Parse(positional[2], inv), int.Parse(positional[3], inv),
+    positional.Length > 5 ? double.Parse(positional[5], inv) : null);
+var options = Worker.FastOptions with
+{
+    Host = named.GetValueOrDefault("--host"),
+    Lease = named.TryGetValue("--lease-ms", out var lease) ? TimeSpan.FromMilliseconds(int.Parse(lease, inv)) : Worker.FastOptions.Lease,
+    HeartbeatInterval = named.TryGetValue("--heartbeat-ms", out var hb) ? TimeSpan.FromMilliseconds(int.Parse(hb, inv)) : Worker.FastOptions.HeartbeatInterval,
+    MaxBackoff = TimeSpan.FromSeconds(1),
+};
+using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
 var done = runner.Run();
 Console.WriteLine($"worker {runner.Worker.Id} ran {done} trials");
 return 0;
@@ -33,13 +44,25 @@ namespace FSpiNN.Dse.TestWorker
                 [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(memoryBudget), "synthetic-v1", 50, 400);
         }
 
-        public static string FrontierCsv(string store)
+        public static string FrontierCsv(string store, string? study = null)
         {
-            using var s = StudyStore.OpenExisting(store);
+            using var s = StudyStorage.OpenExisting(store, study);
+            return FrontierCsv(s);
+        }
+
+        public static string FrontierCsv(IStudyStorage s)
+        {
             var report = StudyResults.Analyze(s.Definition, s.LoadTrials());
             using var writer = new StringWriter(CultureInfo.InvariantCulture);
             FrontierExporter.WriteCsv(report, writer);
             return writer.ToString();
+        }
+
+        /// <summary>Runs one worker in this process on a store (created if needed) to the end of the study.</summary>
+        public static int Run(string store, StudyDefinition definition, ICandidateEvaluator evaluator, RunnerOptions? options = null, int workerIndex = 0, string? study = null)
+        {
+            using var storage = StudyStorage.OpenOrCreate(store, study, definition);
+            return new StudyRunner(storage, SyntheticEvaluator.TestSpace(), evaluator, options ?? FastOptions, workerIndex).Run();
         }
     }
 }
