@@ -1,23 +1,25 @@
 using System.Globalization;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Export;
+using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
 
 // Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
-//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N]
+//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N]
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
 {
-    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes] [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N]");
+    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes] [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N]");
     return 2;
 }
 var named = new Dictionary<string, string>();
 for (var i = positional.Length; i < args.Length; i += 2) named[args[i]] = args[i + 1];
 var inv = CultureInfo.InvariantCulture;
+var maxNeurons = named.TryGetValue("--max-neurons", out var max) ? int.Parse(max, inv) : 400;
 var definition = Worker.Definition(positional[1], int.Parse(positional[2], inv), int.Parse(positional[3], inv),
-    positional.Length > 5 ? double.Parse(positional[5], inv) : null);
+    positional.Length > 5 && positional[5] != "none" ? double.Parse(positional[5], inv) : null, maxNeurons);
 var options = Worker.FastOptions with
 {
     Host = named.GetValueOrDefault("--host"),
@@ -26,7 +28,7 @@ var options = Worker.FastOptions with
     MaxBackoff = TimeSpan.FromSeconds(1),
 };
 using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
-var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
+var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
 var done = runner.Run();
 Console.WriteLine($"worker {runner.Worker.Id} ran {done} trials");
 return 0;
@@ -37,9 +39,9 @@ namespace FSpiNN.Dse.TestWorker
     {
         public static RunnerOptions FastOptions { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
 
-        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null)
+        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null, int maxNeurons = 400)
         {
-            var space = SyntheticEvaluator.TestSpace();
+            var space = SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons);
             return new StudyDefinition(space.Name, space.ToCanonicalJson(), strategy, seed, trials,
                 [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(memoryBudget), "synthetic-v1", 50, 400);
         }
@@ -62,7 +64,7 @@ namespace FSpiNN.Dse.TestWorker
         public static int Run(string store, StudyDefinition definition, ICandidateEvaluator evaluator, RunnerOptions? options = null, int workerIndex = 0, string? study = null)
         {
             using var storage = StudyStorage.OpenOrCreate(store, study, definition);
-            return new StudyRunner(storage, SyntheticEvaluator.TestSpace(), evaluator, options ?? FastOptions, workerIndex).Run();
+            return new StudyRunner(storage, SearchSpace.Parse(definition.SpaceJson, definition.SpaceName), evaluator, options ?? FastOptions, workerIndex).Run();
         }
     }
 }

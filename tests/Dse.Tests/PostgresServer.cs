@@ -12,7 +12,7 @@ namespace FSpiNN.Dse.Tests;
 /// for the `postgres` superuser, passwords (SCRAM) for every other role, so that wrong credentials can be tested.
 /// Started on first use, once per test run.
 /// </summary>
-public sealed class PostgresServer
+public sealed class PostgresServer : IDisposable
 {
     private static readonly Lazy<PostgresServer> Shared = new(() => new PostgresServer(), LazyThreadSafetyMode.ExecutionAndPublication);
     private static bool _started;
@@ -35,7 +35,8 @@ public sealed class PostgresServer
 
     public int Port { get; }
 
-    private PostgresServer()
+    /// <summary>A server of its own, for a test that restarts or stops it (the shared one serves fixtures running in parallel).</summary>
+    public PostgresServer()
     {
         _bin = FindBinaries();
         _root = Path.Combine(Path.GetTempPath(), "fspinn-pg-" + Guid.NewGuid().ToString("N")[..8]);
@@ -148,18 +149,22 @@ public sealed class PostgresServer
 
     internal static void StopIfStarted()
     {
-        if (!_started) return;
-        var server = Shared.Value;
+        if (_started) Shared.Value.Dispose();
+    }
+
+    /// <summary>Stops the server (immediate shutdown) and deletes its folder.</summary>
+    public void Dispose()
+    {
         try
         {
-            server.Run(Path.Combine(server._bin, "pg_ctl"), ["-D", server._data, "-m", "immediate", "-w", "-t", "60", "stop"]);
+            Run(Path.Combine(_bin, "pg_ctl"), ["-D", _data, "-m", "immediate", "-w", "-t", "60", "stop"]);
         }
         catch (InvalidOperationException)
         {
             // already stopped
         }
         NpgsqlConnection.ClearAllPools();
-        try { Directory.Delete(server._root, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -138,7 +138,8 @@ public sealed class StudyTests
         using (var child = StartWorker(store, "nsga2", 24, 5, delayMs: 150))
         {
             var clock = Stopwatch.StartNew();
-            while (CountComplete(store) < 5 && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(50);
+            // mid-trial: at least 5 finished and one running (not in the instant between storing one and claiming the next)
+            while ((CountComplete(store) < 5 || CountRunning(store) == 0) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(50);
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
         }
@@ -174,12 +175,16 @@ public sealed class StudyTests
         Assert.That(trials.Select(t => t.Pid).Distinct().Count(), Is.GreaterThan(1), "work should be shared between processes");
     }
 
-    private static int CountComplete(string store)
+    private static int CountComplete(string store) => Count(store, TrialStatus.Complete);
+
+    private static int CountRunning(string store) => Count(store, TrialStatus.Running);
+
+    private static int Count(string store, TrialStatus status)
     {
         if (!File.Exists(store)) return 0;
         try
         {
-            return Trials(store).Count(t => t.Status == TrialStatus.Complete);
+            return Trials(store).Count(t => t.Status == status);
         }
         catch (Exception e) when (e is StoreFormatException or SqliteException)
         {

@@ -213,8 +213,23 @@ public sealed class PostgresStudyStorage : IStudyStorage
         if (!create)
             throw new StoreFormatException($"{url.Redacted} holds no FSpiNN study schema (an empty database); nothing was changed. " +
                 "Start a study there with fspinn explore --store URL");
+        // A session lock taken before the transaction: the transaction then starts after the lock, so its catalog
+        // lookups see tables another worker created meanwhile (a lock on no relation does not refresh them).
+        using (var lockCommand = Command(connection, "SELECT pg_advisory_lock(hashtext(@key))", ("key", SchemaLockKey))) lockCommand.ExecuteNonQuery();
+        try
+        {
+            CreateSchema(connection, url);
+        }
+        finally
+        {
+            using var unlock = Command(connection, "SELECT pg_advisory_unlock(hashtext(@key))", ("key", SchemaLockKey));
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    private static void CreateSchema(NpgsqlConnection connection, DatabaseUrl url)
+    {
         using var transaction = connection.BeginTransaction();
-        using (var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@key))", ("key", SchemaLockKey))) lockCommand.ExecuteNonQuery();
         if (SchemaState(connection, url) is true)
         {
             transaction.Commit();
@@ -248,39 +263,31 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// <summary>True: our schema, this version. Null: an empty database. Throws for anything else.</summary>
     private static bool? SchemaState(NpgsqlConnection connection, DatabaseUrl url)
     {
-        using (var probe = Command(connection, "SELECT to_regclass('fspinn_meta') IS NOT NULL"))
-        {
-            if (probe.ExecuteScalar() is true)
-            {
-                var meta = new Dictionary<string, string>();
-                using (var read = Command(connection, "SELECT key, value FROM fspinn_meta"))
-                using (var reader = read.ExecuteReader())
-                    while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
-                if (meta.GetValueOrDefault("app") != SqliteStudyStorage.AppId)
-                    throw new StoreFormatException($"{url.Redacted}: table fspinn_meta belongs to another application (app = '{meta.GetValueOrDefault("app") ?? "none"}'); nothing was changed");
-                var version = meta.GetValueOrDefault("schema_version");
-                if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
-                    throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads version {SchemaVersion} only; nothing was changed");
-                foreach (var table in new[] { "fspinn_studies", "fspinn_trials", "fspinn_discarded", "fspinn_hypervolume" })
-                {
-                    using var exists = Command(connection, "SELECT to_regclass(@t) IS NOT NULL", ("t", table));
-                    if (exists.ExecuteScalar() is not true)
-                        throw new StoreFormatException($"{url.Redacted}: the FSpiNN study schema is damaged (table {table} is missing); nothing was changed");
-                }
-                return true;
-            }
-        }
-        var others = new List<string>();
+        // one statement, so that tables another worker is creating are seen all or none
+        var tables = new List<string>();
         using (var list = Command(connection, """
             SELECT table_schema || '.' || table_name FROM information_schema.tables
-            WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 6
+            WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1
             """))
         using (var reader = list.ExecuteReader())
-            while (reader.Read()) others.Add(reader.GetString(0));
-        if (others.Count > 0)
-            throw new StoreFormatException($"{url.Redacted} holds another application's tables ({string.Join(", ", others.Take(5))}{(others.Count > 5 ? ", ..." : "")}) " +
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        if (tables.Count == 0) return null;
+        if (!tables.Contains("public.fspinn_meta"))
+            throw new StoreFormatException($"{url.Redacted} holds another application's tables ({string.Join(", ", tables.Take(5))}{(tables.Count > 5 ? ", ..." : "")}) " +
                 "and no FSpiNN study schema; nothing was changed. Use an empty database for FSpiNN studies (createdb NAME)");
-        return null;
+        var meta = new Dictionary<string, string>();
+        using (var read = Command(connection, "SELECT key, value FROM public.fspinn_meta"))
+        using (var reader = read.ExecuteReader())
+            while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
+        if (meta.GetValueOrDefault("app") != SqliteStudyStorage.AppId)
+            throw new StoreFormatException($"{url.Redacted}: table fspinn_meta belongs to another application (app = '{meta.GetValueOrDefault("app") ?? "none"}'); nothing was changed");
+        var version = meta.GetValueOrDefault("schema_version");
+        if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
+            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads version {SchemaVersion} only; nothing was changed");
+        foreach (var table in new[] { "public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume" })
+            if (!tables.Contains(table))
+                throw new StoreFormatException($"{url.Redacted}: the FSpiNN study schema is damaged (table {table} is missing); nothing was changed");
+        return true;
     }
 
     private static List<string> StudyNames(NpgsqlConnection connection)
@@ -311,7 +318,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// Runs a database operation, turning a lost or refused connection into <see cref="StorageUnavailableException"/>
     /// (the pool is cleared, so the next attempt opens fresh connections) and naming the URL (never the password).
     /// </summary>
-    private static T Guard<T>(string location, Func<T> body)
+    /// <paramref name="repeatable"/>: the operation may run twice (reads, and writes that check their own effect),
+    /// so it is tried once more at once: after a server restart the pool's first connections are dead.
+    private static T Guard<T>(string location, Func<T> body, bool repeatable = true)
     {
         try
         {
@@ -320,6 +329,18 @@ public sealed class PostgresStudyStorage : IStudyStorage
         catch (Exception e) when (IsTransient(e))
         {
             NpgsqlConnection.ClearAllPools();
+            if (repeatable)
+            {
+                try
+                {
+                    return body();
+                }
+                catch (Exception again) when (IsTransient(again))
+                {
+                    NpgsqlConnection.ClearAllPools();
+                    e = again;
+                }
+            }
             throw new StorageUnavailableException($"{location}: connection to the server lost or refused ({Innermost(e).Message})", e);
         }
         catch (PostgresException e)
@@ -339,7 +360,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
         _ => false,
     };
 
-    private T Guard<T>(Func<T> body) => Guard(Location, body);
+    private T Guard<T>(Func<T> body, bool repeatable = true) => Guard(Location, body, repeatable);
 
     private static string SelectList => string.Join(", ", TrialRows.Columns.Select(c => c == "lease_until_utc"
         ? "greatest(lease_until_utc, pg_postmaster_start_time() + (lease_until_utc - heartbeat_utc)) AS lease_until_utc"
@@ -369,7 +390,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
         }
         transaction.Commit();
         return result;
-    });
+    }, repeatable: false); // the body changes its caller's state; the caller retries (StudyRunner says so on its log)
 
     public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
     {
@@ -454,11 +475,19 @@ public sealed class PostgresStudyStorage : IStudyStorage
 
     public void Dispose() { } // connections go back to the shared pool after each operation
 
-    private sealed class Transaction(PostgresStudyStorage storage, NpgsqlConnection connection, long sequence, DateTime now) : IClaimTransaction
+    private sealed class Transaction(PostgresStudyStorage storage, NpgsqlConnection connection, long sequence, DateTime lockedAt) : IClaimTransaction
     {
         public long Sequence { get; private set; } = sequence;
 
-        public TrialChanges ReadChanges(long sinceSequence) => storage.ReadChanges(connection, sinceSequence);
+        /// <summary>Server time for new leases: the latest read (the lock query's clock may predate a wait for the lock).</summary>
+        private DateTime now = lockedAt;
+
+        public TrialChanges ReadChanges(long sinceSequence)
+        {
+            var changes = storage.ReadChanges(connection, sinceSequence);
+            now = changes.NowUtc;
+            return changes;
+        }
 
         private TrialRecord WithLease(TrialRecord t, TimeSpan lease) =>
             t.Status == TrialStatus.Running ? t with { HeartbeatUtc = now, LeaseUntilUtc = now + lease } : t with { LeaseUntilUtc = null };

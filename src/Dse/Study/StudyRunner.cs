@@ -52,6 +52,8 @@ public sealed class StudyRunner
     private readonly RunnerOptions _options;
     private readonly WorkerIdentity _worker;
     private readonly Lazy<double?> _maxSpaceMemory;
+    /// <summary>The handle heartbeats go through (kept for the whole run: a first connection can be slow to make).</summary>
+    private IStudyStorage? _heartbeatStorage;
 
     /// <param name="storage">This runner's own handle (see <see cref="IStudyStorage.Reconnect"/>); the runner does not dispose it.</param>
     public StudyRunner(IStudyStorage storage, SearchSpace space, ICandidateEvaluator evaluator, RunnerOptions? options = null, int workerIndex = 0)
@@ -95,6 +97,19 @@ public sealed class StudyRunner
         var state = new State(CreateStrategy(_definition, _space));
         var clock = Stopwatch.StartNew();
         var done = 0;
+        try
+        {
+            return RunLoop(state, progress, clock, ref done, cancellationToken);
+        }
+        finally
+        {
+            _heartbeatStorage?.Dispose();
+            _heartbeatStorage = null;
+        }
+    }
+
+    private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
+    {
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -185,7 +200,7 @@ public sealed class StudyRunner
             if (t.Status == TrialStatus.Running && t.WorkerId == _worker.Id) return (t, false); // claimed, but the answer was lost with the connection
             if (IsRetryable(t, state) && Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} failed because of its environment ({t.Error})") is { } retried)
                 return (retried, false);
-            if (IsAbandoned(t, now) && Reclaim(tx, t, state) is { } reclaimed) return (reclaimed, false);
+            if (IsAbandoned(t, now) && Reclaim(tx, t, state, now) is { } reclaimed) return (reclaimed, false);
         }
         while (state.Strategy.Ask() is { } proposal)
         {
@@ -202,7 +217,7 @@ public sealed class StudyRunner
                 if (IsRetryable(existing, state) && Take(tx, existing, TrialStatus.Running, $"rerun: attempt {existing.Attempts} failed because of its environment ({existing.Error})") is { } retried)
                     return (retried, false);
                 if (existing.Status == TrialStatus.Running && existing.WorkerId == _worker.Id) return (existing, false);
-                if (IsAbandoned(existing, now) && Reclaim(tx, existing, state) is { } reclaimed) return (reclaimed, false);
+                if (IsAbandoned(existing, now) && Reclaim(tx, existing, state, now) is { } reclaimed) return (reclaimed, false);
                 continue; // running elsewhere
             }
             var candidate = proposal.Candidate;
@@ -263,7 +278,7 @@ public sealed class StudyRunner
         return tx.Replace(taken, t.Sequence, _options.Lease) ? taken : null;
     }
 
-    private TrialRecord? Reclaim(IClaimTransaction tx, TrialRecord t, State state)
+    private TrialRecord? Reclaim(IClaimTransaction tx, TrialRecord t, State state, DateTime now)
     {
         if (t.Attempts >= _options.MaxAttempts)
         {
@@ -275,7 +290,11 @@ public sealed class StudyRunner
             if (tx.Replace(failed, t.Sequence, _options.Lease)) TellStored(state, failed);
             return null;
         }
-        return Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned", t.Attempts + 1);
+        var taken = Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned", t.Attempts + 1);
+        if (taken is not null)
+            _options.Log?.WriteLine($"worker {_worker.Id}: took over trial {t.Number} from {t.WorkerId} " +
+                $"({(t.Host == _worker.Host && !ProcessAlive(t.Pid, t.ProcessStartTicks) ? $"process {t.Pid} is gone" : $"lease expired at {t.LeaseUntilUtc:HH:mm:ss.fff}, now {now:HH:mm:ss.fff}")})");
+        return taken;
     }
 
     /// <summary>
@@ -329,9 +348,9 @@ public sealed class StudyRunner
     {
         var clock = Stopwatch.StartNew();
         using var heartbeatStop = new CancellationTokenSource();
+        var connection = _heartbeatStorage ??= _storage.Reconnect();
         var heartbeat = Task.Run(async () =>
         {
-            using var connection = _storage.Reconnect();
             while (!heartbeatStop.IsCancellationRequested)
             {
                 try
