@@ -282,7 +282,9 @@ public sealed class SqliteStudyStorage : IStudyStorage
         connection.Open();
         // Short: a lock held by another process is waited for in BeginImmediate, which says on the log that it waits.
         Execute(connection, "PRAGMA busy_timeout = 1000");
-        Execute(connection, "PRAGMA journal_mode = WAL");
+        // switching a store that already is in WAL mode would wait for another process's write lock
+        if (!string.Equals(Scalar(connection, "PRAGMA journal_mode") as string, "wal", StringComparison.OrdinalIgnoreCase))
+            Execute(connection, "PRAGMA journal_mode = WAL");
         Execute(connection, "PRAGMA synchronous = NORMAL");
         return connection;
     }
@@ -362,7 +364,12 @@ public sealed class SqliteStudyStorage : IStudyStorage
         {
             try
             {
-                Execute(connection, "BEGIN IMMEDIATE");
+                using (var begin = connection.CreateCommand())
+                {
+                    begin.CommandText = "BEGIN IMMEDIATE";
+                    begin.CommandTimeout = 1; // Microsoft.Data.Sqlite retries BUSY for this long, silently: keep it short and say it here
+                    begin.ExecuteNonQuery();
+                }
                 if (said > TimeSpan.Zero) options.Log?.WriteLine($"store '{path}': got the write lock after {clock.Elapsed.TotalSeconds:0.0} s");
                 return;
             }

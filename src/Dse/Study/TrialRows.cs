@@ -112,7 +112,14 @@ internal static class TrialRows
         {
             var where = number >= 0 ? $"trial {number}" : "a trial row";
             var what = column.Length > 0 ? $"column {column}: " : "";
-            throw new StoreFormatException($"'{location}': {where} is corrupt ({what}{e.Message}); the store was left untouched. " +
+            var why = e switch
+            {
+                JsonException => "not valid JSON",
+                InvalidCastException => "a value of the wrong type",
+                IndexOutOfRangeException => "a column is missing",
+                _ => e.Message,
+            };
+            throw new StoreFormatException($"'{location}': {where} is corrupt ({what}{why}); the store was left untouched. " +
                 "Repair or remove that row with an SQL client, or start a new study with another --store.");
         }
     }
