@@ -7,7 +7,8 @@ using FSpiNN.Dse.TestWorker;
 
 // Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
-//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N]
+//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N] [--stop-after N]
+// --stop-after N: stop (as on Ctrl-C) when N trials are stored, e.g. to fill a store for the storage benchmark
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
 {
@@ -29,12 +30,29 @@ var options = Worker.FastOptions with
 };
 using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
 var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
-var done = runner.Run();
+using var stop = new CancellationTokenSource();
+var stopAfter = named.TryGetValue("--stop-after", out var n) ? int.Parse(n, inv) : int.MaxValue;
+int done;
+try
+{
+    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Trials.Count(t => t.IsTerminal) >= stopAfter) stop.Cancel(); }), stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.WriteLine($"stopped after {stopAfter} stored trials");
+    return 0;
+}
 Console.WriteLine($"worker {runner.Worker.Id} ran {done} trials");
 return 0;
 
 namespace FSpiNN.Dse.TestWorker
 {
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a count).</summary>
+    public sealed class SynchronousProgress(Action<StudyProgress> report) : IProgress<StudyProgress>
+    {
+        public void Report(StudyProgress value) => report(value);
+    }
+
     public static class Worker
     {
         public static RunnerOptions FastOptions { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
