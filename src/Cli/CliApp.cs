@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(FrontierCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(StudiesCommand.Create());
         MoveExamplesBelowHelp(root);
         return root;
     }

@@ -1,45 +1,88 @@
 using System.Globalization;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Export;
+using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
 
-// Child process for kill/resume and multi-process tests:
+// Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
-if (args.Length < 5)
+//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N] [--stop-after N]
+// --stop-after N: stop (as on Ctrl-C) when N trials are stored, e.g. to fill a store for the storage benchmark
+var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
 {
-    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]");
+    Console.Error.WriteLine("usage: FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes] [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N]");
     return 2;
 }
+var named = new Dictionary<string, string>();
+for (var i = positional.Length; i < args.Length; i += 2) named[args[i]] = args[i + 1];
 var inv = CultureInfo.InvariantCulture;
-var store = args[0];
-var definition = Worker.Definition(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv),
-    args.Length > 5 ? double.Parse(args[5], inv) : null);
-var runner = new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(int.Parse(args[4], inv)), Worker.FastOptions);
-var done = runner.Run();
+var maxNeurons = named.TryGetValue("--max-neurons", out var max) ? int.Parse(max, inv) : 400;
+var definition = Worker.Definition(positional[1], int.Parse(positional[2], inv), int.Parse(positional[3], inv),
+    positional.Length > 5 && positional[5] != "none" ? double.Parse(positional[5], inv) : null, maxNeurons);
+var options = Worker.FastOptions with
+{
+    Host = named.GetValueOrDefault("--host"),
+    Lease = named.TryGetValue("--lease-ms", out var lease) ? TimeSpan.FromMilliseconds(int.Parse(lease, inv)) : Worker.FastOptions.Lease,
+    HeartbeatInterval = named.TryGetValue("--heartbeat-ms", out var hb) ? TimeSpan.FromMilliseconds(int.Parse(hb, inv)) : Worker.FastOptions.HeartbeatInterval,
+    MaxBackoff = TimeSpan.FromSeconds(1),
+};
+using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
+using var stop = new CancellationTokenSource();
+var stopAfter = named.TryGetValue("--stop-after", out var n) ? int.Parse(n, inv) : int.MaxValue;
+int done;
+try
+{
+    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Trials.Count(t => t.IsTerminal) >= stopAfter) stop.Cancel(); }), stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.WriteLine($"stopped after {stopAfter} stored trials");
+    return 0;
+}
 Console.WriteLine($"worker {runner.Worker.Id} ran {done} trials");
 return 0;
 
 namespace FSpiNN.Dse.TestWorker
 {
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a count).</summary>
+    public sealed class SynchronousProgress(Action<StudyProgress> report) : IProgress<StudyProgress>
+    {
+        public void Report(StudyProgress value) => report(value);
+    }
+
     public static class Worker
     {
         public static RunnerOptions FastOptions { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
 
-        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null)
+        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null, int maxNeurons = 400)
         {
-            var space = SyntheticEvaluator.TestSpace();
+            var space = SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons);
             return new StudyDefinition(space.Name, space.ToCanonicalJson(), strategy, seed, trials,
                 [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(memoryBudget), "synthetic-v1", 50, 400);
         }
 
-        public static string FrontierCsv(string store)
+        public static string FrontierCsv(string store, string? study = null)
         {
-            using var s = StudyStore.OpenExisting(store);
+            using var s = StudyStorage.OpenExisting(store, study);
+            return FrontierCsv(s);
+        }
+
+        public static string FrontierCsv(IStudyStorage s)
+        {
             var report = StudyResults.Analyze(s.Definition, s.LoadTrials());
             using var writer = new StringWriter(CultureInfo.InvariantCulture);
             FrontierExporter.WriteCsv(report, writer);
             return writer.ToString();
+        }
+
+        /// <summary>Runs one worker in this process on a store (created if needed) to the end of the study.</summary>
+        public static int Run(string store, StudyDefinition definition, ICandidateEvaluator evaluator, RunnerOptions? options = null, int workerIndex = 0, string? study = null)
+        {
+            using var storage = StudyStorage.OpenOrCreate(store, study, definition);
+            return new StudyRunner(storage, SearchSpace.Parse(definition.SpaceJson, definition.SpaceName), evaluator, options ?? FastOptions, workerIndex).Run();
         }
     }
 }

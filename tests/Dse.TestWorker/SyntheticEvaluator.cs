@@ -64,10 +64,10 @@ public sealed class SyntheticEvaluator(int delayMilliseconds = 0, string fingerp
     private static long Int(Candidate c, string name, long fallback) => c.TryGet(name, out var v) ? (long)v.AsDouble : fallback;
     private static string Str(Candidate c, string name, string fallback) => c.TryGet(name, out var v) ? v.ToString() : fallback;
 
-    /// <summary>A 4 x 8 x 3 = 96-point synthetic space (network x neurons x bits) with a fixed fidelity.</summary>
-    public static SearchSpace TestSpace(int trainSamples = 400) => SearchSpace.Parse($$"""
+    /// <summary>A 2 x 16 x 3 = 96-point synthetic space (network x neurons x bits) with a fixed fidelity; <paramref name="maxNeurons"/> widens it.</summary>
+    public static SearchSpace TestSpace(int trainSamples = 400, int maxNeurons = 400) => SearchSpace.Parse($$"""
         { "name": "synthetic",
-          "parameters": { "network": ["bindsnet", "fspinn"], "neurons": {"min": 25, "max": 400, "step": 25}, "bits": [32, 8, 4] },
+          "parameters": { "network": ["bindsnet", "fspinn"], "neurons": {"min": 25, "max": {{maxNeurons}}, "step": 25}, "bits": [32, 8, 4] },
           "fixed": { "rounding": "sr", "train_samples": {{trainSamples}} } }
         """, "synthetic");
 }

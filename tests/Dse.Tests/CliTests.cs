@@ -109,7 +109,7 @@ public sealed class CliTests
             Assert.That(output, Does.Contain($"resume with: fspinn explore --out {dir}"));
             var store = Path.Combine(dir, "study.db");
             IReadOnlyList<TrialRecord> kept;
-            using (var s = StudyStore.OpenExisting(store)) kept = s.LoadTrials();
+            using (var s = StudyStorage.OpenExisting(store)) kept = s.LoadTrials();
             Assert.That(kept.Select(t => t.Number), Is.EqualTo(new[] { 0, 1, 2 }), "3 finished trials kept, the 4th (cancelled) not stored");
             Assert.That(kept, Has.All.Property(nameof(TrialRecord.Status)).EqualTo(TrialStatus.Complete));
             Assert.That(File.Exists(Path.Combine(dir, "frontier.png")), Is.False, "a cancelled run does not render");
@@ -119,7 +119,7 @@ public sealed class CliTests
             Assert.That(code, Is.Zero, output);
             Assert.That(fresh.Evaluations, Is.EqualTo(DefaultSpace.Create().Count - 3), "only the unfinished trials run on resume");
             Assert.That(output, Does.Contain("resuming: 3 trials already finished"));
-            using (var s = StudyStore.OpenExisting(store))
+            using (var s = StudyStorage.OpenExisting(store))
             {
                 var all = s.LoadTrials();
                 Assert.That(all, Has.Count.EqualTo(DefaultSpace.Create().Count));

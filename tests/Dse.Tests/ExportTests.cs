@@ -29,8 +29,8 @@ public sealed class ExportTests
     {
         var definition = Worker.Definition("grid", trials, 1) with { Budgets = budgets };
         var store = Path.Combine(_dir, $"s{Guid.NewGuid():N}.db");
-        new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), new SyntheticEvaluator(), Worker.FastOptions).Run();
-        using var s = StudyStore.OpenExisting(store);
+        Worker.Run(store, definition, new SyntheticEvaluator());
+        using var s = StudyStorage.OpenExisting(store);
         return StudyResults.Analyze(definition, s.LoadTrials());
     }
 
@@ -128,11 +128,11 @@ public sealed class ExportTests
     public void FrontierReportFitsEightyColumnsWithoutWrappingTableRows()
     {
         var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));
-        using var store = StudyStore.OpenExisting(Directory.GetFiles(_dir, "*.db").Single());
+        using var store = StudyStorage.OpenExisting(Directory.GetFiles(_dir, "*.db").Single());
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
         Assert.That(console.Profile.Width, Is.EqualTo(80), "redirected output renders at 80 columns");
-        Cli.Commands.FrontierCommand.Report(store.Path, null, null, console);
+        Cli.Commands.FrontierCommand.Report(store, null, null, console);
         var lines = writer.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         Assert.That(lines, Has.All.Length.LessThanOrEqualTo(80));
         // one text line per table row: every shown trial number starts exactly one line

@@ -35,18 +35,17 @@ public sealed class HypervolumeHistoryTests
         }
     }
 
-    private static List<(int, int, double, string)> History(string store)
+    private static List<StoredHypervolume> History(string store)
     {
-        using var s = StudyStore.OpenExisting(store);
+        using var s = StudyStorage.OpenExisting(store);
         return [.. s.HypervolumeHistory()];
     }
 
     private string Run(StudyDefinition definition, int workers)
     {
         var store = Path.Combine(_dir, $"w{workers}-{Guid.NewGuid():N}.db");
-        using (StudyStore.OpenOrCreate(store, definition)) { } // as `fspinn explore` does: concurrent creation is not what is tested
-        var runs = Enumerable.Range(0, workers).Select(i => Task.Run(() =>
-            new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), new UnevenEvaluator(60), Worker.FastOptions, i).Run())).ToArray();
+        using (StudyStorage.OpenOrCreate(store, null, definition)) { } // as `fspinn explore` does: concurrent creation is not what is tested
+        var runs = Enumerable.Range(0, workers).Select(i => Task.Run(() => Worker.Run(store, definition, new UnevenEvaluator(60), workerIndex: i))).ToArray();
         Task.WaitAll(runs);
         return store;
     }
@@ -63,13 +62,13 @@ public sealed class HypervolumeHistoryTests
         Assert.That(byFinish, Is.Not.Ordered, "workers should finish out of trial order for this test to mean something");
         Assert.That(History(parallel), Is.EqualTo(single));
         Assert.That(single, Has.Count.EqualTo(trials.Count(t => t.Status == TrialStatus.Complete)));
-        Assert.That(single.Select(h => h.Item3), Is.Ordered, "hypervolume never decreases");
-        Assert.That(single[^1].Item3, Is.GreaterThan(0));
+        Assert.That(single.Select(h => h.Hypervolume), Is.Ordered, "hypervolume never decreases");
+        Assert.That(single[^1].Hypervolume, Is.GreaterThan(0));
     }
 
     private static IReadOnlyList<TrialRecord> StudyStoreTrials(string store)
     {
-        using var s = StudyStore.OpenExisting(store);
+        using var s = StudyStorage.OpenExisting(store);
         return s.LoadTrials();
     }
 

@@ -26,12 +26,12 @@ public sealed class StudyTests
 
     private static IReadOnlyList<TrialRecord> Trials(string store)
     {
-        using var s = StudyStore.OpenExisting(store);
+        using var s = StudyStorage.OpenExisting(store);
         return s.LoadTrials();
     }
 
     private static int RunInProcess(string store, StudyDefinition definition, int delayMs = 0, SyntheticEvaluator? evaluator = null) =>
-        new StudyRunner(store, definition, SyntheticEvaluator.TestSpace(), evaluator ?? new SyntheticEvaluator(delayMs), Worker.FastOptions).Run();
+        Worker.Run(store, definition, evaluator ?? new SyntheticEvaluator(delayMs));
 
     [Test]
     public void SameSeedGivesSameTrialSequenceAndOtherSeedDiffers([Values("random", "nsga2", "halving")] string strategy)
@@ -82,7 +82,7 @@ public sealed class StudyTests
         var path = StorePath("garbage.db");
         var bytes = Enumerable.Range(0, 5000).Select(i => (byte)(i * 31 % 251)).ToArray();
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<StoreFormatException>(() => StudyStore.OpenOrCreate(path, Worker.Definition("grid", 5, 1)));
+        var e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(path, null, Worker.Definition("grid", 5, 1)));
         Assert.That(e!.Message, Does.Contain("garbage.db").And.Contain("not an SQLite database"));
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(bytes));
         Assert.That(File.Exists(path + "-wal"), Is.False);
@@ -96,11 +96,11 @@ public sealed class StudyTests
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = $"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('app', '{StudyStore.AppId}'), ('schema_version', '99');";
+            cmd.CommandText = $"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('app', '{SqliteStudyStorage.AppId}'), ('schema_version', '99');";
             cmd.ExecuteNonQuery();
         }
         var before = File.ReadAllBytes(path);
-        var e = Assert.Throws<StoreFormatException>(() => StudyStore.OpenOrCreate(path, Worker.Definition("grid", 5, 1)));
+        var e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(path, null, Worker.Definition("grid", 5, 1)));
         Assert.That(e!.Message, Does.Contain("schema version 99"));
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
     }
@@ -110,9 +110,9 @@ public sealed class StudyTests
     {
         var definition = Worker.Definition("grid", 4, 1);
         RunInProcess(StorePath("s.db"), definition);
-        var otherData = Assert.Throws<StudyMismatchException>(() => StudyStore.OpenOrCreate(StorePath("s.db"), definition with { DataFingerprint = "other" }));
+        var otherData = Assert.Throws<StudyMismatchException>(() => StudyStorage.OpenOrCreate(StorePath("s.db"), null, definition with { DataFingerprint = "other" }));
         Assert.That(otherData!.Message, Does.Contain("other data"));
-        var otherSpace = Assert.Throws<StudyMismatchException>(() => StudyStore.OpenOrCreate(StorePath("s.db"), definition with { SpaceJson = "{\"parameters\":{\"bits\":[8]}}" }));
+        var otherSpace = Assert.Throws<StudyMismatchException>(() => StudyStorage.OpenOrCreate(StorePath("s.db"), null, definition with { SpaceJson = "{\"parameters\":{\"bits\":[8]}}" }));
         Assert.That(otherSpace!.Message, Does.Contain("search space"));
     }
 
@@ -138,7 +138,8 @@ public sealed class StudyTests
         using (var child = StartWorker(store, "nsga2", 24, 5, delayMs: 150))
         {
             var clock = Stopwatch.StartNew();
-            while (CountComplete(store) < 5 && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(50);
+            // mid-trial: at least 5 finished and one running (not in the instant between storing one and claiming the next)
+            while ((CountComplete(store) < 5 || CountRunning(store) == 0) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(50);
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
         }
@@ -174,12 +175,16 @@ public sealed class StudyTests
         Assert.That(trials.Select(t => t.Pid).Distinct().Count(), Is.GreaterThan(1), "work should be shared between processes");
     }
 
-    private static int CountComplete(string store)
+    private static int CountComplete(string store) => Count(store, TrialStatus.Complete);
+
+    private static int CountRunning(string store) => Count(store, TrialStatus.Running);
+
+    private static int Count(string store, TrialStatus status)
     {
         if (!File.Exists(store)) return 0;
         try
         {
-            return Trials(store).Count(t => t.Status == TrialStatus.Complete);
+            return Trials(store).Count(t => t.Status == status);
         }
         catch (Exception e) when (e is StoreFormatException or SqliteException)
         {

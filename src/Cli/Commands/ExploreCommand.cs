@@ -21,7 +21,10 @@ public static class ExploreCommand
         strategy.AcceptOnlyFromAmong([.. StrategyFactory.Names]);
         var trials = new Option<int?>("--trials") { Description = "Trial budget (default: the whole grid, or 50 for a continuous space)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the strategy.", DefaultValueFactory = _ => 1 };
-        var store = new Option<string?>("--store") { Description = "SQLite study file; rerun the same command to resume. Default: <out>/study.db." };
+        var store = new Option<string?>("--store") { Description = "SQLite study file, or a PostgreSQL URL postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE shared by workers on many hosts (password also from PGPASSWORD or ~/.pgpass); rerun the same command to resume. Default: <out>/study.db." };
+        var study = new Option<string?>("--study") { Description = "Study name inside the store (a database holds several). Default: <space>-<strategy>-s<seed>." };
+        var lease = new Option<double>("--lease") { Description = "Seconds a running trial stays its worker's without a heartbeat; then another worker reruns it (once).", DefaultValueFactory = _ => RunnerOptions.Default.Lease.TotalSeconds };
+        var heartbeat = new Option<double>("--heartbeat") { Description = "Seconds between lease renewals of a running trial (well below --lease).", DefaultValueFactory = _ => RunnerOptions.Default.HeartbeatInterval.TotalSeconds };
         var workers = new Option<int>("--workers") { Description = "Worker threads in this process (several processes may also share --store).", DefaultValueFactory = _ => 1 };
         var memoryBudget = new Option<string?>("--memory-budget") { Description = "e.g. 512KiB, 2MB (B, KB, KiB, MB, MiB, GB, GiB)." };
         var energyBudget = new Option<string?>("--energy-budget") { Description = "e.g. 2mJ (J, mJ, uJ, nJ, pJ); bounds the energies among the objectives." };
@@ -39,10 +42,11 @@ public static class ExploreCommand
               fspinn explore --space spaces/fspinn-full.json --strategy fspinn --memory-budget 4MiB --store runs/full.db
               fspinn explore --strategy nsga2 --trials 60 --objectives accuracy,memory,inference-energy --min-accuracy 80%
               fspinn explore --store s.db --workers 2      (or start the same command in several terminals)
+              fspinn explore --store postgresql://fspinn@db.lab:5432/studies --study full-4mib   (one worker per host)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
             """)
         {
-            space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache,
+            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -67,11 +71,20 @@ public static class ExploreCommand
             if (parse.GetValue(minSamples) < 1) throw new UsageException($"--min-train-samples must be >= 1, got {parse.GetValue(minSamples)}");
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
+            var studyName = parse.GetValue(study);
+            var (leaseSeconds, heartbeatSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat));
+            if (!(leaseSeconds is >= 1 and <= 86_400)) throw new UsageException($"--lease must be within 1..86400 seconds, got {leaseSeconds}");
+            if (!(heartbeatSeconds > 0 && heartbeatSeconds <= leaseSeconds / 2))
+                throw new UsageException($"--heartbeat must be > 0 and at most half of --lease ({leaseSeconds / 2} s), got {heartbeatSeconds}");
+            var error = parse.InvocationConfiguration.Error;
+            var runnerOptions = RunnerOptions.Default with { Lease = TimeSpan.FromSeconds(leaseSeconds), HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds) };
+            runnerOptions = runnerOptions with { Log = error };
+            var storageOptions = new StorageOptions(error);
             var csvPath = Path.Combine(outDir, "frontier.csv");
             var plotPath = Path.Combine(outDir, "frontier.png");
             // before any store exists: an unusable location here would otherwise fail every trial, each stored as FAILED
             new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data))
-                .Output("--store", storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
+                .Output("--store", StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
                 .OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
             var evaluators = Enumerable.Range(0, workerCount)
                 .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
@@ -87,8 +100,8 @@ public static class ExploreCommand
                         $"({smallest.Key} needs {Units.FormatBytes(bytes)}): no candidate could be trained; raise the budget or add smaller networks to the space");
             }
             Directory.CreateDirectory(outDir);
-            IReadOnlyList<TrialRecord> before;
-            using (var opened = StudyStore.OpenOrCreate(storePath, definition)) before = opened.LoadTrials();
+            using var storage = StudyStorage.OpenOrCreate(storePath, studyName, definition, storageOptions);
+            var before = storage.LoadTrials();
 
             var writer = parse.InvocationConfiguration.Output;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
@@ -110,12 +123,12 @@ public static class ExploreCommand
                         .StartAsync(async context =>
                         {
                             reporter.Task = context.AddTask(reporter.Describe(null), maxValue: Math.Max(1, total));
-                            await RunWorkers(storePath, definition, searchSpace, evaluators, reporter, cancellationToken).ConfigureAwait(false);
+                            await WorkerPool.RunAsync(storage, searchSpace, evaluators, runnerOptions, reporter, cancellationToken).ConfigureAwait(false);
                             reporter.Task.Value = reporter.Task.MaxValue;
                         }).ConfigureAwait(false);
                 }
                 else
-                    await RunWorkers(storePath, definition, searchSpace, evaluators, reporter, cancellationToken).ConfigureAwait(false);
+                    await WorkerPool.RunAsync(storage, searchSpace, evaluators, runnerOptions, reporter, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -123,21 +136,21 @@ public static class ExploreCommand
             }
             if (cancelled)
             {
-                using var stopped = StudyStore.OpenExisting(storePath);
-                var kept = stopped.LoadTrials();
-                console.WriteLine($"cancelled: {kept.Count(t => t.IsTerminal)} of {total} trials are finished and kept in {storePath}; "
+                var kept = storage.LoadTrials();
+                console.WriteLine($"cancelled: {kept.Count(t => t.IsTerminal)} of {total} trials are finished and kept in {storage.Location}; "
                     + "an interrupted trial is discarded (never stored as complete) and runs again on resume.");
                 writer.WriteLine($"resume with: {rerun}"); // unwrapped, to copy
                 return Cancelled;
             }
-            FrontierCommand.Report(storePath, csvPath, plotPath, console);
+            FrontierCommand.Report(storage, csvPath, plotPath, console);
             // unwrapped, to copy and paste
-            writer.WriteLine($"store:     {storePath}");
+            writer.WriteLine($"store:     {storage.Location}{(studyName is null ? "" : $" (study {studyName})")}");
             writer.WriteLine($"csv:       {csvPath}");
             writer.WriteLine($"plot:      {plotPath}");
             writer.WriteLine($"resume:    {rerun}");
-            writer.WriteLine($"re-render: fspinn frontier --store {Quote(storePath)} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
-            return CliApp.Success;
+            var studyOption = studyName is null ? "" : $" --study {Quote(studyName)}";
+            writer.WriteLine($"re-render: fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
+            return FailureSummary(storage.LoadTrials(), error) ? CliApp.Failure : CliApp.Success;
         });
         return command;
     }
@@ -152,35 +165,24 @@ public static class ExploreCommand
         interrupt.Cancel();
     }
 
-    /// <summary>Runs one <see cref="StudyRunner"/> per evaluator; the first real failure stops the others; cancellation waits for every worker to clean up.</summary>
-    private static async Task RunWorkers(string storePath, StudyDefinition definition, SearchSpace space, IReadOnlyList<ICandidateEvaluator> evaluators,
-        IProgress<StudyProgress> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Says on stderr how many trials failed and why (grouped by cause and message); true if any did, so that the run
+    /// exits non-zero. Failures of the environment are retried by the next run; those of a configuration are not.
+    /// </summary>
+    internal static bool FailureSummary(IReadOnlyList<TrialRecord> trials, TextWriter error)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var runs = evaluators.Select((evaluator, i) => Task.Run(() =>
-        {
-            try
-            {
-                new StudyRunner(storePath, definition, space, evaluator, workerIndex: i).Run(progress, stop.Token);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                stop.Cancel(); // one worker failed: stop the others, report this failure
-                throw;
-            }
-        }, CancellationToken.None)).ToArray();
-        try
-        {
-            await Task.WhenAll(runs).ConfigureAwait(false);
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // the others were stopped because one failed: report that failure, not their cancellation
-            var failure = runs.Select(r => r.Exception?.InnerException).FirstOrDefault(x => x is not null and not OperationCanceledException);
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            throw;
-        }
+        var failed = trials.Where(t => t.Status == TrialStatus.Failed).ToList();
+        if (failed.Count == 0) return false;
+        var environment = failed.Count(t => t.Cause == FailureCause.Environment);
+        error.WriteLine($"{failed.Count} trial(s) failed: {environment} because of the environment (retried when you rerun the same command), " +
+            $"{failed.Count - environment} because of their configuration (not retried):");
+        foreach (var group in failed.GroupBy(t => (t.Cause, Message: FirstLine(t.Error))).OrderByDescending(g => g.Count()).Take(5))
+            error.WriteLine($"  {group.Count()} x {(group.Key.Cause == FailureCause.Environment ? "environment" : "configuration")}: {group.Key.Message} " +
+                $"(trial{(group.Count() > 1 ? "s" : "")} {string.Join(", ", group.Select(t => t.Number).Take(8))}{(group.Count() > 8 ? ", ..." : "")})");
+        return true;
     }
+
+    private static string FirstLine(string? text) => (text ?? "no message").Split('\n')[0].Trim();
 
     /// <summary>The command line of this run, to resume it (the defaults of --out/--store resolve to the same files).</summary>
     private static string ResumeCommand(ParseResult parse) =>

@@ -11,7 +11,8 @@ public static class FrontierCommand
 {
     public static Command Create()
     {
-        var store = new Option<string>("--store") { Description = "Study file written by `fspinn explore`.", Required = true };
+        var store = new Option<string>("--store") { Description = "Study file or PostgreSQL URL written by `fspinn explore` (read only: works on a read-only file, and while workers run).", Required = true };
+        var study = new Option<string?>("--study") { Description = "Study name, when the store holds several (`fspinn studies --store URL` lists them)." };
         var csv = new Option<string?>("--csv") { Description = "Write every trial as CSV (config, objectives, constraints, feasible, pareto, rank)." };
         var plot = new Option<string?>("--plot") { Description = "Write accuracy vs memory / energy (.png or .svg)." };
         var rows = new Option<int>("--rows") { Description = "Most table rows (best first: frontier, then by rank and accuracy).", DefaultValueFactory = _ => FrontierSummary.DefaultMaxRows };
@@ -26,7 +27,8 @@ public static class FrontierCommand
               fspinn frontier --store runs/explore-default-grid-s1/study.db
               fspinn frontier --store s.db --csv frontier.csv --plot frontier.svg --rows 40
               fspinn frontier --store old-study.db --reprice --csv repriced.csv
-            """) { store, csv, plot, rows, reprice };
+              fspinn frontier --store postgresql://fspinn@db.lab/studies --study full-4mib   (while the workers run)
+            """) { store, study, csv, plot, rows, reprice };
         command.SetAction(parse =>
         {
             var plotPath = parse.GetValue(plot);
@@ -35,18 +37,19 @@ public static class FrontierCommand
             var maxRows = parse.GetValue(rows);
             if (maxRows < 1) throw new UsageException($"--rows must be >= 1, got {maxRows}");
             var storePath = parse.GetValue(store)!;
-            new FileRoles().Input("--store", storePath).Output("--csv", parse.GetValue(csv)).Output("--plot", plotPath).Check();
+            new FileRoles().Input("--store", StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--csv", parse.GetValue(csv)).Output("--plot", plotPath).Check();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            return Report(storePath, parse.GetValue(csv), plotPath, console, maxRows, parse.GetValue(reprice));
+            using var storage = StudyStorage.OpenExisting(storePath, parse.GetValue(study), readOnly: true,
+                new StorageOptions(parse.InvocationConfiguration.Error));
+            return Report(storage, parse.GetValue(csv), plotPath, console, maxRows, parse.GetValue(reprice));
         });
         return command;
     }
 
     /// <summary>Prints the study summary, the best trials (only the parameters that vary) and the recommendation; writes CSV/plot when paths are given.</summary>
-    public static int Report(string storePath, string? csvPath, string? plotPath, IAnsiConsole console, int maxRows = FrontierSummary.DefaultMaxRows,
+    public static int Report(IStudyStorage store, string? csvPath, string? plotPath, IAnsiConsole console, int maxRows = FrontierSummary.DefaultMaxRows,
         bool reprice = false)
     {
-        using var store = StudyStore.OpenExisting(storePath);
         var definition = store.Definition;
         var trials = store.LoadTrials();
         if (reprice)

@@ -211,7 +211,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         if (_options.ModelCacheDirectory is not { } directory) return null;   // ModelFile.Save creates it
         var count = trainSamples <= 0 ? _data.Train.Count : Math.Min(trainSamples, _data.Train.Count);
         var identity = string.Join("\n",
-            $"code={Study.StudyStore.CodeVersion}",
+            $"code={Study.StudyStorage.CodeVersion}",
             $"train={_data.Train.Describe()}:{_data.Train.ImagesSha256}:{_data.Train.LabelsSha256}",
             $"samples={count}", $"epochs={_options.Epochs}", $"seed={_options.Seed}",
             string.Join(";", ParameterTable.Describe(config).Select(p => $"{p.Key}={p.Value}")));

@@ -61,27 +61,10 @@ public static class StudyResults
     public static IReadOnlyList<HypervolumePoint> HypervolumeHistory(StudyDefinition definition, IReadOnlyList<TrialRecord> trials,
         IReadOnlyList<double> reference, int knownCount = 0)
     {
-        var objectives = definition.Objectives;
-        var unit = Enumerable.Repeat(1.0, objectives.Count).ToArray();
-        var front = new List<double[]>();
+        var byNumber = new Dictionary<int, TrialRecord>();
+        foreach (var t in trials) byNumber[t.Number] = t;
         var history = new List<HypervolumePoint>();
-        var completed = 0;
-        foreach (var t in ClosedPrefix(trials))
-        {
-            if (t.Status != TrialStatus.Complete) continue;
-            completed++;
-            if ((t.Violation ?? 0) <= 0)
-            {
-                var point = Minimised(objectives, t.Result!).Select((x, i) => objectives[i] == Objective.Accuracy ? x : x / reference[i]).ToArray();
-                if (!front.Any(f => WeaklyDominates(f, point)))
-                {
-                    front.RemoveAll(f => WeaklyDominates(point, f));
-                    front.Add(point);
-                }
-            }
-            if (completed <= knownCount) continue;
-            history.Add(new HypervolumePoint(completed, t.Number, objectives.Count <= 3 ? Hypervolume.Compute(front, unit) : double.NaN));
-        }
+        new HypervolumeTracker(definition, reference).Advance(n => byNumber.GetValueOrDefault(n), knownCount, history);
         return history;
     }
 
@@ -99,7 +82,7 @@ public static class StudyResults
         }
     }
 
-    private static bool WeaklyDominates(double[] a, double[] b)
+    internal static bool WeaklyDominates(double[] a, double[] b)
     {
         for (var i = 0; i < a.Length; i++)
         {
@@ -173,5 +156,44 @@ public static class StudyResults
             : $"no other feasible trial is within 0.1 pt. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";
         var why = counts + accuracy + tie;
         return new Recommendation(t, why);
+    }
+}
+
+/// <summary>
+/// The hypervolume history of <see cref="StudyResults.HypervolumeHistory"/>, kept incrementally: trials are taken in
+/// number order as the closed prefix grows, so a worker pays for each trial once, not for every stored trial on every
+/// claim.
+/// </summary>
+public sealed class HypervolumeTracker(StudyDefinition definition, IReadOnlyList<double> reference)
+{
+    private readonly List<double[]> _front = [];
+    private readonly double[] _unit = Enumerable.Repeat(1.0, definition.Objectives.Count).ToArray();
+    private int _next;
+    private int _completed;
+
+    /// <summary>
+    /// Takes the terminal trials <paramref name="lookup"/> gives for the next numbers (stopping at the first one still
+    /// running or missing) and adds a history entry to <paramref name="into"/> for each completed trial past <paramref name="knownCount"/>.
+    /// </summary>
+    public void Advance(Func<int, TrialRecord?> lookup, int knownCount, List<HypervolumePoint> into)
+    {
+        var objectives = definition.Objectives;
+        while (lookup(_next) is { IsTerminal: true } t)
+        {
+            _next++;
+            if (t.Status != TrialStatus.Complete) continue;
+            _completed++;
+            if ((t.Violation ?? 0) <= 0)
+            {
+                var point = StudyResults.Minimised(objectives, t.Result!).Select((x, i) => objectives[i] == Objective.Accuracy ? x : x / reference[i]).ToArray();
+                if (!_front.Any(f => StudyResults.WeaklyDominates(f, point)))
+                {
+                    _front.RemoveAll(f => StudyResults.WeaklyDominates(point, f));
+                    _front.Add(point);
+                }
+            }
+            if (_completed <= knownCount) continue;
+            into.Add(new HypervolumePoint(_completed, t.Number, objectives.Count <= 3 ? Hypervolume.Compute(_front, _unit) : double.NaN));
+        }
     }
 }

@@ -5,10 +5,27 @@ using FSpiNN.Dse.Strategies;
 
 namespace FSpiNN.Dse.Study;
 
-/// <summary>Timing knobs of a worker. Defaults suit real trials (minutes); tests shorten them.</summary>
-public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan StaleAfter, TimeSpan PollInterval, int MaxAttempts = 2)
+/// <summary>
+/// Timing knobs of a worker. <paramref name="HeartbeatInterval"/>: how often a running trial's lease is renewed;
+/// <paramref name="Lease"/>: how long a trial stays its worker's without a renewal (then any worker may take it over;
+/// on the same host a dead process is noticed at once). Defaults suit real trials (minutes); tests shorten them.
+/// <paramref name="MaxAttempts"/>: an abandoned trial is rerun until it has this many attempts (2: at most one rerun).
+/// <paramref name="Log"/> gets the worker's messages about the storage (lost connection, reconnected).
+/// </summary>
+public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan Lease, TimeSpan PollInterval, int MaxAttempts = 2)
 {
     public static RunnerOptions Default { get; } = new(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+
+    public TextWriter? Log { get; init; } = Console.Error;
+
+    /// <summary>Longest wait between reconnection attempts to an unreachable storage (they start at 0.5 s and double).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Give up (and fail the run) after the storage was unreachable this long.</summary>
+    public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Host name recorded for this worker (default: this machine's); tests pose as several hosts.</summary>
+    public string? Host { get; init; }
 }
 
 /// <summary>
@@ -20,29 +37,33 @@ public readonly record struct StudyProgress(int Finished, int Total, int Skipped
     TimeSpan? Remaining, IReadOnlyList<TrialRecord> Trials);
 
 /// <summary>
-/// Drives one worker: replays the stored trials into a fresh strategy (deterministic for a seed), claims the next
-/// unclaimed or abandoned trial in a BEGIN IMMEDIATE transaction, skips it if over the memory budget, evaluates it with a
-/// heartbeat, and writes the result. Several runners (threads or processes) may share one store.
+/// Drives one worker through the <see cref="IStudyStorage"/> contract: replays the stored trials into a fresh strategy
+/// (deterministic for a seed), claims the next unclaimed or abandoned trial inside <see cref="IStudyStorage.Claim{T}"/>,
+/// skips it if over the memory budget, evaluates it while renewing its lease, and stores the result. Several runners
+/// (threads, processes, hosts) may share one study. The runner keeps its own copy of the trials and reads only what
+/// changed since its last read. An unreachable storage is retried with backoff, and said so on the log.
 /// </summary>
 public sealed class StudyRunner
 {
-    private readonly string _storePath;
+    private readonly IStudyStorage _storage;
     private readonly StudyDefinition _definition;
     private readonly SearchSpace _space;
     private readonly ICandidateEvaluator _evaluator;
     private readonly RunnerOptions _options;
     private readonly WorkerIdentity _worker;
     private readonly Lazy<double?> _maxSpaceMemory;
+    /// <summary>The handle heartbeats go through (kept for the whole run: a first connection can be slow to make).</summary>
+    private IStudyStorage? _heartbeatStorage;
 
-    public StudyRunner(string storePath, StudyDefinition definition, SearchSpace space, ICandidateEvaluator evaluator,
-        RunnerOptions? options = null, int workerIndex = 0)
+    /// <param name="storage">This runner's own handle (see <see cref="IStudyStorage.Reconnect"/>); the runner does not dispose it.</param>
+    public StudyRunner(IStudyStorage storage, SearchSpace space, ICandidateEvaluator evaluator, RunnerOptions? options = null, int workerIndex = 0)
     {
-        _storePath = storePath;
-        _definition = definition;
+        _storage = storage;
+        _definition = storage.Definition;
         _space = space;
         _evaluator = evaluator;
         _options = options ?? RunnerOptions.Default;
-        _worker = WorkerIdentity.ForCurrentProcess(workerIndex);
+        _worker = WorkerIdentity.ForCurrentProcess(workerIndex, _options.Host);
         _maxSpaceMemory = new Lazy<double?>(MaxSpaceMemory);
     }
 
@@ -52,23 +73,51 @@ public sealed class StudyRunner
     public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space) =>
         StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed), d.MinTrainSamples);
 
+    /// <summary>What this runner knows of the study: its copy of the trials and where its strategy is.</summary>
+    private sealed class State(IStrategy strategy)
+    {
+        public readonly IStrategy Strategy = strategy;
+        public readonly Dictionary<int, TrialRecord> Trials = [];
+        /// <summary>Asked and not yet told, by number.</summary>
+        public readonly SortedDictionary<int, Proposal> Pending = [];
+        public readonly HashSet<int> Told = [];
+        /// <summary>Lowest-numbered completed trial per (candidate, train_samples): results reused instead of retrained.</summary>
+        public readonly Dictionary<(string Key, int Samples), TrialRecord> Completed = [];
+        public long Sequence;
+        /// <summary>The storage's sequence number when this runner first read it: environment failures up to it are retried.</summary>
+        public long? StartSequence;
+        public HypervolumeTracker? Hypervolume;
+        public string? ReferenceJson;
+        public int HypervolumeKnown;
+    }
+
     /// <summary>Runs until the strategy is finished and no trial is left running anywhere (or cancelled). Returns the number of trials this worker evaluated or skipped.</summary>
     public int Run(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var store = StudyStore.OpenOrCreate(_storePath, _definition);
-        var strategy = CreateStrategy(_definition, _space);
-        var asked = new List<Proposal>();
-        var told = new HashSet<int>();
+        var state = new State(CreateStrategy(_definition, _space));
         var clock = Stopwatch.StartNew();
         var done = 0;
+        try
+        {
+            return RunLoop(state, progress, clock, ref done, cancellationToken);
+        }
+        finally
+        {
+            _heartbeatStorage?.Dispose();
+            _heartbeatStorage = null;
+        }
+    }
+
+    private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
+    {
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (claim, trials, allDone) = store.InTransaction(() => Sync(store, strategy, asked, told));
-            Report(progress, trials, clock.Elapsed, strategy);
+            var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
+            Report(progress, state, clock.Elapsed);
             if (claim is { } trial)
             {
-                Evaluate(store, trial, cancellationToken);
+                Evaluate(trial, state, cancellationToken);
                 done++;
                 continue;
             }
@@ -77,63 +126,118 @@ public sealed class StudyRunner
         }
     }
 
-    private (TrialRecord? Claim, IReadOnlyList<TrialRecord> Trials, bool AllDone) Sync(StudyStore store, IStrategy strategy, List<Proposal> asked, HashSet<int> told)
+    /// <summary>
+    /// Runs a storage operation, retrying while the storage is unreachable: waits 0.5, 1, 2... s (at most
+    /// <see cref="RunnerOptions.MaxBackoff"/>), says so on the log once per outage, and that it is back.
+    /// </summary>
+    private T WithRetry<T>(string what, Func<T> operation, CancellationToken cancellationToken)
     {
-        var trials = store.LoadTrials();
-        var byNumber = trials.ToDictionary(t => t.Number);
-        var now = DateTime.UtcNow;
-        foreach (var p in asked)
+        Stopwatch? outage = null;
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
         {
-            if (!told.Contains(p.Id) && byNumber.TryGetValue(p.Id, out var t) && t.IsTerminal) TellStored(strategy, t, told);
+            try
+            {
+                var result = operation();
+                if (outage is not null)
+                    _options.Log?.WriteLine($"worker {_worker.Id}: reconnected to {_storage.Location} after {outage.Elapsed.TotalSeconds:0.0} s");
+                return result;
+            }
+            catch (StorageUnavailableException e)
+            {
+                outage ??= Stopwatch.StartNew();
+                if (outage.Elapsed > _options.GiveUpAfter)
+                    throw new StorageUnavailableException($"{e.Message}; gave up {what} after {outage.Elapsed.TotalMinutes:0} min", e);
+                _options.Log?.WriteLine($"worker {_worker.Id}: {e.Message} while {what}; retrying in {delay.TotalSeconds:0.0} s");
+                if (cancellationToken.WaitHandle.WaitOne(delay)) cancellationToken.ThrowIfCancellationRequested();
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxBackoff.Ticks));
+            }
         }
-        UpdateHypervolume(store, trials);
-        // A proposal whose row was removed after a cancelled evaluation is claimed afresh.
-        foreach (var p in asked)
+    }
+
+    /// <summary>Brings the runner's copy of the trials up to date (only the rows changed since its last read).</summary>
+    private static DateTime Apply(TrialChanges changes, State state)
+    {
+        foreach (var c in changes.Changes)
         {
-            if (told.Contains(p.Id) || byNumber.ContainsKey(p.Id)) continue;
-            var fresh = NewRecord(p.Id, p.Candidate, TrainSamples(p.Candidate), now);
-            store.InsertTrial(fresh);
-            return (fresh, trials, false);
+            if (c.Trial is not { } t)
+            {
+                state.Trials.Remove(c.Number);
+                continue;
+            }
+            state.Trials[c.Number] = t;
+            if (t.Status == TrialStatus.Complete && !state.Completed.ContainsKey((t.Candidate.Key, t.TrainSamples)) ||
+                t.Status == TrialStatus.Complete && state.Completed[(t.Candidate.Key, t.TrainSamples)].Number > t.Number)
+                state.Completed[(t.Candidate.Key, t.TrainSamples)] = t;
         }
-        // Abandoned trials (dead process or stale heartbeat) among those already asked are rerun first.
-        foreach (var p in asked)
+        state.Sequence = changes.Sequence;
+        state.StartSequence ??= changes.Sequence;
+        return changes.NowUtc;
+    }
+
+    /// <summary>A failure of the environment stored before this runner started: retried instead of told.</summary>
+    private static bool IsRetryable(TrialRecord t, State state) =>
+        t is { Status: TrialStatus.Failed, Cause: FailureCause.Environment } && t.Sequence <= state.StartSequence;
+
+    /// <summary>One claim transaction: catch up, tell the strategy, then claim (in this order of preference) a trial of
+    /// this worker left by a lost connection, a proposal whose row was discarded, an abandoned trial, an environment
+    /// failure of an earlier run, or the strategy's next proposal.</summary>
+    private (TrialRecord? Claim, bool AllDone) Sync(IClaimTransaction tx, State state)
+    {
+        var now = Apply(tx.ReadChanges(state.Sequence), state);
+        foreach (var (number, _) in state.Pending.ToList())
+            if (state.Trials.TryGetValue(number, out var t) && t.IsTerminal && !IsRetryable(t, state)) TellStored(state, t);
+        UpdateHypervolume(tx, state);
+        foreach (var (number, proposal) in state.Pending.ToList())
         {
-            if (told.Contains(p.Id) || !byNumber.TryGetValue(p.Id, out var t) || !IsAbandoned(t, now)) continue;
-            if (Reclaim(store, t, now, strategy, told) is { } reclaimed) return (reclaimed, trials, false);
+            if (!state.Trials.TryGetValue(number, out var t))
+            {
+                // a proposal whose row was removed after a cancelled evaluation is claimed afresh
+                var fresh = NewRecord(number, proposal.Candidate, TrainSamples(proposal.Candidate));
+                tx.Insert(fresh, _options.Lease);
+                return (fresh, false);
+            }
+            if (t.Status == TrialStatus.Running && t.WorkerId == _worker.Id) return (t, false); // claimed, but the answer was lost with the connection
+            if (IsRetryable(t, state) && Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} failed because of its environment ({t.Error})") is { } retried)
+                return (retried, false);
+            if (IsAbandoned(t, now) && Reclaim(tx, t, state, now) is { } reclaimed) return (reclaimed, false);
         }
-        while (strategy.Ask() is { } proposal)
+        while (state.Strategy.Ask() is { } proposal)
         {
-            asked.Add(proposal);
-            if (byNumber.TryGetValue(proposal.Id, out var existing))
+            state.Pending[proposal.Id] = proposal;
+            if (state.Trials.TryGetValue(proposal.Id, out var existing))
             {
                 if (existing.Candidate.Key != proposal.Candidate.Key)
-                    throw new StudyMismatchException($"store '{_storePath}': trial {proposal.Id} holds {existing.Candidate.Key} but the strategy proposes {proposal.Candidate.Key}; the store was written by a different strategy version or seed");
-                if (existing.IsTerminal)
+                    throw new StudyMismatchException($"store '{_storage.Location}': trial {proposal.Id} holds {existing.Candidate.Key} but the strategy proposes {proposal.Candidate.Key}; the store was written by a different strategy version or seed");
+                if (existing.IsTerminal && !IsRetryable(existing, state))
                 {
-                    TellStored(strategy, existing, told);
+                    TellStored(state, existing);
                     continue;
                 }
-                if (IsAbandoned(existing, now) && Reclaim(store, existing, now, strategy, told) is { } reclaimed) return (reclaimed, trials, false);
+                if (IsRetryable(existing, state) && Take(tx, existing, TrialStatus.Running, $"rerun: attempt {existing.Attempts} failed because of its environment ({existing.Error})") is { } retried)
+                    return (retried, false);
+                if (existing.Status == TrialStatus.Running && existing.WorkerId == _worker.Id) return (existing, false);
+                if (IsAbandoned(existing, now) && Reclaim(tx, existing, state, now) is { } reclaimed) return (reclaimed, false);
                 continue; // running elsewhere
             }
             var candidate = proposal.Candidate;
             var samples = TrainSamples(candidate);
             var memory = _evaluator.EstimateMemoryBytes(candidate);
             var budgets = _definition.Budgets;
-            var fresh = NewRecord(proposal.Id, candidate, samples, now);
+            var fresh = NewRecord(proposal.Id, candidate, samples);
             if (budgets.MemoryBytes is { } limit && memory > limit)
             {
                 var skipped = fresh with
                 {
                     Status = TrialStatus.Skipped, MemoryBytes = memory, Violation = budgets.MemoryViolation(memory),
                     Error = $"analytic memory {Units.FormatBytes(memory)} exceeds the budget {Units.FormatBytes(limit)}; not trained",
-                    FinishedUtc = now, DurationSeconds = 0,
+                    FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
-                store.InsertTrial(skipped);
-                TellStored(strategy, skipped, told);
+                tx.Insert(skipped, _options.Lease);
+                TellStored(state, skipped);
                 continue;
             }
-            if (FindReusable(trials, candidate, samples) is { } source)
+            if (state.Completed.TryGetValue((candidate.Key, samples), out var source))
             {
                 // Same configuration and fidelity already evaluated: record the stored result instead of retraining.
                 var reused = fresh with
@@ -142,56 +246,65 @@ public sealed class StudyRunner
                     TrainEnergyJoules = source.TrainEnergyJoules, InferenceEnergyJoules = source.InferenceEnergyJoules,
                     Metrics = source.Metrics, DetailsJson = source.DetailsJson, Violation = source.Violation,
                     Error = $"result reused from trial {source.Number} (same configuration and train_samples)",
-                    FinishedUtc = now, DurationSeconds = 0,
+                    FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
-                store.InsertTrial(reused);
-                TellStored(strategy, reused, told);
+                tx.Insert(reused, _options.Lease);
+                TellStored(state, reused);
                 continue;
             }
-            store.InsertTrial(fresh);
-            return (fresh, trials, false);
+            tx.Insert(fresh, _options.Lease);
+            return (fresh, false);
         }
-        var allDone = strategy.IsFinished && asked.All(p => told.Contains(p.Id));
-        if (!allDone && asked.Count == 0 && !strategy.IsFinished)
-            allDone = false;
-        return (null, trials, allDone);
+        return (null, state.Strategy.IsFinished && state.Pending.Count == 0);
     }
 
-    private static TrialRecord? FindReusable(IReadOnlyList<TrialRecord> trials, Candidate candidate, int samples) =>
-        trials.FirstOrDefault(t => t.Status == TrialStatus.Complete && t.TrainSamples == samples && t.Candidate.Key == candidate.Key);
+    private TrialRecord NewRecord(int number, Candidate candidate, int samples)
+    {
+        var now = DateTime.UtcNow;
+        return new(number, candidate, samples, TrialStatus.Running, null, null, null, null, new Dictionary<string, double>(), null, null, null,
+            _definition.Seed, StudyStorage.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null);
+    }
 
-    private TrialRecord NewRecord(int number, Candidate candidate, int samples, DateTime now) => new(
-        number, candidate, samples, TrialStatus.Running, null, null, null, null, new Dictionary<string, double>(), null, null, null,
-        _definition.Seed, StudyStore.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null);
+    /// <summary>Makes <paramref name="t"/> this worker's (or fails it for good) if it is still as last read; null if not.</summary>
+    private TrialRecord? Take(IClaimTransaction tx, TrialRecord t, TrialStatus status, string note, int attempts = 0)
+    {
+        var now = DateTime.UtcNow;
+        var taken = t with
+        {
+            Status = status, Attempts = attempts > 0 ? attempts : t.Attempts, WorkerId = _worker.Id, Host = _worker.Host, Pid = _worker.Pid,
+            ProcessStartTicks = _worker.ProcessStartTicks, StartedUtc = now, HeartbeatUtc = now, CodeVersion = StudyStorage.CodeVersion,
+            Error = note, FinishedUtc = status == TrialStatus.Running ? null : now, Cause = null,
+        };
+        return tx.Replace(taken, t.Sequence, _options.Lease) ? taken : null;
+    }
 
-    private TrialRecord? Reclaim(StudyStore store, TrialRecord t, DateTime now, IStrategy strategy, HashSet<int> told)
+    private TrialRecord? Reclaim(IClaimTransaction tx, TrialRecord t, State state, DateTime now)
     {
         if (t.Attempts >= _options.MaxAttempts)
         {
             var failed = t with
             {
-                Status = TrialStatus.Failed, FinishedUtc = now,
-                Error = $"abandoned {t.Attempts} times (worker {t.WorkerId} died or stopped sending heartbeats); not retried again",
+                Status = TrialStatus.Failed, FinishedUtc = DateTime.UtcNow, Cause = FailureCause.Configuration,
+                Error = $"abandoned {t.Attempts} times (worker {t.WorkerId} died or stopped renewing its lease); not retried again",
             };
-            store.UpdateTrial(failed);
-            TellStored(strategy, failed, told);
+            if (tx.Replace(failed, t.Sequence, _options.Lease)) TellStored(state, failed);
             return null;
         }
-        var claim = t with
-        {
-            Attempts = t.Attempts + 1, WorkerId = _worker.Id, Host = _worker.Host, Pid = _worker.Pid,
-            ProcessStartTicks = _worker.ProcessStartTicks, StartedUtc = now, HeartbeatUtc = now, CodeVersion = StudyStore.CodeVersion,
-            Error = $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned",
-        };
-        store.UpdateTrial(claim);
-        return claim;
+        var taken = Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned", t.Attempts + 1);
+        if (taken is not null)
+            _options.Log?.WriteLine($"worker {_worker.Id}: took over trial {t.Number} from {t.WorkerId} " +
+                $"({(t.Host == _worker.Host && !ProcessAlive(t.Pid, t.ProcessStartTicks) ? $"process {t.Pid} is gone" : $"lease expired at {t.LeaseUntilUtc:HH:mm:ss.fff}, now {now:HH:mm:ss.fff}")})");
+        return taken;
     }
 
-    private bool IsAbandoned(TrialRecord t, DateTime now)
+    /// <summary>
+    /// Another worker's RUNNING trial whose lease expired (storage clock), or, on this host, whose process is gone.
+    /// </summary>
+    private bool IsAbandoned(TrialRecord t, DateTime storageNow)
     {
         if (t.Status != TrialStatus.Running || t.WorkerId == _worker.Id) return false;
         if (t.Host == _worker.Host && !ProcessAlive(t.Pid, t.ProcessStartTicks)) return true;
-        return now - t.HeartbeatUtc > _options.StaleAfter;
+        return (t.LeaseUntilUtc ?? t.HeartbeatUtc + _options.Lease) < storageNow;
     }
 
     private static bool ProcessAlive(int pid, long startTicks)
@@ -218,27 +331,40 @@ public sealed class StudyRunner
     private int TrainSamples(Candidate c) =>
         c.TryGet(SearchSpace.TrainSamplesName, out var v) && v.IsNumeric ? (int)v.AsDouble : _definition.DefaultTrainSamples;
 
-    private void Evaluate(StudyStore store, TrialRecord trial, CancellationToken cancellationToken)
+    /// <summary>
+    /// Failures that say nothing about the configuration: stored FAILED with cause environment, and retried by a later
+    /// run. Out of memory counts (a smaller machine or more workers than fit), as does a cancellation that did not come
+    /// from this run's token.
+    /// </summary>
+    public static bool IsEnvironmentFailure(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerException!;
+        if (e is AggregateException many) return many.InnerExceptions.All(IsEnvironmentFailure);
+        return e is IOException or UnauthorizedAccessException or OutOfMemoryException or InsufficientExecutionStackException or OperationCanceledException
+            || e.InnerException is { } inner && IsEnvironmentFailure(inner);
+    }
+
+    private void Evaluate(TrialRecord trial, State state, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         using var heartbeatStop = new CancellationTokenSource();
+        var connection = _heartbeatStorage ??= _storage.Reconnect();
         var heartbeat = Task.Run(async () =>
         {
-            using var connection = StudyStore.Reconnect(store);
             while (!heartbeatStop.IsCancellationRequested)
             {
                 try
                 {
                     await Task.Delay(_options.HeartbeatInterval, heartbeatStop.Token).ConfigureAwait(false);
-                    connection.Heartbeat(_worker.Id, [trial.Number]);
+                    connection.Heartbeat(_worker.Id, trial.Number, _options.Lease);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-                catch (Microsoft.Data.Sqlite.SqliteException)
+                catch (StorageUnavailableException)
                 {
-                    // a missed heartbeat is retried next interval; staleness needs many in a row
+                    // renewed at the next interval; the claim loop reports outages (and a server restart extends leases)
                 }
             }
         }, CancellationToken.None);
@@ -254,61 +380,64 @@ public sealed class StudyRunner
                 Metrics = result.Metrics, DetailsJson = result.DetailsJson, Violation = v.Memory + v.Energy + v.Accuracy,
             };
         }
-        catch (Exception e) when (e is OperationCanceledException || cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException && cancellationToken.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
             // Cancelled (possibly wrapped, e.g. by Parallel): never stored as COMPLETE or FAILED. The row is removed so
             // that a resumed run proposes and evaluates it afresh, without counting it as an abandoned attempt.
             heartbeatStop.Cancel();
             heartbeat.Wait(CancellationToken.None);
-            store.InTransaction(() => store.DeleteRunningTrial(trial.Number, _worker.Id));
+            try
+            {
+                _storage.Discard(_worker.Id, trial.Number);
+            }
+            catch (StorageUnavailableException)
+            {
+                // left RUNNING: its lease expires and it is rerun (as after a kill)
+            }
             throw new OperationCanceledException($"trial {trial.Number} was cancelled and discarded", e, cancellationToken);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            final = trial with { Status = TrialStatus.Failed, Error = $"{e.GetType().Name}: {e.Message}" };
+            var cause = IsEnvironmentFailure(e) ? FailureCause.Environment : FailureCause.Configuration;
+            final = trial with { Status = TrialStatus.Failed, Error = $"{e.GetType().Name}: {e.Message}", Cause = cause };
         }
         heartbeatStop.Cancel();
         heartbeat.Wait(CancellationToken.None);
         final = final with { FinishedUtc = DateTime.UtcNow, HeartbeatUtc = DateTime.UtcNow, DurationSeconds = clock.Elapsed.TotalSeconds };
-        store.InTransaction(() =>
-        {
-            var current = store.LoadTrials().FirstOrDefault(t => t.Number == trial.Number);
-            if (current is null || current.IsTerminal || current.WorkerId != _worker.Id) return 0; // someone else took it over
-            store.UpdateTrial(final);
-            UpdateHypervolume(store, store.LoadTrials());
-            return 0;
-        });
+        // false: another worker took the trial over after our lease expired; its result will be stored instead
+        WithRetry($"storing trial {trial.Number}", () => _storage.Finish(final), CancellationToken.None);
     }
 
     /// <summary>
     /// Appends the hypervolume history entries that became known (see <see cref="StudyResults.HypervolumeHistory"/>:
     /// trial-number order, closed prefix only, so the history does not depend on worker timing). The reference point
-    /// (<see cref="StudyResults.HypervolumeReference"/>) is fixed in the store's meta the first time it is known.
-    /// Called inside the store transaction.
+    /// (<see cref="StudyResults.HypervolumeReference"/>) is fixed in the store the first time it is known.
+    /// Called inside the claim transaction.
     /// </summary>
-    private void UpdateHypervolume(StudyStore store, IReadOnlyList<TrialRecord> trials)
+    private void UpdateHypervolume(IClaimTransaction tx, State state)
     {
-        string? refJson = null;
-        double[] reference;
-        if (store.Meta().TryGetValue("hv_reference", out var stored))
+        if (state.Hypervolume is null)
         {
-            refJson = stored;
-            reference = JsonNode.Parse(stored)!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+            var refJson = tx.HypervolumeReference();
+            double[] reference;
+            if (refJson is not null) reference = JsonNode.Parse(refJson)!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+            else
+            {
+                if (StudyResults.HypervolumeReference(_definition, [.. state.Trials.Values], _maxSpaceMemory.Value) is not { } computed) return;
+                reference = computed;
+                refJson = new JsonArray(reference.Select(x => (JsonNode?)x).ToArray()).ToJsonString();
+            }
+            state.Hypervolume = new HypervolumeTracker(_definition, reference);
+            state.ReferenceJson = refJson;
         }
-        else
-        {
-            if (StudyResults.HypervolumeReference(_definition, trials, _maxSpaceMemory.Value) is not { } computed) return;
-            reference = computed;
-        }
-        var known = store.HypervolumeHistory().Count;
-        var entries = StudyResults.HypervolumeHistory(_definition, trials, reference, known);
+        var entries = new List<HypervolumePoint>();
+        state.Hypervolume.Advance(n => state.Trials.GetValueOrDefault(n), state.HypervolumeKnown, entries);
         if (entries.Count == 0) return;
-        if (refJson is null)
-        {
-            refJson = new JsonArray(reference.Select(x => (JsonNode?)x).ToArray()).ToJsonString();
-            store.SetMeta("hv_reference", refJson);
-        }
-        foreach (var e in entries) store.AppendHypervolume(e.CompletedCount, e.TrialNumber, e.Hypervolume, refJson);
+        var known = tx.HypervolumeCount();
+        if (known == 0 && tx.HypervolumeReference() is null) tx.SetHypervolumeReference(state.ReferenceJson!);
+        foreach (var e in entries.Where(e => e.CompletedCount > known))
+            tx.AppendHypervolume(new StoredHypervolume(e.CompletedCount, e.TrialNumber, e.Hypervolume, state.ReferenceJson!));
+        state.HypervolumeKnown = entries[^1].CompletedCount;
     }
 
     /// <summary>Largest analytic memory of the space (grid, or 4096 seeded samples of a continuous/huge space); null when the memory reference does not need it.</summary>
@@ -318,15 +447,18 @@ public sealed class StudyRunner
         return SpaceMemory.Estimate(_space, _evaluator, _definition.Seed).Max(x => x.Bytes);
     }
 
-    private void TellStored(IStrategy strategy, TrialRecord t, HashSet<int> told)
+    private void TellStored(State state, TrialRecord t)
     {
-        if (!told.Add(t.Number)) return;
-        strategy.Tell(ToOutcome(t));
+        state.Pending.Remove(t.Number);
+        if (!state.Told.Add(t.Number)) return;
+        state.Strategy.Tell(ToOutcome(t));
     }
 
-    private void Report(IProgress<StudyProgress>? progress, IReadOnlyList<TrialRecord> trials, TimeSpan elapsed, IStrategy strategy)
+    private void Report(IProgress<StudyProgress>? progress, State state, TimeSpan elapsed)
     {
         if (progress is null) return;
+        IReadOnlyList<TrialRecord> trials = [.. state.Trials.Values.OrderBy(t => t.Number)];
+        var strategy = state.Strategy;
         var finished = trials.Count(t => t.IsTerminal);
         var total = (int)Math.Max(trials.Count, Math.Min(_definition.Trials, _space.Count));
         var best = trials.Where(t => t.Status == TrialStatus.Complete && (t.Violation ?? 0) <= 0).Select(t => t.Accuracy ?? 0).DefaultIfEmpty(double.NaN).Max();

@@ -3,18 +3,33 @@ namespace FSpiNN.Dse.Study;
 /// <summary>Trial states as stored (upper case in the store).</summary>
 public enum TrialStatus { Running, Complete, Failed, Skipped, Pruned }
 
-/// <summary>Who runs a trial: a worker id unique per runner, plus host, pid and process start (to tell a dead pid from a reused one).</summary>
+/// <summary>
+/// Why a trial failed: its configuration (rerunning it would fail again) or its environment (I/O, out of memory, a
+/// missing folder...), which a later run retries.
+/// </summary>
+public enum FailureCause { Configuration, Environment }
+
+/// <summary>
+/// Who runs a trial: a worker id unique per runner, plus host, pid and process start (to tell a dead pid from a reused
+/// one; only checked for trials of the same host, other hosts are judged by their lease).
+/// </summary>
 public sealed record WorkerIdentity(string Id, string Host, int Pid, long ProcessStartTicks)
 {
-    public static WorkerIdentity ForCurrentProcess(int workerIndex)
+    /// <param name="host">Host name to record (default: this machine's); tests pose as several hosts.</param>
+    public static WorkerIdentity ForCurrentProcess(int workerIndex, string? host = null)
     {
         using var process = System.Diagnostics.Process.GetCurrentProcess();
-        return new WorkerIdentity($"{Environment.MachineName}:{process.Id}:{workerIndex}:{Guid.NewGuid().ToString("N")[..8]}",
-            Environment.MachineName, process.Id, process.StartTime.ToUniversalTime().Ticks);
+        host ??= Environment.MachineName;
+        return new WorkerIdentity($"{host}:{process.Id}:{workerIndex}:{Guid.NewGuid().ToString("N")[..8]}",
+            host, process.Id, process.StartTime.ToUniversalTime().Ticks);
     }
 }
 
-/// <summary>One stored trial. Objective fields are null when not measured (running, failed, skipped keeps its memory estimate).</summary>
+/// <summary>
+/// One stored trial. Objective fields are null when not measured (running, failed, skipped keeps its memory estimate).
+/// <see cref="LeaseUntilUtc"/> (storage clock) is when a RUNNING trial may be taken over unless renewed;
+/// <see cref="Sequence"/> is the storage's sequence number of the row's last write (0 for a record not read from a storage).
+/// </summary>
 public sealed record TrialRecord(
     int Number,
     Candidate Candidate,
@@ -38,7 +53,10 @@ public sealed record TrialRecord(
     DateTime StartedUtc,
     DateTime? FinishedUtc,
     DateTime HeartbeatUtc,
-    double? DurationSeconds)
+    double? DurationSeconds,
+    DateTime? LeaseUntilUtc = null,
+    FailureCause? Cause = null,
+    long Sequence = 0)
 {
     public bool IsTerminal => Status != TrialStatus.Running;
 

@@ -1,0 +1,116 @@
+namespace FSpiNN.Dse.Study;
+
+/// <summary>A store is not usable as a study store (garbage, other schema, another application's data). Nothing was changed.</summary>
+public sealed class StoreFormatException(string message) : Exception(message);
+
+/// <summary>Resuming would mix incompatible runs (other data, space, strategy...). Nothing was written.</summary>
+public sealed class StudyMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// The storage cannot be reached for now (server down or restarting, connection lost, lock held too long). The
+/// operation had no effect or will be found again by the next read: callers retry with backoff
+/// (<see cref="StudyRunner"/> does, and says so on its log).
+/// </summary>
+public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>One row change as read incrementally: <paramref name="Trial"/> null means the row was removed (a cancelled claim).</summary>
+public readonly record struct TrialChange(long Sequence, int Number, TrialRecord? Trial);
+
+/// <summary>
+/// Every change with a sequence number above the one asked for, in sequence order, and the storage's clock (the
+/// database server's on PostgreSQL, so that leases do not depend on the hosts' clocks agreeing).
+/// </summary>
+public sealed record TrialChanges(IReadOnlyList<TrialChange> Changes, long Sequence, DateTime NowUtc);
+
+/// <summary>One stored hypervolume history entry (see <see cref="StudyResults.HypervolumeHistory"/>).</summary>
+public readonly record struct StoredHypervolume(int CompletedCount, int TrialNumber, double Hypervolume, string ReferenceJson);
+
+/// <summary>A study listed by <see cref="IStudyStorage.ListStudies"/>.</summary>
+public sealed record StudySummary(string Name, StudyDefinition Definition, DateTime CreatedUtc, int Trials, int Complete, int Running, int Failed);
+
+/// <summary>
+/// One study in a storage backend (in-memory, SQLite file, PostgreSQL database), modelled on Optuna's BaseStorage and
+/// heartbeat: claim the next trial atomically, finish it, renew its lease, reclaim trials whose lease expired, and read
+/// changes incrementally by sequence number.
+/// <para>
+/// Ownership: a RUNNING trial belongs to the worker whose id is in its row. Only that worker may
+/// <see cref="Finish"/>, <see cref="Heartbeat"/> or <see cref="Discard"/> it (the storage checks the owner and state in
+/// the same statement). Any worker may take it over inside <see cref="Claim{T}"/> once its lease has expired (or, on the
+/// same host, once its process is gone); from then on the old owner's writes are refused.
+/// </para>
+/// <para>
+/// Sequence numbers: every write to a trial (insert, update, heartbeat, removal) gets the study's next sequence number,
+/// and writes are committed in sequence order, so a reader that saw everything up to S and asks for changes after S
+/// misses nothing.
+/// </para>
+/// <para>
+/// Thread-safety: one instance is used by one thread at a time. Every worker thread and the heartbeat of each worker
+/// take their own instance from <see cref="Reconnect"/>; instances of one study are safe to use concurrently from any
+/// number of threads, processes and hosts.
+/// </para>
+/// </summary>
+public interface IStudyStorage : IDisposable
+{
+    /// <summary>Where the study lives, safe to print: a path, or a URL without its password.</summary>
+    string Location { get; }
+
+    /// <summary>The study's name within its storage.</summary>
+    string StudyName { get; }
+
+    StudyDefinition Definition { get; }
+
+    /// <summary>Another handle on the same study, for another thread (its own connection where the backend has them).</summary>
+    IStudyStorage Reconnect();
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as one transaction that is serialised with every other claim and every other write
+    /// to this study, in any process on any host: what the body reads through the transaction is the study's current
+    /// state, and its writes are committed together or not at all. Throws <see cref="StorageUnavailableException"/>
+    /// when the storage cannot be reached (nothing was committed, or the commit is visible to the next read).
+    /// </summary>
+    T Claim<T>(Func<IClaimTransaction, T> body);
+
+    /// <summary>Changes after <paramref name="sinceSequence"/> (0: every trial), without taking the claim lock.</summary>
+    TrialChanges ReadChanges(long sinceSequence);
+
+    /// <summary>
+    /// Stores the final state (COMPLETE or FAILED) of a RUNNING trial owned by <see cref="TrialRecord.WorkerId"/>.
+    /// False if the trial is no longer that worker's (its lease expired and another worker took it over). Safe to
+    /// repeat after a lost connection: a repeat of a write that was committed returns true.
+    /// </summary>
+    bool Finish(TrialRecord final);
+
+    /// <summary>Renews the lease of a RUNNING trial this worker owns until the storage's now + <paramref name="lease"/>. False if it is no longer its own.</summary>
+    bool Heartbeat(string workerId, int number, TimeSpan lease);
+
+    /// <summary>Removes a RUNNING trial this worker owns (a cancelled evaluation), so that it is proposed afresh, not counted as abandoned.</summary>
+    bool Discard(string workerId, int number);
+
+    IReadOnlyList<StoredHypervolume> HypervolumeHistory();
+}
+
+/// <summary>What a <see cref="IStudyStorage.Claim{T}"/> body may do; valid only inside that call.</summary>
+public interface IClaimTransaction
+{
+    TrialChanges ReadChanges(long sinceSequence);
+
+    /// <summary>Stores a new trial; a RUNNING one gets a lease of <paramref name="lease"/> from the storage's now.</summary>
+    void Insert(TrialRecord trial, TimeSpan lease);
+
+    /// <summary>
+    /// Overwrites trial <c>updated.Number</c> if it is still as the caller last read it (same owner, status and
+    /// sequence number <paramref name="expectedSequence"/>). A RUNNING result gets a lease of <paramref name="lease"/>.
+    /// False (nothing written) if the row changed or is gone.
+    /// </summary>
+    bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease);
+
+    /// <summary>The hypervolume reference point of the study, fixed the first time it is set.</summary>
+    string? HypervolumeReference();
+
+    void SetHypervolumeReference(string referenceJson);
+
+    /// <summary>Number of hypervolume history entries stored (they are appended in order).</summary>
+    int HypervolumeCount();
+
+    void AppendHypervolume(StoredHypervolume entry);
+}

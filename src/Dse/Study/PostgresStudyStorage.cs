@@ -1,0 +1,539 @@
+using System.Data;
+using System.Globalization;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace FSpiNN.Dse.Study;
+
+/// <summary>
+/// Studies in a PostgreSQL database (tables prefixed `fspinn_`), shared by workers on any number of hosts.
+/// <para>
+/// Claiming: trial numbers are unique per study (primary key), and every write to a study first locks that study's
+/// row (`SELECT … FOR UPDATE`, or an `UPDATE` of its sequence counter) until it commits. A claim is not a pick from a
+/// queue of pre-made rows (which `FOR UPDATE SKIP LOCKED` suits): the strategy is a deterministic ask/tell replay,
+/// so trial N only exists once its proposer has seen every result before it, and two workers must not propose trial N
+/// from different views. Holding the study row for the few milliseconds of a claim gives each claimer the current
+/// state and makes commits happen in sequence-number order, which is what lets readers fetch only the changes after
+/// the last sequence number they saw (a sequence alone, with concurrent commits, can commit 11 before 10). The
+/// evaluation itself runs outside any transaction. Per-trial cost: a claim reads the changes since the claimer's
+/// last read (an index range on (study, seq)) and writes one row, independent of the number of stored trials.
+/// </para>
+/// <para>
+/// Leases are measured on the server's clock. After a server restart every lease gets at least one lease period from
+/// the restart, so that owners that kept working while the server was down can renew before anyone takes their
+/// trials over.
+/// </para>
+/// </summary>
+public sealed class PostgresStudyStorage : IStudyStorage
+{
+    public const int SchemaVersion = 1;
+    private const string SchemaLockKey = "fspinn-dse-schema";
+
+    private readonly NpgsqlDataSource _source;
+    private readonly int _studyId;
+    private readonly StorageOptions _options;
+
+    private PostgresStudyStorage(NpgsqlDataSource source, string location, int studyId, string name, StudyDefinition definition, StorageOptions options)
+    {
+        _source = source;
+        Location = location;
+        _studyId = studyId;
+        StudyName = name;
+        Definition = definition;
+        _options = options;
+    }
+
+    public string Location { get; }
+    public string StudyName { get; }
+    public StudyDefinition Definition { get; }
+
+    /// <summary>A parsed `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`; <see cref="Redacted"/> is safe to print.</summary>
+    public sealed record DatabaseUrl(string User, string? Password, string Host, int Port, string Database)
+    {
+        public string Redacted => $"postgresql://{Uri.EscapeDataString(User)}@{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port}/{Uri.EscapeDataString(Database)}";
+
+        public static DatabaseUrl Parse(string url)
+        {
+            string Bad(string why) => throw new StoreFormatException(
+                $"--store '{RedactLoosely(url)}' is not a PostgreSQL URL ({why}); expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgresql" or "postgres")) Bad("cannot be parsed");
+            if (string.IsNullOrEmpty(uri!.Host)) Bad("no host");
+            if (uri.Query.Length > 1) Bad("query parameters are not supported");
+            var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+            if (database.Length == 0 || database.Contains('/')) Bad("no database name after the host");
+            var userInfo = uri.UserInfo;
+            if (userInfo.Length == 0) Bad("no user name before '@'");
+            var colon = userInfo.IndexOf(':');
+            var user = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
+            var password = colon < 0 ? null : Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+            return new DatabaseUrl(user, password, uri.Host.Trim('[', ']'), uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port, database);
+        }
+
+        /// <summary>For messages about a URL that could not be parsed: drops anything between "://" and "@" after a colon.</summary>
+        private static string RedactLoosely(string url)
+        {
+            var at = url.LastIndexOf('@');
+            var start = url.IndexOf("://", StringComparison.Ordinal);
+            if (at < 0 || start < 0 || at < start) return url;
+            var userInfo = url[(start + 3)..at];
+            var colon = userInfo.IndexOf(':');
+            return colon < 0 ? url : url[..(start + 3)] + userInfo[..colon] + url[at..];
+        }
+    }
+
+    private static readonly Dictionary<string, NpgsqlDataSource> Sources = [];
+
+    /// <summary>One pooled data source per URL and connect timeout, shared by every handle of this process.</summary>
+    private static NpgsqlDataSource Source(DatabaseUrl url, StorageOptions options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = url.Host, Port = url.Port, Database = url.Database, Username = url.User,
+            Timeout = Math.Max(1, (int)options.Connect.TotalSeconds), CommandTimeout = 120, ApplicationName = "fspinn",
+            Pooling = true, MaxPoolSize = 64,
+        };
+        // Without a password in the URL, Npgsql reads PGPASSWORD, then PGPASSFILE or ~/.pgpass, as libpq does.
+        if (url.Password is not null) builder.Password = url.Password;
+        var key = builder.ConnectionString;
+        lock (Sources)
+        {
+            if (!Sources.TryGetValue(key, out var source)) Sources[key] = source = NpgsqlDataSource.Create(builder);
+            return source;
+        }
+    }
+
+    public static PostgresStudyStorage OpenOrCreate(string store, string studyName, StudyDefinition definition, StorageOptions options)
+    {
+        var url = DatabaseUrl.Parse(store);
+        var source = Source(url, options);
+        return Guard(url.Redacted, () =>
+        {
+            using var connection = OpenConnection(source, url);
+            EnsureSchema(connection, url, create: true);
+            var (id, stored) = FindStudy(connection, studyName);
+            if (stored is null)
+            {
+                using var insert = Command(connection, """
+                    INSERT INTO fspinn_studies (name, definition, created_by) VALUES (@name, @definition, @code)
+                    ON CONFLICT (name) DO NOTHING
+                    """, ("name", studyName), ("definition", definition.ToJson()), ("code", StudyStorage.CodeVersion));
+                insert.ExecuteNonQuery();
+                (id, stored) = FindStudy(connection, studyName);
+            }
+            var diffs = stored!.DifferencesFrom(definition);
+            if (diffs.Count > 0)
+                throw new StudyMismatchException($"study '{studyName}' in {url.Redacted} is a different study; refusing to resume it:\n  - {string.Join("\n  - ", diffs)}\n" +
+                    "Use another --study, or repeat the original options.");
+            return new PostgresStudyStorage(source, url.Redacted, id, studyName, stored, options);
+        });
+    }
+
+    public static PostgresStudyStorage OpenExisting(string store, string? studyName, StorageOptions options)
+    {
+        var url = DatabaseUrl.Parse(store);
+        var source = Source(url, options);
+        return Guard(url.Redacted, () =>
+        {
+            using var connection = OpenConnection(source, url);
+            EnsureSchema(connection, url, create: false);
+            if (studyName is null)
+            {
+                var names = StudyNames(connection);
+                if (names.Count != 1)
+                    throw new StudyMismatchException(names.Count == 0
+                        ? $"{url.Redacted} holds no study yet; start one with fspinn explore --store URL"
+                        : $"{url.Redacted} holds {names.Count} studies ({string.Join(", ", names)}); choose one with --study NAME");
+                studyName = names[0];
+            }
+            var (id, stored) = FindStudy(connection, studyName);
+            if (stored is null)
+                throw new StudyMismatchException($"{url.Redacted} holds no study named '{studyName}' (studies: {string.Join(", ", StudyNames(connection).DefaultIfEmpty("none"))})");
+            return new PostgresStudyStorage(source, url.Redacted, id, studyName, stored, options);
+        });
+    }
+
+    public static IReadOnlyList<StudySummary> ListStudies(string store, StorageOptions options)
+    {
+        var url = DatabaseUrl.Parse(store);
+        var source = Source(url, options);
+        return Guard(url.Redacted, () =>
+        {
+            using var connection = OpenConnection(source, url);
+            EnsureSchema(connection, url, create: false);
+            using var command = Command(connection, """
+                SELECT s.name, s.definition, s.created_utc, count(t.number),
+                       count(*) FILTER (WHERE t.status = 'COMPLETE'), count(*) FILTER (WHERE t.status = 'RUNNING'), count(*) FILTER (WHERE t.status = 'FAILED')
+                FROM fspinn_studies s LEFT JOIN fspinn_trials t ON t.study_id = s.id
+                GROUP BY s.id ORDER BY s.name
+                """);
+            using var reader = command.ExecuteReader();
+            var list = new List<StudySummary>();
+            while (reader.Read())
+                list.Add(new StudySummary(reader.GetString(0), StudyDefinition.FromJson(reader.GetString(1)), reader.GetDateTime(2),
+                    (int)reader.GetInt64(3), (int)reader.GetInt64(4), (int)reader.GetInt64(5), (int)reader.GetInt64(6)));
+            return list;
+        });
+    }
+
+    private static NpgsqlConnection OpenConnection(NpgsqlDataSource source, DatabaseUrl url)
+    {
+        try
+        {
+            return source.OpenConnection();
+        }
+        catch (PostgresException e) when (e.SqlState is "28P01" or "28000")
+        {
+            throw new StoreFormatException($"{url.Redacted}: the server refused user '{url.User}' ({e.MessageText}); " +
+                "check the user and the password (in the URL, PGPASSWORD or ~/.pgpass)");
+        }
+        catch (PostgresException e) when (e.SqlState == "3D000")
+        {
+            throw new StoreFormatException($"{url.Redacted}: database '{url.Database}' does not exist on the server; create it first (createdb {url.Database})");
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            throw new StorageUnavailableException($"{url.Redacted}: cannot reach the PostgreSQL server ({Innermost(e).Message}); is it running, and are host and port right?", e);
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        return e;
+    }
+
+    /// <summary>
+    /// Checks that the database holds this application's schema of this version. <paramref name="create"/>: an empty
+    /// database gets the schema (under an advisory lock, so that workers starting together create it once). Anything
+    /// else (another application's tables, another version) is refused before any write.
+    /// </summary>
+    private static void EnsureSchema(NpgsqlConnection connection, DatabaseUrl url, bool create)
+    {
+        if (SchemaState(connection, url) is { } ready && ready) return;
+        if (!create)
+            throw new StoreFormatException($"{url.Redacted} holds no FSpiNN study schema (an empty database); nothing was changed. " +
+                "Start a study there with fspinn explore --store URL");
+        // A session lock taken before the transaction: the transaction then starts after the lock, so its catalog
+        // lookups see tables another worker created meanwhile (a lock on no relation does not refresh them).
+        using (var lockCommand = Command(connection, "SELECT pg_advisory_lock(hashtext(@key))", ("key", SchemaLockKey))) lockCommand.ExecuteNonQuery();
+        try
+        {
+            CreateSchema(connection, url);
+        }
+        finally
+        {
+            using var unlock = Command(connection, "SELECT pg_advisory_unlock(hashtext(@key))", ("key", SchemaLockKey));
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    private static void CreateSchema(NpgsqlConnection connection, DatabaseUrl url)
+    {
+        using var transaction = connection.BeginTransaction();
+        if (SchemaState(connection, url) is true)
+        {
+            transaction.Commit();
+            return;
+        }
+        using (var ddl = Command(connection, $"""
+            CREATE TABLE fspinn_meta (key text PRIMARY KEY, value text NOT NULL);
+            CREATE TABLE fspinn_studies (
+                id serial PRIMARY KEY, name text NOT NULL UNIQUE, definition text NOT NULL, seq bigint NOT NULL DEFAULT 0,
+                hv_reference text, created_utc timestamptz NOT NULL DEFAULT now(), created_by text NOT NULL);
+            CREATE TABLE fspinn_trials (
+                study_id integer NOT NULL REFERENCES fspinn_studies(id), number integer NOT NULL,
+                candidate_key text NOT NULL, config_json text NOT NULL, train_samples integer NOT NULL, status text NOT NULL,
+                accuracy double precision, memory_bytes double precision, train_energy_j double precision, inference_energy_j double precision,
+                metrics_json text, details_json text, violation double precision, error text, failure_cause text,
+                seed integer NOT NULL, code_version text NOT NULL, worker_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
+                process_start_ticks bigint NOT NULL, attempts integer NOT NULL, started_utc timestamptz NOT NULL, finished_utc timestamptz,
+                heartbeat_utc timestamptz NOT NULL, lease_until_utc timestamptz, duration_s double precision, seq bigint NOT NULL,
+                PRIMARY KEY (study_id, number));
+            CREATE INDEX fspinn_trials_seq ON fspinn_trials (study_id, seq);
+            CREATE TABLE fspinn_discarded (study_id integer NOT NULL REFERENCES fspinn_studies(id), seq bigint NOT NULL, number integer NOT NULL,
+                PRIMARY KEY (study_id, seq));
+            CREATE TABLE fspinn_hypervolume (study_id integer NOT NULL REFERENCES fspinn_studies(id), completed_count integer NOT NULL,
+                trial_number integer NOT NULL, hypervolume double precision NOT NULL, reference_json text NOT NULL,
+                PRIMARY KEY (study_id, completed_count));
+            INSERT INTO fspinn_meta VALUES ('app', '{SqliteStudyStorage.AppId}'), ('schema_version', '{SchemaVersion}');
+            """)) ddl.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>True: our schema, this version. Null: an empty database. Throws for anything else.</summary>
+    private static bool? SchemaState(NpgsqlConnection connection, DatabaseUrl url)
+    {
+        // one statement, so that tables another worker is creating are seen all or none
+        var tables = new List<string>();
+        using (var list = Command(connection, """
+            SELECT table_schema || '.' || table_name FROM information_schema.tables
+            WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1
+            """))
+        using (var reader = list.ExecuteReader())
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        if (tables.Count == 0) return null;
+        if (!tables.Contains("public.fspinn_meta"))
+            throw new StoreFormatException($"{url.Redacted} holds another application's tables ({string.Join(", ", tables.Take(5))}{(tables.Count > 5 ? ", ..." : "")}) " +
+                "and no FSpiNN study schema; nothing was changed. Use an empty database for FSpiNN studies (createdb NAME)");
+        var meta = new Dictionary<string, string>();
+        using (var read = Command(connection, "SELECT key, value FROM public.fspinn_meta"))
+        using (var reader = read.ExecuteReader())
+            while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
+        if (meta.GetValueOrDefault("app") != SqliteStudyStorage.AppId)
+            throw new StoreFormatException($"{url.Redacted}: table fspinn_meta belongs to another application (app = '{meta.GetValueOrDefault("app") ?? "none"}'); nothing was changed");
+        var version = meta.GetValueOrDefault("schema_version");
+        if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
+            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads version {SchemaVersion} only; nothing was changed");
+        foreach (var table in new[] { "public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume" })
+            if (!tables.Contains(table))
+                throw new StoreFormatException($"{url.Redacted}: the FSpiNN study schema is damaged (table {table} is missing); nothing was changed");
+        return true;
+    }
+
+    private static List<string> StudyNames(NpgsqlConnection connection)
+    {
+        using var command = Command(connection, "SELECT name FROM fspinn_studies ORDER BY name");
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read()) names.Add(reader.GetString(0));
+        return names;
+    }
+
+    private static (int Id, StudyDefinition? Definition) FindStudy(NpgsqlConnection connection, string name)
+    {
+        using var command = Command(connection, "SELECT id, definition FROM fspinn_studies WHERE name = @name", ("name", name));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return (0, null);
+        return (reader.GetInt32(0), StudyDefinition.FromJson(reader.GetString(1)));
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    /// <summary>
+    /// Runs a database operation, turning a lost or refused connection into <see cref="StorageUnavailableException"/>
+    /// (the pool is cleared, so the next attempt opens fresh connections) and naming the URL (never the password).
+    /// </summary>
+    /// <paramref name="repeatable"/>: the operation may run twice (reads, and writes that check their own effect),
+    /// so it is tried once more at once: after a server restart the pool's first connections are dead.
+    private static T Guard<T>(string location, Func<T> body, bool repeatable = true)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            NpgsqlConnection.ClearAllPools();
+            if (repeatable)
+            {
+                try
+                {
+                    return body();
+                }
+                catch (Exception again) when (IsTransient(again))
+                {
+                    NpgsqlConnection.ClearAllPools();
+                    e = again;
+                }
+            }
+            throw new StorageUnavailableException($"{location}: connection to the server lost or refused ({Innermost(e).Message})", e);
+        }
+        catch (PostgresException e)
+        {
+            throw new InvalidOperationException($"{location}: {e.MessageText} (SQLSTATE {e.SqlState})", e);
+        }
+    }
+
+    private static bool IsTransient(Exception e) => e switch
+    {
+        StorageUnavailableException => false, // already explained (e.g. unreachable at open)
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+                               || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.SqlState is "40001" or "40P01",
+        NpgsqlException n => n.IsTransient || n.InnerException is IOException or SocketException or TimeoutException || n.InnerException is null,
+        IOException or SocketException or TimeoutException => true,
+        InvalidOperationException when e.Source == "Npgsql" => true, // a broken connection's state
+        _ => false,
+    };
+
+    private T Guard<T>(Func<T> body, bool repeatable = true) => Guard(Location, body, repeatable);
+
+    private static string SelectList => string.Join(", ", TrialRows.Columns.Select(c => c == "lease_until_utc"
+        ? "greatest(lease_until_utc, pg_postmaster_start_time() + (lease_until_utc - heartbeat_utc)) AS lease_until_utc"
+        : c)) + ", seq";
+
+    public IStudyStorage Reconnect() => new PostgresStudyStorage(_source, Location, _studyId, StudyName, Definition, _options);
+
+    public T Claim<T>(Func<IClaimTransaction, T> body) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
+        long seq;
+        DateTime now;
+        using (var lockRow = Command(connection, "SELECT seq, clock_timestamp() FROM fspinn_studies WHERE id = @id FOR UPDATE", ("id", _studyId)))
+        using (var reader = lockRow.ExecuteReader())
+        {
+            if (!reader.Read()) throw new StudyMismatchException($"{Location}: study '{StudyName}' was deleted");
+            seq = reader.GetInt64(0);
+            now = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
+        }
+        var tx = new Transaction(this, connection, seq, now);
+        var result = body(tx);
+        if (tx.Sequence != seq)
+        {
+            using var bump = Command(connection, "UPDATE fspinn_studies SET seq = @seq WHERE id = @id", ("seq", tx.Sequence), ("id", _studyId));
+            bump.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return result;
+    }, repeatable: false); // the body changes its caller's state; the caller retries (StudyRunner says so on its log)
+
+    public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        // one snapshot for both tables, so that a removal committed between the two reads is not half seen
+        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
+        var result = ReadChanges(connection, sinceSequence);
+        transaction.Commit();
+        return result;
+    });
+
+    private TrialChanges ReadChanges(NpgsqlConnection connection, long sinceSequence)
+    {
+        var changes = new List<TrialChange>();
+        using (var command = Command(connection, $"SELECT {SelectList} FROM fspinn_trials WHERE study_id = @id AND seq > @since ORDER BY seq",
+                   ("id", _studyId), ("since", sinceSequence)))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read())
+            {
+                var t = TrialRows.Read(reader, Location);
+                changes.Add(new TrialChange(t.Sequence, t.Number, t));
+            }
+        using (var command = Command(connection, "SELECT seq, number FROM fspinn_discarded WHERE study_id = @id AND seq > @since", ("id", _studyId), ("since", sinceSequence)))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) changes.Add(new TrialChange(reader.GetInt64(0), reader.GetInt32(1), null));
+        changes.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        DateTime now;
+        using (var clock = Command(connection, "SELECT clock_timestamp()")) now = DateTime.SpecifyKind((DateTime)clock.ExecuteScalar()!, DateTimeKind.Utc);
+        return new TrialChanges(changes, changes.Count > 0 ? Math.Max(sinceSequence, changes[^1].Sequence) : sinceSequence, now);
+    }
+
+    private static object Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
+
+    /// <summary>`WITH s AS (bump the study's sequence, locking its row until commit)`: prefix of single-statement writes.</summary>
+    private const string NextSeq = "WITH s AS (UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq) ";
+
+    public bool Finish(TrialRecord final) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var command = Command(connection, NextSeq + $"""
+            UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
+            WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING'
+            """, ("id", _studyId));
+        TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
+        if (command.ExecuteNonQuery() == 1) return true;
+        using var check = Command(connection, "SELECT count(*) FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = @s",
+            ("id", _studyId), ("n", final.Number), ("w", final.WorkerId), ("s", TrialRows.StatusText(final.Status)));
+        return check.ExecuteScalar() is long n && n == 1;
+    });
+
+    public bool Heartbeat(string workerId, int number, TimeSpan lease) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var command = Command(connection, NextSeq + """
+            UPDATE fspinn_trials t SET heartbeat_utc = clock_timestamp(), lease_until_utc = clock_timestamp() + make_interval(secs => @lease), seq = s.seq
+            FROM s WHERE t.study_id = @id AND t.number = @n AND t.worker_id = @w AND t.status = 'RUNNING'
+            """, ("id", _studyId), ("lease", lease.TotalSeconds), ("n", number), ("w", workerId));
+        return command.ExecuteNonQuery() == 1;
+    });
+
+    public bool Discard(string workerId, int number) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var command = Command(connection, NextSeq + """
+            , d AS (DELETE FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = 'RUNNING' RETURNING number)
+            INSERT INTO fspinn_discarded (study_id, seq, number) SELECT @id, s.seq, d.number FROM s, d
+            """, ("id", _studyId), ("n", number), ("w", workerId));
+        return command.ExecuteNonQuery() == 1;
+    });
+
+    public IReadOnlyList<StoredHypervolume> HypervolumeHistory() => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var command = Command(connection, """
+            SELECT completed_count, trial_number, hypervolume, reference_json FROM fspinn_hypervolume WHERE study_id = @id ORDER BY completed_count
+            """, ("id", _studyId));
+        using var reader = command.ExecuteReader();
+        var list = new List<StoredHypervolume>();
+        while (reader.Read()) list.Add(new StoredHypervolume(reader.GetInt32(0), reader.GetInt32(1), reader.GetDouble(2), reader.GetString(3)));
+        return (IReadOnlyList<StoredHypervolume>)list;
+    });
+
+    public void Dispose() { } // connections go back to the shared pool after each operation
+
+    private sealed class Transaction(PostgresStudyStorage storage, NpgsqlConnection connection, long sequence, DateTime lockedAt) : IClaimTransaction
+    {
+        public long Sequence { get; private set; } = sequence;
+
+        /// <summary>Server time for new leases: the latest read (the lock query's clock may predate a wait for the lock).</summary>
+        private DateTime now = lockedAt;
+
+        public TrialChanges ReadChanges(long sinceSequence)
+        {
+            var changes = storage.ReadChanges(connection, sinceSequence);
+            now = changes.NowUtc;
+            return changes;
+        }
+
+        private TrialRecord WithLease(TrialRecord t, TimeSpan lease) =>
+            t.Status == TrialStatus.Running ? t with { HeartbeatUtc = now, LeaseUntilUtc = now + lease } : t with { LeaseUntilUtc = null };
+
+        public void Insert(TrialRecord trial, TimeSpan lease)
+        {
+            using var command = Command(connection, $"INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, seq) VALUES (@id, {TrialRows.ParameterList}, @seq)",
+                ("id", storage._studyId), ("seq", ++Sequence));
+            TrialRows.Bind(command, WithLease(trial, lease), Utc);
+            command.ExecuteNonQuery();
+        }
+
+        public bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease)
+        {
+            using var command = Command(connection, $"UPDATE fspinn_trials SET {TrialRows.Assignments}, seq = @seq WHERE study_id = @id AND number = @number AND seq = @expected",
+                ("id", storage._studyId), ("seq", Sequence + 1), ("expected", expectedSequence));
+            TrialRows.Bind(command, WithLease(updated, lease), Utc);
+            if (command.ExecuteNonQuery() != 1) return false;
+            Sequence++;
+            return true;
+        }
+
+        public string? HypervolumeReference()
+        {
+            using var command = Command(connection, "SELECT hv_reference FROM fspinn_studies WHERE id = @id", ("id", storage._studyId));
+            return command.ExecuteScalar() as string;
+        }
+
+        public void SetHypervolumeReference(string referenceJson)
+        {
+            using var command = Command(connection, "UPDATE fspinn_studies SET hv_reference = coalesce(hv_reference, @r) WHERE id = @id", ("r", referenceJson), ("id", storage._studyId));
+            command.ExecuteNonQuery();
+        }
+
+        public int HypervolumeCount()
+        {
+            using var command = Command(connection, "SELECT coalesce(max(completed_count), 0) FROM fspinn_hypervolume WHERE study_id = @id", ("id", storage._studyId));
+            return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+
+        public void AppendHypervolume(StoredHypervolume e)
+        {
+            using var command = Command(connection, """
+                INSERT INTO fspinn_hypervolume VALUES (@id, @count, @trial, @hv, @ref) ON CONFLICT (study_id, completed_count) DO NOTHING
+                """, ("id", storage._studyId), ("count", e.CompletedCount), ("trial", e.TrialNumber), ("hv", e.Hypervolume), ("ref", e.ReferenceJson));
+            command.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+
+namespace FSpiNN.Dse.Study;
+
+/// <summary>
+/// The trial row of the SQL backends (SQLite and PostgreSQL share its columns): binds a record to `@name` parameters and
+/// reads one back, turning a corrupt row into a <see cref="StoreFormatException"/> that names the store, the trial and
+/// the column instead of a parser's message.
+/// </summary>
+internal static class TrialRows
+{
+    /// <summary>Every column but the backend's own keys (study id) and the sequence number, in insert order.</summary>
+    public static readonly string[] Columns =
+    [
+        "number", "candidate_key", "config_json", "train_samples", "status", "accuracy", "memory_bytes", "train_energy_j",
+        "inference_energy_j", "metrics_json", "details_json", "violation", "error", "failure_cause", "seed", "code_version",
+        "worker_id", "host", "pid", "process_start_ticks", "attempts", "started_utc", "finished_utc", "heartbeat_utc",
+        "lease_until_utc", "duration_s",
+    ];
+
+    public static string ColumnList => string.Join(", ", Columns);
+
+    public static string ParameterList => string.Join(", ", Columns.Select(c => "@" + c));
+
+    /// <summary>`col = @col` for every column but the number and candidate (which never change).</summary>
+    public static string Assignments => string.Join(", ", Columns.Where(c => c is not ("number" or "candidate_key" or "config_json" or "train_samples"))
+        .Select(c => $"{c} = @{c}"));
+
+    public static string StatusText(TrialStatus status) => status.ToString().ToUpperInvariant();
+
+    /// <summary>Binds <paramref name="t"/>; <paramref name="time"/> converts timestamps to the backend's representation.</summary>
+    public static void Bind(DbCommand command, TrialRecord t, Func<DateTime, object> time)
+    {
+        void Add(string name, object? value)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        Add("number", t.Number);
+        Add("candidate_key", t.Candidate.Key);
+        Add("config_json", t.Candidate.ToJson());
+        Add("train_samples", t.TrainSamples);
+        Add("status", StatusText(t.Status));
+        Add("accuracy", t.Accuracy);
+        Add("memory_bytes", t.MemoryBytes);
+        Add("train_energy_j", t.TrainEnergyJoules);
+        Add("inference_energy_j", t.InferenceEnergyJoules);
+        Add("metrics_json", JsonSerializer.Serialize(t.Metrics));
+        Add("details_json", t.DetailsJson);
+        Add("violation", t.Violation);
+        Add("error", t.Error);
+        Add("failure_cause", t.Status == TrialStatus.Failed ? (t.Cause ?? FailureCause.Configuration).ToString().ToLowerInvariant() : null);
+        Add("seed", t.Seed);
+        Add("code_version", t.CodeVersion);
+        Add("worker_id", t.WorkerId);
+        Add("host", t.Host);
+        Add("pid", t.Pid);
+        Add("process_start_ticks", t.ProcessStartTicks);
+        Add("attempts", t.Attempts);
+        Add("started_utc", time(t.StartedUtc));
+        Add("finished_utc", t.FinishedUtc is { } f ? time(f) : null);
+        Add("heartbeat_utc", time(t.HeartbeatUtc));
+        Add("lease_until_utc", t.LeaseUntilUtc is { } l ? time(l) : null);
+        Add("duration_s", t.DurationSeconds);
+    }
+
+    /// <summary>Reads the current row (which must include every column of <see cref="Columns"/> and `seq`, if the schema has it).</summary>
+    public static TrialRecord Read(DbDataReader r, string location)
+    {
+        var number = -1;
+        var column = "number";
+        try
+        {
+            number = Convert.ToInt32(r.GetValue(r.GetOrdinal("number")), CultureInfo.InvariantCulture);
+            int Ordinal(string name) => r.GetOrdinal(column = name);
+            bool Null(string name) => r.IsDBNull(Ordinal(name));
+            double? D(string name) => Null(name) ? null : Convert.ToDouble(r.GetValue(Ordinal(name)), CultureInfo.InvariantCulture);
+            string? S(string name) => Null(name) ? null : r.GetString(Ordinal(name));
+            string Text(string name) => S(name) ?? throw new FormatException("NULL where a value is required");
+            long L(string name) => Null(name) ? throw new FormatException("NULL where a number is required") : Convert.ToInt64(r.GetValue(Ordinal(name)), CultureInfo.InvariantCulture);
+            DateTime? T(string name)
+            {
+                if (Null(name)) return null;
+                var value = r.GetValue(Ordinal(name));
+                if (value is DateTime dt) return DateTime.SpecifyKind(dt, DateTimeKind.Utc);
+                return DateTime.Parse((string)value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+            }
+            var statusText = Text("status");
+            if (!Enum.TryParse<TrialStatus>(statusText, ignoreCase: true, out var status) || !Enum.IsDefined(status) || int.TryParse(statusText, out _))
+                throw new FormatException($"status '{statusText}' is not one of {string.Join(", ", Enum.GetValues<TrialStatus>().Select(StatusText))}");
+            var candidate = Candidate.FromJson(Text("config_json"));
+            var metrics = S("metrics_json") is { } m ? JsonSerializer.Deserialize<Dictionary<string, double>>(m) ?? [] : [];
+            FailureCause? cause = null;
+            if (HasColumn(r, "failure_cause") && S("failure_cause") is { } causeText)
+                cause = Enum.TryParse<FailureCause>(causeText, ignoreCase: true, out var c) ? c : throw new FormatException($"failure cause '{causeText}' is not configuration or environment");
+            var lease = HasColumn(r, "lease_until_utc") ? T("lease_until_utc") : null;
+            var seq = HasColumn(r, "seq") ? L("seq") : 0;
+            column = "";
+            return new TrialRecord(number, candidate, (int)L("train_samples"), status,
+                D("accuracy"), D("memory_bytes"), D("train_energy_j"), D("inference_energy_j"),
+                metrics, S("details_json"), D("violation"), S("error"),
+                (int)L("seed"), Text("code_version"), Text("worker_id"), Text("host"), (int)L("pid"), L("process_start_ticks"), (int)L("attempts"),
+                T("started_utc") ?? throw new FormatException("NULL start time"), T("finished_utc"), T("heartbeat_utc") ?? throw new FormatException("NULL heartbeat"),
+                D("duration_s"), lease, status == TrialStatus.Failed ? cause ?? FailureCause.Configuration : null, seq);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidCastException or OverflowException or ArgumentException
+                                      or IndexOutOfRangeException or NullReferenceException or InvalidOperationException or KeyNotFoundException)
+        {
+            var where = number >= 0 ? $"trial {number}" : "a trial row";
+            var what = column.Length > 0 ? $"column {column}: " : "";
+            var why = e switch
+            {
+                JsonException => "not valid JSON",
+                InvalidCastException => "a value of the wrong type",
+                IndexOutOfRangeException => "a column is missing",
+                _ => e.Message,
+            };
+            throw new StoreFormatException($"'{location}': {where} is corrupt ({what}{why}); the store was left untouched. " +
+                "Repair or remove that row with an SQL client, or start a new study with another --store.");
+        }
+    }
+
+    private static bool HasColumn(DbDataReader r, string name)
+    {
+        for (var i = 0; i < r.FieldCount; i++)
+            if (string.Equals(r.GetName(i), name, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    /// <summary>A failure of schema 1 (before causes were stored) whose message says it came from the environment.</summary>
+    public static bool LooksLikeEnvironmentFailure(string? error) =>
+        error is not null && EnvironmentExceptionNames.Any(n => error.StartsWith(n + ":", StringComparison.Ordinal));
+
+    /// <summary>Exception types whose failure says nothing about the configuration: a later run retries such trials.</summary>
+    public static readonly string[] EnvironmentExceptionNames =
+    [
+        nameof(IOException), nameof(DirectoryNotFoundException), nameof(FileNotFoundException), nameof(PathTooLongException),
+        nameof(UnauthorizedAccessException), nameof(OutOfMemoryException), nameof(InsufficientMemoryException),
+        nameof(OperationCanceledException), nameof(TaskCanceledException),
+    ];
+}

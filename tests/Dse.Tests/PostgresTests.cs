@@ -1,0 +1,365 @@
+using System.Diagnostics;
+using FSpiNN.Cli;
+using FSpiNN.Dse.Study;
+using FSpiNN.Dse.TestWorker;
+
+namespace FSpiNN.Dse.Tests;
+
+/// <summary>Starts test worker processes (tests/Dse.TestWorker) and collects what they print.</summary>
+internal static class WorkerProcesses
+{
+    public sealed class Child(Process process) : IDisposable
+    {
+        private readonly Task<string> _stderr = process.StandardError.ReadToEndAsync();
+        private readonly Task<string> _stdout = process.StandardOutput.ReadToEndAsync();
+        public Process Process { get; } = process;
+        public string Stderr => _stderr.Result;
+        public string Stdout => _stdout.Result;
+
+        public void KillHard()
+        {
+            Process.Kill(entireProcessTree: true); // SIGKILL: no clean-up, the trial stays RUNNING
+            Process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) KillHard();
+            Process.Dispose();
+        }
+    }
+
+    public static Child Start(string store, string strategy, int trials, int seed, int delayMs, params string[] options)
+    {
+        var dll = typeof(Worker).Assembly.Location;
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, store, strategy, trials.ToString(), seed.ToString(), delayMs.ToString(), "none" }.Concat(options)) info.ArgumentList.Add(a);
+        return new Child(Process.Start(info) ?? throw new InvalidOperationException("could not start the test worker"));
+    }
+
+    public static void WaitAll(IEnumerable<Child> children, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var c in children)
+        {
+            var left = timeout - clock.Elapsed;
+            Assert.That(c.Process.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero), Is.True, $"worker did not finish in {timeout}");
+            Assert.That(c.Process.ExitCode, Is.Zero, c.Stderr);
+        }
+    }
+
+    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) Assert.Fail($"timed out after {timeout} waiting for {what}");
+            Thread.Sleep(50);
+        }
+    }
+}
+
+/// <summary>PostgreSQL as a user meets it: URLs, passwords, and databases that are not (yet) study stores.</summary>
+public sealed class PostgresInputTests
+{
+    private static PostgresServer Server => PostgresServer.Instance;
+
+    [Test]
+    public void UnreachableServerGivesAClearErrorNamingTheUrlWithoutThePassword()
+    {
+        var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        port.Start();
+        var free = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        var url = $"postgresql://fspinn:s3cret-pw@127.0.0.1:{free}/studies";
+        var e = Assert.Throws<StorageUnavailableException>(() => StudyStorage.OpenOrCreate(url, null, Worker.Definition("grid", 4, 1)));
+        Assert.That(e!.Message, Does.Contain($"postgresql://fspinn@127.0.0.1:{free}/studies").And.Contain("cannot reach").And.Not.Contain("s3cret"));
+
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["frontier", "--store", url], stdout, stderr), Is.EqualTo(CliApp.Failure));
+        Assert.That(stderr.ToString(), Does.Contain("cannot reach").And.Not.Contain("s3cret").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void WrongCredentialsAreRefusedWithoutShowingThePasswordAndPgPasswordAndPgPassAreHonoured()
+    {
+        var database = PostgresServer.DatabaseOf(Server.NewDatabase("auth"));
+        var role = "alice_" + Guid.NewGuid().ToString("N")[..6];
+        Server.Execute($"CREATE ROLE {role} LOGIN PASSWORD 'right-pw'; GRANT ALL ON DATABASE {database} TO {role}; ALTER DATABASE {database} OWNER TO {role}");
+        var wrong = Server.Url(database, role, "wrong-pw");
+        var e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(wrong, null, Worker.Definition("grid", 4, 1)));
+        Assert.That(e!.Message, Does.Contain($"refused user '{role}'").And.Contain($"postgresql://{role}@127.0.0.1:{Server.Port}/{database}").And.Not.Contain("wrong-pw"));
+        Assert.That(Server.Snapshot(database), Is.Empty, "nothing was created");
+
+        // the password from the URL
+        using (StudyStorage.OpenOrCreate(Server.Url(database, role, "right-pw"), "with-url", Worker.Definition("grid", 4, 1))) { }
+
+        // no password in the URL: PGPASSWORD (child process, so that the variable does not leak into other tests)
+        var cli = typeof(CliApp).Assembly.Location;
+        var (code, output) = RunCli(cli, ["studies", "--store", Server.Url(database, role)], new() { ["PGPASSWORD"] = "right-pw" });
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output, Does.Contain("with-url"));
+
+        // ... or ~/.pgpass (HOME of the child points to a folder holding one)
+        var home = Path.Combine(Path.GetTempPath(), "fspinn-home-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(home);
+        try
+        {
+            var pgpass = Path.Combine(home, ".pgpass");
+            File.WriteAllText(pgpass, $"127.0.0.1:{Server.Port}:{database}:{role}:right-pw\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(pgpass, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            (code, output) = RunCli(cli, ["studies", "--store", Server.Url(database, role)], new() { ["HOME"] = home, ["PGPASSWORD"] = null });
+            Assert.That(code, Is.Zero, output);
+            Assert.That(output, Does.Contain("with-url"));
+            File.WriteAllText(pgpass, $"127.0.0.1:{Server.Port}:{database}:{role}:stale-pw\n");
+            (code, output) = RunCli(cli, ["studies", "--store", Server.Url(database, role)], new() { ["HOME"] = home, ["PGPASSWORD"] = null });
+            Assert.That(code, Is.EqualTo(CliApp.Failure));
+            Assert.That(output, Does.Contain("refused user").And.Not.Contain("stale-pw"));
+        }
+        finally
+        {
+            Directory.Delete(home, true);
+        }
+    }
+
+    private static (int Code, string Output) RunCli(string dll, string[] args, Dictionary<string, string?> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [Test]
+    public void ADatabaseWithoutTheSchemaIsNotAStudyStoreForReadingAndIsLeftEmpty()
+    {
+        var url = Server.NewDatabase("empty");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["frontier", "--store", url], stdout, stderr), Is.EqualTo(CliApp.Failure));
+        Assert.That(stderr.ToString(), Does.Contain("no FSpiNN study schema").And.Contain(url));
+        Assert.That(CliApp.Run(["studies", "--store", url], stdout, stderr), Is.EqualTo(CliApp.Failure));
+        Assert.That(Server.Snapshot(PostgresServer.DatabaseOf(url)), Is.Empty);
+    }
+
+    [Test]
+    public void ASchemaOfAnotherVersionIsRefusedAndLeftUnchanged()
+    {
+        var url = Server.NewDatabase("v7");
+        var database = PostgresServer.DatabaseOf(url);
+        Worker.Run(url, Worker.Definition("grid", 3, 1), new SyntheticEvaluator());
+        Server.Execute("UPDATE fspinn_meta SET value = '7' WHERE key = 'schema_version'", database);
+        var before = Server.Snapshot(database);
+        var e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(url, null, Worker.Definition("grid", 3, 1)));
+        Assert.That(e!.Message, Does.Contain("version 7").And.Contain(url).And.Contain("nothing was changed"));
+        Assert.Throws<StoreFormatException>(() => StudyStorage.OpenExisting(url));
+        Assert.That(Server.Snapshot(database), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void AnotherApplicationsTablesAreRefusedAndLeftUnchanged()
+    {
+        var url = Server.NewDatabase("shop");
+        var database = PostgresServer.DatabaseOf(url);
+        Server.Execute("CREATE TABLE orders (id int PRIMARY KEY, item text); INSERT INTO orders VALUES (1, 'tea'), (2, 'cake')", database);
+        var before = Server.Snapshot(database);
+        var e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(url, null, Worker.Definition("grid", 3, 1)));
+        Assert.That(e!.Message, Does.Contain("another application's tables (public.orders)").And.Contain(url));
+        Assert.That(Server.Snapshot(database), Is.EqualTo(before));
+        // and an fspinn_meta of someone else
+        Server.Execute("CREATE TABLE fspinn_meta (key text, value text); INSERT INTO fspinn_meta VALUES ('app', 'not-us')", database);
+        before = Server.Snapshot(database);
+        e = Assert.Throws<StoreFormatException>(() => StudyStorage.OpenOrCreate(url, null, Worker.Definition("grid", 3, 1)));
+        Assert.That(e!.Message, Does.Contain("another application"));
+        Assert.That(Server.Snapshot(database), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void SeveralStudiesShareADatabaseAndAreListedAndResumingWithOtherOptionsIsRefused()
+    {
+        var url = Server.NewDatabase("many");
+        Worker.Run(url, Worker.Definition("grid", 4, 1), new SyntheticEvaluator(), study: "first");
+        Worker.Run(url, Worker.Definition("random", 5, 2), new SyntheticEvaluator(), study: "second");
+        var studies = StudyStorage.ListStudies(url);
+        Assert.That(studies.Select(s => (s.Name, s.Trials, s.Complete)), Is.EqualTo(new[] { ("first", 4, 4), ("second", 5, 5) }));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["frontier", "--store", url], stdout, stderr), Is.EqualTo(CliApp.Failure));
+        Assert.That(stderr.ToString(), Does.Contain("holds 2 studies (first, second); choose one with --study"));
+        Assert.That(CliApp.Run(["frontier", "--store", url, "--study", "second"], stdout, stderr), Is.Zero, stderr.ToString());
+        Assert.That(stdout.ToString(), Does.Contain("trials: 5 (5 complete"));
+        var e = Assert.Throws<StudyMismatchException>(() => StudyStorage.OpenOrCreate(url, "first", Worker.Definition("grid", 4, 9)));
+        Assert.That(e!.Message, Does.Contain("seed: stored 1, requested 9"));
+    }
+}
+
+/// <summary>
+/// Several worker processes on one PostgreSQL study, with kills and server restarts. Each fixture runs its own server
+/// (they stop and restart it), with short leases so that the faults resolve in seconds.
+/// </summary>
+[NonParallelizable]
+public sealed class PostgresFaultTests
+{
+    private PostgresServer _server = null!;
+
+    [OneTimeSetUp]
+    public void StartServer() => _server = new PostgresServer();
+
+    [OneTimeTearDown]
+    public void StopServer() => _server.Dispose();
+
+    private static int Count(string url, TrialStatus status)
+    {
+        try
+        {
+            using var s = StudyStorage.OpenExisting(url);
+            return s.LoadTrials().Count(t => t.Status == status);
+        }
+        catch (Exception e) when (e is StudyMismatchException or StoreFormatException or StorageUnavailableException)
+        {
+            return 0; // not created yet, or the server is down
+        }
+    }
+
+    private static HashSet<int> RunningPids(string url)
+    {
+        using var s = StudyStorage.OpenExisting(url);
+        return [.. s.LoadTrials().Where(t => t.Status == TrialStatus.Running).Select(t => t.Pid)];
+    }
+
+    private static string SqliteOneWorkerCsv(StudyDefinition definition, int maxNeurons)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "fspinn-ref-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = Path.Combine(dir, "one.db");
+            Worker.Run(store, definition, new SyntheticEvaluator(), Worker.FastOptions with { Log = null });
+            return Worker.FrontierCsv(store);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static void AssertEachTrialCompletedOnce(IReadOnlyList<TrialRecord> trials, int count)
+    {
+        Assert.That(trials.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, count)), "no trial lost, none doubled");
+        Assert.That(trials.Where(t => t.Status != TrialStatus.Complete).Select(t => $"{t.Number}: {t.Status} {t.Error}"), Is.Empty);
+        Assert.That(trials.Select(t => t.Candidate.Key).Distinct().Count(), Is.EqualTo(count));
+    }
+
+    [Test]
+    public void EightWorkersOnTwoHostsComplete200TrialsEachExactlyOnceAndMatchAOneWorkerSqliteRun()
+    {
+        var url = _server.NewDatabase("eight");
+        const int trials = 200, maxNeurons = 1000;
+        var definition = Worker.Definition("random", trials, 21, null, maxNeurons);
+        using (StudyStorage.OpenOrCreate(url, null, definition)) { } // as `fspinn explore` does before its workers
+        // a lease long enough for eight processes starting at once on a loaded 2-core machine: no takeover expected here
+        var workers = Enumerable.Range(0, 8).Select(i => WorkerProcesses.Start(url, "random", trials, 21, 10,
+            "--host", i % 2 == 0 ? "host-a" : "host-b", "--lease-ms", "30000", "--max-neurons", maxNeurons.ToString())).ToList();
+        try
+        {
+            WorkerProcesses.WaitAll(workers, TimeSpan.FromMinutes(3));
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+        using var storage = StudyStorage.OpenExisting(url);
+        var stored = storage.LoadTrials();
+        AssertEachTrialCompletedOnce(stored, trials);
+        Assert.That(stored.All(t => t.Attempts == 1), Is.True);
+        Assert.That(stored.Select(t => t.Host).Distinct().Order(), Is.EqualTo(new[] { "host-a", "host-b" }));
+        Assert.That(stored.Select(t => t.WorkerId).Distinct().Count(), Is.GreaterThan(2), "work is shared");
+        Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(SqliteOneWorkerCsv(definition, maxNeurons)));
+    }
+
+    [Test]
+    public void TwoWorkersKilledMidTrialHaveTheirTrialsReclaimedAfterTheLeaseAndCompleted()
+    {
+        var url = _server.NewDatabase("kill");
+        const int trials = 24, maxNeurons = 1000;
+        var definition = Worker.Definition("random", trials, 5, null, maxNeurons);
+        using (StudyStorage.OpenOrCreate(url, null, definition)) { }
+        // host-b's two workers are killed; host-a's cannot see their processes and must wait for the lease (12 s: short,
+        // yet longer than a cold process on a loaded 2-core machine may go without renewing it)
+        var workers = Enumerable.Range(0, 4).Select(i => WorkerProcesses.Start(url, "random", trials, 5, 600,
+            "--host", i < 2 ? "host-a" : "host-b", "--lease-ms", "12000", "--heartbeat-ms", "200", "--max-neurons", maxNeurons.ToString())).ToList();
+        try
+        {
+            WorkerProcesses.WaitUntil(() => Count(url, TrialStatus.Complete) >= 4, TimeSpan.FromMinutes(2), "4 completed trials");
+            var killed = new HashSet<int>(new[] { workers[2], workers[3] }.Select(w => w.Process.Id));
+            WorkerProcesses.WaitUntil(() => RunningPids(url).IsSupersetOf(killed), TimeSpan.FromMinutes(1), "both host-b workers in the middle of a trial");
+            workers[2].KillHard();
+            workers[3].KillHard();
+            List<TrialRecord> orphans;
+            using (var s = StudyStorage.OpenExisting(url))
+                orphans = [.. s.LoadTrials().Where(t => t.Status == TrialStatus.Running && killed.Contains(t.Pid))];
+            // each killed worker leaves its trial RUNNING (unless the kill landed in the instant between two trials)
+            Assert.That(orphans, Has.Count.InRange(1, 2), "the kill must land in the middle of a trial");
+            WorkerProcesses.WaitAll(workers.Take(2), TimeSpan.FromMinutes(3));
+
+            using var storage = StudyStorage.OpenExisting(url);
+            var stored = storage.LoadTrials();
+            AssertEachTrialCompletedOnce(stored, trials);
+            foreach (var orphan in orphans)
+            {
+                var rerun = stored.Single(t => t.Number == orphan.Number);
+                Assert.That(rerun.Attempts, Is.EqualTo(2));
+                Assert.That(rerun.Host, Is.EqualTo("host-a"));
+                Assert.That(rerun.StartedUtc, Is.GreaterThanOrEqualTo(orphan.LeaseUntilUtc!.Value - TimeSpan.FromMilliseconds(100)), "taken over only after the lease expired");
+            }
+            Assert.That(stored.Where(t => orphans.All(o => o.Number != t.Number)).All(t => t.Attempts == 1), Is.True);
+            Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(SqliteOneWorkerCsv(definition, maxNeurons)));
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+
+    [Test]
+    public void ServerRestartAndAStopLongerThanTheLeaseLoseAndDoubleNothing()
+    {
+        var url = _server.NewDatabase("restart");
+        const int trials = 60, maxNeurons = 1000;
+        var definition = Worker.Definition("random", trials, 8, null, maxNeurons);
+        using (StudyStorage.OpenOrCreate(url, null, definition)) { }
+        var workers = Enumerable.Range(0, 4).Select(i => WorkerProcesses.Start(url, "random", trials, 8, 60,
+            "--host", i % 2 == 0 ? "host-a" : "host-b", "--lease-ms", "12000", "--heartbeat-ms", "200", "--max-neurons", maxNeurons.ToString())).ToList();
+        try
+        {
+            WorkerProcesses.WaitUntil(() => Count(url, TrialStatus.Complete) >= 15, TimeSpan.FromMinutes(2), "15 completed trials");
+            _server.Restart();
+            WorkerProcesses.WaitUntil(() => Count(url, TrialStatus.Complete) >= 30, TimeSpan.FromMinutes(2), "30 completed trials after the restart");
+            _server.Stop();
+            Thread.Sleep(13_000); // longer than the lease: every lease has expired by the server's clock when it comes back
+            _server.Start();
+            WorkerProcesses.WaitAll(workers, TimeSpan.FromMinutes(3));
+
+            Assert.That(workers.Count(w => w.Stderr.Contains("retrying in", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(2), string.Join("\n", workers.Select(w => w.Stderr)));
+            Assert.That(workers.Count(w => w.Stderr.Contains("reconnected to postgresql://postgres@127.0.0.1", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(2));
+            using var storage = StudyStorage.OpenExisting(url);
+            var stored = storage.LoadTrials();
+            AssertEachTrialCompletedOnce(stored, trials);
+            Assert.That(stored.Count(t => t.Attempts > 1), Is.LessThanOrEqualTo(4), "after a restart, owners renew before anyone takes over (at most one rerun per worker)");
+            Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(SqliteOneWorkerCsv(definition, maxNeurons)));
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+}

@@ -1,0 +1,306 @@
+using FSpiNN.Dse.Study;
+using FSpiNN.Dse.TestWorker;
+
+namespace FSpiNN.Dse.Tests;
+
+/// <summary>
+/// The <see cref="IStudyStorage"/> contract, written once and run against every backend (as Optuna's
+/// testing/pytest_storages.py): in-memory, SQLite, and PostgreSQL on a real throwaway server.
+/// </summary>
+[TestFixtureSource(nameof(Backends))]
+public sealed class StorageContractTests(string backend)
+{
+    public static readonly string[] Backends = ["memory", "sqlite", "postgresql"];
+
+    private string _dir = "";
+    private readonly List<IStudyStorage> _opened = [];
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "fspinn-contract-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dir);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        foreach (var s in _opened) s.Dispose();
+        _opened.Clear();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    /// <summary>A new, empty study of this backend.</summary>
+    private IStudyStorage NewStudy(StudyDefinition definition)
+    {
+        IStudyStorage storage = backend switch
+        {
+            "memory" => new InMemoryStudyStorage(definition),
+            "sqlite" => StudyStorage.OpenOrCreate(Path.Combine(_dir, "s.db"), null, definition),
+            _ => StudyStorage.OpenOrCreate(PostgresServer.Instance.NewDatabase("contract"), null, definition),
+        };
+        _opened.Add(storage);
+        return storage;
+    }
+
+    private IStudyStorage Handle(IStudyStorage storage)
+    {
+        var handle = storage.Reconnect();
+        _opened.Add(handle);
+        return handle;
+    }
+
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private static TrialRecord Running(int number, string worker, string host = "test-host") => new(
+        number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)},\"bits\":8}}"), 400, TrialStatus.Running, null, null, null, null,
+        new Dictionary<string, double>(), null, null, null, 1, "test", worker, host, 1, 0, 1, DateTime.UtcNow, null, DateTime.UtcNow, null);
+
+    [Test]
+    public void ClaimedTrialIsReadBackWithASequenceNumberAndALeaseAndLaterReadsSeeOnlyChanges()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); tx.Insert(Running(1, "w1"), Lease); return 0; });
+        var all = storage.ReadChanges(0);
+        Assert.That(all.Changes.Select(c => c.Number), Is.EqualTo(new[] { 0, 1 }));
+        var first = all.Changes[0].Trial!;
+        Assert.That(first.Sequence, Is.GreaterThan(0));
+        Assert.That(first.LeaseUntilUtc, Is.GreaterThan(all.NowUtc + Lease - TimeSpan.FromSeconds(5)).And.LessThan(all.NowUtc + Lease + TimeSpan.FromSeconds(5)));
+        Assert.That(first.Candidate.Key, Is.EqualTo(Running(0, "w1").Candidate.Key));
+        Assert.That(storage.ReadChanges(all.Sequence).Changes, Is.Empty, "nothing changed since");
+
+        Assert.That(storage.Heartbeat("w1", 1, TimeSpan.FromSeconds(90)), Is.True);
+        var renewed = storage.ReadChanges(all.Sequence);
+        Assert.That(renewed.Changes.Select(c => c.Number), Is.EqualTo(new[] { 1 }), "a heartbeat is a change of that row only");
+        Assert.That(renewed.Changes[0].Trial!.LeaseUntilUtc, Is.GreaterThan(first.LeaseUntilUtc!.Value + TimeSpan.FromSeconds(30)));
+        Assert.That(storage.Heartbeat("someone-else", 1, Lease), Is.False, "only the owner renews");
+    }
+
+    [Test]
+    public void AClaimThatThrowsWritesNothing()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        Assert.Throws<InvalidOperationException>(() => storage.Claim<int>(tx =>
+        {
+            tx.Insert(Running(0, "w1"), Lease);
+            tx.SetHypervolumeReference("[1,2,3]");
+            throw new InvalidOperationException("the body failed");
+        }));
+        Assert.That(storage.LoadTrials(), Is.Empty);
+        Assert.That(storage.Claim(tx => tx.HypervolumeReference()), Is.Null);
+    }
+
+    [Test]
+    public void OnlyTheOwnerFinishesARunningTrialAndRepeatingAFinishIsHarmless()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "owner"), Lease); return 0; });
+        var done = Running(0, "owner") with
+        {
+            Status = TrialStatus.Complete, Accuracy = 0.5, MemoryBytes = 1000, TrainEnergyJoules = 1e-6, InferenceEnergyJoules = 2e-7,
+            FinishedUtc = DateTime.UtcNow, DurationSeconds = 1.5, Violation = 0,
+        };
+        Assert.That(storage.Finish(done with { WorkerId = "intruder" }), Is.False);
+        Assert.That(storage.Finish(done), Is.True);
+        Assert.That(storage.Finish(done), Is.True, "a repeat after a lost answer succeeds");
+        Assert.That(storage.Heartbeat("owner", 0, Lease), Is.False, "a finished trial has no lease");
+        var stored = storage.LoadTrials().Single();
+        Assert.That((stored.Status, stored.Accuracy, stored.MemoryBytes, stored.DurationSeconds), Is.EqualTo((TrialStatus.Complete, 0.5, 1000.0, 1.5)));
+        Assert.That(stored.LeaseUntilUtc, Is.Null);
+    }
+
+    [Test]
+    public void ReplaceSucceedsOnlyOnTheRowAsLastRead()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "dead"), Lease); return 0; });
+        var read = storage.LoadTrials().Single();
+        Assert.That(storage.Heartbeat("dead", 0, Lease), Is.True); // the row moves on
+        Assert.That(storage.Claim(tx => tx.Replace(read with { WorkerId = "taker", Attempts = 2 }, read.Sequence, Lease)), Is.False);
+        var current = storage.LoadTrials().Single();
+        Assert.That(storage.Claim(tx => tx.Replace(current with { WorkerId = "taker", Attempts = 2 }, current.Sequence, Lease)), Is.True);
+        Assert.That(storage.LoadTrials().Single().WorkerId, Is.EqualTo("taker"));
+        Assert.That(storage.Finish(current with { Status = TrialStatus.Failed, Error = "x" }), Is.False, "the old owner's writes are refused");
+    }
+
+    [Test]
+    public void DiscardedTrialDisappearsAndIncrementalReadersAreToldSo()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w"), Lease); tx.Insert(Running(1, "w"), Lease); return 0; });
+        var seen = storage.ReadChanges(0).Sequence;
+        Assert.That(storage.Discard("other", 1), Is.False);
+        Assert.That(storage.Discard("w", 1), Is.True);
+        var changes = storage.ReadChanges(seen).Changes;
+        Assert.That(changes, Has.Count.EqualTo(1));
+        Assert.That((changes[0].Number, changes[0].Trial), Is.EqualTo((1, (TrialRecord?)null)));
+        Assert.That(storage.LoadTrials().Select(t => t.Number), Is.EqualTo(new[] { 0 }));
+        storage.Claim(tx => { tx.Insert(Running(1, "w2"), Lease); return 0; }); // claimed afresh later
+        Assert.That(storage.LoadTrials().Single(t => t.Number == 1).WorkerId, Is.EqualTo("w2"));
+    }
+
+    [Test]
+    public void HypervolumeReferenceIsFixedOnceAndHistoryKeepsItsOrder()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx =>
+        {
+            tx.SetHypervolumeReference("[1,2]");
+            tx.AppendHypervolume(new StoredHypervolume(1, 0, 0.25, "[1,2]"));
+            tx.AppendHypervolume(new StoredHypervolume(2, 3, 0.5, "[1,2]"));
+            return 0;
+        });
+        Assert.That(storage.Claim(tx => (tx.HypervolumeReference(), tx.HypervolumeCount())), Is.EqualTo(("[1,2]", 2)));
+        Assert.That(storage.HypervolumeHistory().Select(h => (h.CompletedCount, h.TrialNumber, h.Hypervolume)),
+            Is.EqualTo(new[] { (1, 0, 0.25), (2, 3, 0.5) }));
+    }
+
+    /// <summary>
+    /// Claims are serialised: 4 threads each take "the next number after the highest stored" 25 times; a claim that
+    /// saw a stale state would insert a number twice (a key violation) or leave a gap.
+    /// </summary>
+    [Test]
+    public void ConcurrentClaimsNeverLoseOrDoubleANumberAndIncrementalReadersMissNothing()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        const int threads = 4, each = 25;
+        var handles = Enumerable.Range(0, threads).Select(_ => Handle(storage)).ToList();
+        var reader = Handle(storage);
+        var mirror = new Dictionary<int, TrialRecord>();
+        long seen = 0;
+        using var stop = new CancellationTokenSource();
+        var follower = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var changes = reader.ReadChanges(seen);
+                foreach (var c in changes.Changes) mirror[c.Number] = c.Trial!;
+                seen = changes.Sequence;
+            }
+        });
+        var writers = handles.Select((h, i) => Task.Run(() =>
+        {
+            long known = 0;
+            var numbers = new HashSet<int>();
+            for (var k = 0; k < each; k++)
+            {
+                var number = h.Claim(tx =>
+                {
+                    var changes = tx.ReadChanges(known);
+                    foreach (var c in changes.Changes) numbers.Add(c.Number);
+                    known = changes.Sequence;
+                    var next = numbers.Count == 0 ? 0 : numbers.Max() + 1;
+                    tx.Insert(Running(next, $"w{i}"), Lease);
+                    return next;
+                });
+                numbers.Add(number);
+                if (k % 5 == 0) h.Heartbeat($"w{i}", number, Lease);
+            }
+        })).ToArray();
+        Task.WaitAll(writers);
+        stop.Cancel();
+        follower.Wait();
+        foreach (var c in reader.ReadChanges(seen).Changes) mirror[c.Number] = c.Trial!;
+        var stored = storage.LoadTrials();
+        Assert.That(stored.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, threads * each)));
+        Assert.That(stored.GroupBy(t => t.WorkerId).Count(), Is.EqualTo(threads));
+        Assert.That(mirror.Keys.Order(), Is.EqualTo(stored.Select(t => t.Number)), "the incremental reader rebuilt every row");
+        Assert.That(mirror.Values.OrderBy(t => t.Number).Select(t => t.Sequence), Is.EqualTo(stored.Select(t => t.Sequence)), "...at its latest version");
+    }
+
+    [Test]
+    public void ThreeWorkersCompleteTheStudyOnceEachAndMatchTheOneWorkerFrontier()
+    {
+        var definition = Worker.Definition("nsga2", 30, 4);
+        var expected = new InMemoryStudyStorage(definition);
+        Worker_RunPool(expected, 1);
+        var storage = NewStudy(definition);
+        Worker_RunPool(storage, 3);
+        var trials = storage.LoadTrials();
+        Assert.That(trials.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, 30)));
+        Assert.That(trials.All(t => t.Status == TrialStatus.Complete && t.Attempts == 1), Is.True);
+        Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(Worker.FrontierCsv(expected)));
+        Assert.That(storage.HypervolumeHistory().Select(h => h.Hypervolume), Is.EqualTo(expected.HypervolumeHistory().Select(h => h.Hypervolume)));
+    }
+
+    private static void Worker_RunPool(IStudyStorage storage, int workers) =>
+        WorkerPool.RunAsync(storage, SyntheticEvaluator.TestSpace(), [.. Enumerable.Range(0, workers).Select(_ => new SyntheticEvaluator(5))],
+            Worker.FastOptions with { Log = null }).GetAwaiter().GetResult();
+
+    [Test]
+    public void ATrialWhoseLeaseExpiredIsTakenOverOnceAndCompleted()
+    {
+        var definition = Worker.Definition("grid", 6, 1);
+        var storage = NewStudy(definition);
+        // trial 0, as the strategy proposes it, held by a worker of another host that stopped renewing its lease
+        var first = StudyRunner.CreateStrategy(definition, SyntheticEvaluator.TestSpace()).Ask()!.Value;
+        storage.Claim(tx => { tx.Insert(Running(0, "gone", "other-host") with { Candidate = first.Candidate }, TimeSpan.FromMilliseconds(300)); return 0; });
+        Thread.Sleep(400);
+        Worker_RunPool(storage, 1);
+        var trials = storage.LoadTrials();
+        Assert.That(trials.All(t => t.Status == TrialStatus.Complete), Is.True);
+        Assert.That(trials[0].Attempts, Is.EqualTo(2));
+        Assert.That(trials[0].Error, Does.Contain("abandoned"));
+        Assert.That(trials.Skip(1).All(t => t.Attempts == 1), Is.True);
+    }
+
+    [Test]
+    public void AnAbandonedTrialIsRerunAtMostOnce()
+    {
+        var definition = Worker.Definition("grid", 3, 1);
+        var storage = NewStudy(definition);
+        var first = StudyRunner.CreateStrategy(definition, SyntheticEvaluator.TestSpace()).Ask()!.Value;
+        storage.Claim(tx => { tx.Insert(Running(0, "gone", "other-host") with { Candidate = first.Candidate, Attempts = 2 }, TimeSpan.FromMilliseconds(100)); return 0; });
+        Thread.Sleep(300);
+        Worker_RunPool(storage, 1);
+        var trial0 = storage.LoadTrials()[0];
+        Assert.That((trial0.Status, trial0.Attempts), Is.EqualTo((TrialStatus.Failed, 2)));
+        Assert.That(trial0.Error, Does.Contain("abandoned 2 times"));
+    }
+
+    /// <summary>
+    /// Issue 17: a trial that failed because of its environment (here an I/O error, as a bad model cache gives) is
+    /// retried by the next run; one that failed because of its configuration is not.
+    /// </summary>
+    [Test]
+    public void EnvironmentFailuresAreRetriedByTheNextRunConfigurationFailuresAreNot()
+    {
+        var definition = Worker.Definition("grid", 8, 1);
+        var strategy = StudyRunner.CreateStrategy(definition, SyntheticEvaluator.TestSpace());
+        var neurons = Enumerable.Range(0, 8).Select(_ => (int)strategy.Ask()!.Value.Candidate["neurons"].AsDouble).ToList();
+        var (environmental, configurational) = (neurons[0], neurons[^1]);
+        Assert.That(environmental, Is.Not.EqualTo(configurational));
+        var (environmentCount, configurationCount) = (neurons.Count(n => n == environmental), neurons.Count(n => n == configurational));
+        var storage = NewStudy(definition);
+        var broken = new FailingEvaluator(n => n == environmental ? new IOException("cache folder is read-only")
+            : n == configurational ? new ArgumentException($"neurons={n} is not supported") : null);
+        WorkerPool.RunAsync(storage, SyntheticEvaluator.TestSpace(), [broken], Worker.FastOptions with { Log = null }).GetAwaiter().GetResult();
+        var failed = storage.LoadTrials().Where(t => t.Status == TrialStatus.Failed).ToList();
+        Assert.That(failed.Count(t => t.Cause == FailureCause.Environment && t.Error!.StartsWith("IOException:", StringComparison.Ordinal)), Is.EqualTo(environmentCount));
+        Assert.That(failed.Count(t => t.Cause == FailureCause.Configuration && t.Error!.StartsWith("ArgumentException:", StringComparison.Ordinal)), Is.EqualTo(configurationCount));
+
+        var healed = new FailingEvaluator(n => n == configurational ? new ArgumentException($"neurons={n} is not supported") : null);
+        WorkerPool.RunAsync(Handle(storage), SyntheticEvaluator.TestSpace(), [healed], Worker.FastOptions with { Log = null }).GetAwaiter().GetResult();
+        var after = storage.LoadTrials();
+        Assert.That(healed.Evaluations, Is.EqualTo(environmentCount), "only the environment failures are evaluated again");
+        Assert.That(after.Count(t => t.Status == TrialStatus.Complete), Is.EqualTo(8 - configurationCount));
+        Assert.That(after.Where(t => t.Status == TrialStatus.Failed).All(t => t.Cause == FailureCause.Configuration), Is.True);
+    }
+
+    /// <summary>Fails candidates by their neuron count; the rest evaluate as the synthetic evaluator.</summary>
+    internal sealed class FailingEvaluator(Func<int, Exception?> failure) : ICandidateEvaluator
+    {
+        private readonly SyntheticEvaluator _inner = new();
+        public int Evaluations => _inner.Evaluations;
+        public IReadOnlyList<ParameterSpec> Parameters => _inner.Parameters;
+        public string DataFingerprint => _inner.DataFingerprint;
+        public double EstimateMemoryBytes(Candidate candidate) => _inner.EstimateMemoryBytes(candidate);
+
+        public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken)
+        {
+            var result = _inner.Evaluate(candidate, trainSamples, cancellationToken);
+            if (failure((int)candidate["neurons"].AsDouble) is { } e) throw e;
+            return result;
+        }
+    }
+}
