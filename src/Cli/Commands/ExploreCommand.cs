@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using FSpiNN.Dse;
+using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
@@ -17,7 +18,7 @@ public static class ExploreCommand
     public static Command Create(Func<ExploreEvaluatorRequest, ICandidateEvaluator> evaluatorFactory)
     {
         var space = new Option<FileInfo?>("--space") { Description = "Search space file (.json, .yaml). Default: the built-in 18-candidate space (DefaultSpace)." };
-        var strategy = new Option<string>("--strategy") { Description = "grid | random | nsga2 | halving | fspinn", DefaultValueFactory = _ => "grid" };
+        var strategy = new Option<string?>("--strategy") { Description = "grid | random | nsga2 | halving | fspinn | tpe | tpe-halving. Default: grid when the whole space fits in --trials, else tpe (model-based)." };
         strategy.AcceptOnlyFromAmong([.. StrategyFactory.Names]);
         var trials = new Option<int?>("--trials") { Description = "Trial budget (default: the whole grid, or 50 for a continuous space)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the strategy.", DefaultValueFactory = _ => 1 };
@@ -30,6 +31,7 @@ public static class ExploreCommand
         var minSamples = new Option<int>("--min-train-samples") { Description = "Lowest rung of --strategy halving.", DefaultValueFactory = _ => 100 };
         var data = new Option<string?>("--data") { Description = "Dataset directory passed to the evaluator." };
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
+        var replay = new Option<FileInfo?>("--replay") { Description = "Evaluate by looking candidates up in TABLE.csv (the frontier.csv of a finished grid study of the same space) instead of training: a tabular benchmark for strategies. Without --store, the study is kept in a temporary file deleted afterwards." };
         var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
@@ -40,9 +42,10 @@ public static class ExploreCommand
               fspinn explore --strategy nsga2 --trials 60 --objectives accuracy,memory,inference-energy --min-accuracy 80%
               fspinn explore --store s.db --workers 2      (or start the same command in several terminals)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
+              fspinn explore --space experiments/search-bench/space-mnist-1k.json --replay experiments/search-bench/table-mnist-1k.csv --trials 100
             """)
         {
-            space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache,
+            space, strategy, trials, seed, store, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -61,16 +64,25 @@ public static class ExploreCommand
             var workerCount = parse.GetValue(workers);
             if (workerCount is < 1 or > 64) throw new UsageException($"--workers must be within 1..64, got {workerCount}");
             var seedValue = parse.GetValue(seed);
-            var strategyName = parse.GetValue(strategy)!;
             var trialCount = parse.GetValue(trials) ?? (searchSpace.IsFinite ? (int)Math.Min(searchSpace.Count, 100_000) : 50);
             if (trialCount < 1) throw new UsageException($"--trials must be >= 1, got {trialCount}");
+            var strategyName = parse.GetValue(strategy) ?? StrategyFactory.Default(searchSpace, trialCount);
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
-            var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
-            var evaluators = Enumerable.Range(0, workerCount)
-                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
+            var replayTable = parse.GetValue(replay);
+            // a replay is a benchmark run: its study lives in a temporary file unless --store asks to keep it
+            var temporaryStore = replayTable is not null && parse.GetValue(store) is null;
+            var storePath = parse.GetValue(store) ?? (temporaryStore ? Path.Combine(Path.GetTempPath(), $"fspinn-replay-{Guid.NewGuid():N}.db") : Path.Combine(outDir, "study.db"));
+            var evaluators = replayTable is not null
+                ? Enumerable.Repeat<ICandidateEvaluator>(Replay(replayTable.FullName, searchSpace), workerCount).ToList()
+                : Enumerable.Range(0, workerCount)
+                    .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
+            try
+            {
+            // batch = proposals pending at once (model-based strategies); a resumed study keeps the batch it was started with
+            var batch = File.Exists(storePath) ? StudyStore.Inspect(storePath).Batch : workerCount;
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
-                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);
+                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000, batch);
             _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
             if (budgets.MemoryBytes is { } memoryLimit && SpaceMemory.IsExhaustive(searchSpace))
             {
@@ -127,14 +139,41 @@ public static class ExploreCommand
             }
             FrontierCommand.Report(storePath, csvPath, plotPath, console);
             // unwrapped, to copy and paste
-            writer.WriteLine($"store:     {storePath}");
+            writer.WriteLine(temporaryStore ? "store:     none (a replay keeps its study in a temporary file; give --store to keep it)" : $"store:     {storePath}");
             writer.WriteLine($"csv:       {csvPath}");
             writer.WriteLine($"plot:      {plotPath}");
             writer.WriteLine($"resume:    {rerun}");
-            writer.WriteLine($"re-render: fspinn frontier --store {Quote(storePath)} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
+            if (!temporaryStore) writer.WriteLine($"re-render: fspinn frontier --store {Quote(storePath)} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
             return CliApp.Success;
+            }
+            finally
+            {
+                if (temporaryStore)
+                {
+                    foreach (var temporary in new[] { storePath, storePath + "-wal", storePath + "-shm" }) File.Delete(temporary);
+                }
+            }
         });
         return command;
+    }
+
+    /// <summary>The replay evaluator of <paramref name="table"/>, refused (usage error) when the table cannot replay every candidate of the space.</summary>
+    private static ReplayEvaluator Replay(string table, SearchSpace space)
+    {
+        try
+        {
+            var evaluator = new ReplayEvaluator(table, space);
+            if (!space.IsFinite) throw new UsageException($"--replay needs a finite space (a table holds finitely many candidates); space '{space.Name}' has a continuous range");
+            var missing = evaluator.Missing();
+            if (missing.Count > 0)
+                throw new UsageException($"--replay {table}: the table has no completed result for {string.Join(", ", missing.Select(c => c.Key))}{(missing.Count == 5 ? ", ..." : "")}; " +
+                    "replay the table with the space of the study that built it");
+            return evaluator;
+        }
+        catch (ReplayTableException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>Exit code of a run stopped by Ctrl-C / SIGINT (128 + 2, the shell convention).</summary>

@@ -48,15 +48,15 @@ public sealed class StudyRunner
 
     public WorkerIdentity Worker => _worker;
 
-    /// <summary>Creates the strategy a study definition names.</summary>
-    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space) =>
-        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed), d.MinTrainSamples);
+    /// <summary>Creates the strategy a study definition names; <paramref name="memory"/> (the evaluator's analytic memory) lets it avoid over-budget candidates.</summary>
+    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space, Func<Candidate, double>? memory = null) =>
+        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch), d.MinTrainSamples);
 
     /// <summary>Runs until the strategy is finished and no trial is left running anywhere (or cancelled). Returns the number of trials this worker evaluated or skipped.</summary>
     public int Run(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var store = StudyStore.OpenOrCreate(_storePath, _definition);
-        var strategy = CreateStrategy(_definition, _space);
+        var strategy = CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes);
         var asked = new List<Proposal>();
         var told = new HashSet<int>();
         var clock = Stopwatch.StartNew();
