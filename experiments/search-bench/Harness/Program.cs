@@ -3,7 +3,7 @@
 // by the hypervolume of the whole table (same reference point for every strategy and for bench_optuna.py).
 // Accounting shared with bench_optuna.py: a training costs train_samples / the table's train_samples (1 at full
 // fidelity); a candidate over the memory budget costs nothing (memory is analytic: the study skips it untrained);
-// a candidate already evaluated costs nothing (the study reuses the stored result).
+// every other proposal costs its training, a repeated one too (as in a standalone Optuna study).
 // usage: dotnet run -c Release --project experiments/search-bench/Harness -- SPACE TABLE OUT.csv [--seeds 30]
 //        [--memory-budget BYTES|median] [--strategies random,nsga2,halving,tpe,tpe-halving] [--max-k 200]
 using System.Diagnostics;
@@ -108,7 +108,6 @@ string Row(string sampler, int seed, int k, double hv, RunResult run) =>
 RunResult Run(IStrategy strategy, int maxTrainings)
 {
     var watch = Stopwatch.StartNew();
-    var seen = new Dictionary<string, EvaluationResult>(StringComparer.Ordinal);
     var found = new List<(double Cost, double[] Point)>();   // feasible top-fidelity results with the cost spent when found
     double cost = 0;
     var proposals = 0;
@@ -123,14 +122,9 @@ RunResult Run(IStrategy strategy, int maxTrainings)
             continue;
         }
         // the table holds one fidelity: lower rungs replay it (optimistic for the multi-fidelity strategies)
-        var key = proposal.Candidate.With(SearchSpace.TrainSamplesName, samples).Key;
-        if (!seen.TryGetValue(key, out var result))
-        {
-            result = table.Evaluate(proposal.Candidate, (int)fidelity, CancellationToken.None);
-            seen[key] = result;
-            cost += samples / (double)fidelity;
-            if (samples == fidelity) found.Add((cost, Normalised(result)));
-        }
+        var result = table.Evaluate(proposal.Candidate, (int)fidelity, CancellationToken.None);
+        cost += samples / (double)fidelity;
+        if (samples == fidelity) found.Add((cost, Normalised(result)));
         strategy.Tell(new TrialOutcome(proposal.Id, proposal.Candidate, OutcomeKind.Complete, [1 - result.Accuracy, result.MemoryBytes, result.TrainEnergyJoules], 0));
     }
     return new RunResult(found, cost, proposals, watch.Elapsed.TotalSeconds);

@@ -54,10 +54,19 @@ internal sealed class ParzenEstimator
         var low = dimension.GeneLower;
         var high = dimension.GeneUpper;
         var range = Math.Max(high - low, 1e-12);
-        // Scott-like bandwidth with Optuna's "magic clip" floor, so a tight cluster does not collapse to a spike
-        var sigma = Math.Max(range * Math.Pow(Math.Max(n, 1), -0.2) / 2, range / Math.Min(100, n + 1));
+        // each component as wide as the larger gap to its neighbours (the range ends and the prior's centre count as
+        // neighbours), clipped below by Optuna's "magic clip" range / min(100, n + 1) so a tight cluster keeps some spread
+        var sorted = coordinates.Append((low + high) / 2).Order().ToArray();
+        var floor = range / Math.Min(100, n + 1);
+        double Width(double mu)
+        {
+            var i = Array.IndexOf(sorted, mu);
+            var left = mu - (i > 0 ? sorted[i - 1] : low);
+            var right = (i + 1 < sorted.Length ? sorted[i + 1] : high) - mu;
+            return Math.Clamp(Math.Max(left, right), floor, range);
+        }
         _means = [.. coordinates, (low + high) / 2];
-        _sigmas = [.. coordinates.Select(_ => sigma), range];
+        _sigmas = [.. coordinates.Select(Width), range];
         var weights = Enumerable.Repeat(1.0, n).Append(PriorWeight).ToArray();
         var weightSum = weights.Sum();
         _weights = weights.Select(w => w / weightSum).ToArray();
