@@ -17,7 +17,7 @@ public sealed class ReplayTests
     [TearDown]
     public void TearDown()
     {
-        try { Directory.Delete(_dir, true); } catch (IOException) { } catch (DirectoryNotFoundException) { }
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
     private string BuildTable()

@@ -43,10 +43,10 @@ public sealed class TpeStrategy : IStrategy
         if (IsFinished) return null;
         var id = _proposed.Count;
         Candidate? next;
-        if (id < _startup) next = NextRandom();
+        var known = id - Math.Max(1, _context.Batch);   // outcomes 0..known are the model's; the rest are pending
+        if (id < _startup || known < 0) next = NextRandom();   // no result can be known yet
         else
         {
-            var known = id - Math.Max(1, _context.Batch);   // outcomes 0..known are the model's; the rest are pending
             for (var i = 0; i <= known; i++)
             {
                 if (!_outcomes.ContainsKey(i)) return null;
