@@ -9,9 +9,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 tag, files = sys.argv[1], sys.argv[2:]
-runs = defaultdict(list)
+runs, seen = defaultdict(list), set()
 for f in files:
     for r in csv.DictReader(open(f)):
+        run = (r["setting"], r["sampler"], r["seed"], r["k"])   # a run in two files (same seed) counts once
+        if run in seen:
+            continue
+        seen.add(run)
         runs[(r["setting"], r["sampler"], int(r["k"]))].append(float(r["hv_ratio"]))
 with open(f"results/summary-{tag}.csv", "w", newline="") as out:
     w = csv.writer(out)
