@@ -65,7 +65,7 @@ public sealed class ExportTests
         var panels = FrontierExporter.BuildFigure(report).GetPlots();
         Assert.That(panels.SelectMany(p => p.GetPlottables()).Any(p => p is VerticalLine or HorizontalLine), Is.False);
         var png = Path.Combine(_dir, "f.png");
-        FrontierExporter.WritePlot(report, png, 900, 400);
+        FrontierExporter.WritePlot(report, png, width: 900, height: 400);
         var header = File.ReadAllBytes(png).AsSpan(16, 8).ToArray();
         Assert.That((header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3], header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7]),
             Is.EqualTo((900, 400)));

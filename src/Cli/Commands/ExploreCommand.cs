@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using FSpiNN.Dse;
+using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
@@ -17,7 +18,7 @@ public static class ExploreCommand
     public static Command Create(Func<ExploreEvaluatorRequest, ICandidateEvaluator> evaluatorFactory)
     {
         var space = new Option<FileInfo?>("--space") { Description = "Search space file (.json, .yaml). Default: the built-in 18-candidate space (DefaultSpace)." };
-        var strategy = new Option<string>("--strategy") { Description = "grid | random | nsga2 | halving | fspinn", DefaultValueFactory = _ => "grid" };
+        var strategy = new Option<string?>("--strategy") { Description = "grid | random | nsga2 | halving | fspinn | tpe | tpe-halving. Default: grid when the whole space fits in --trials, else tpe (model-based)." };
         strategy.AcceptOnlyFromAmong([.. StrategyFactory.Names]);
         var trials = new Option<int?>("--trials") { Description = "Trial budget (default: the whole grid, or 50 for a continuous space)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the strategy.", DefaultValueFactory = _ => 1 };
@@ -33,6 +34,7 @@ public static class ExploreCommand
         var minSamples = new Option<int>("--min-train-samples") { Description = "Lowest rung of --strategy halving.", DefaultValueFactory = _ => 100 };
         var data = new Option<string?>("--data") { Description = "Dataset directory passed to the evaluator." };
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
+        var replay = new Option<FileInfo?>("--replay") { Description = "Evaluate by looking candidates up in TABLE.csv (the frontier.csv of a finished grid study of the same space) instead of training: a tabular benchmark for strategies. Without --store, the study is kept in a temporary file deleted afterwards." };
         var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
@@ -44,9 +46,10 @@ public static class ExploreCommand
               fspinn explore --store s.db --workers 2      (or start the same command in several terminals)
               fspinn explore --store postgresql://fspinn@db.lab:5432/studies --study full-4mib   (one worker per host)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
+              fspinn explore --space experiments/search-bench/space-mnist-1k.json --replay experiments/search-bench/table-mnist-1k.csv --trials 100
             """)
         {
-            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache,
+            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -65,11 +68,14 @@ public static class ExploreCommand
             var workerCount = parse.GetValue(workers);
             if (workerCount is < 1 or > 64) throw new UsageException($"--workers must be within 1..64, got {workerCount}");
             var seedValue = parse.GetValue(seed);
-            var strategyName = parse.GetValue(strategy)!;
             var trialCount = parse.GetValue(trials) ?? (searchSpace.IsFinite ? (int)Math.Min(searchSpace.Count, 100_000) : 50);
             if (trialCount < 1) throw new UsageException($"--trials must be >= 1, got {trialCount}");
             if (parse.GetValue(minSamples) < 1) throw new UsageException($"--min-train-samples must be >= 1, got {parse.GetValue(minSamples)}");
+            var strategyName = parse.GetValue(strategy) ?? StrategyFactory.Default(searchSpace, trialCount);
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
+            var replayTable = parse.GetValue(replay);
+            // a replay is a benchmark run: its study lives in memory unless --store asks to keep it
+            var inMemory = replayTable is not null && parse.GetValue(store) is null;
             var storePath = parse.GetValue(store) ?? Path.Combine(outDir, "study.db");
             var studyName = parse.GetValue(study);
             var (leaseSeconds, heartbeatSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat));
@@ -83,14 +89,18 @@ public static class ExploreCommand
             var csvPath = Path.Combine(outDir, "frontier.csv");
             var plotPath = Path.Combine(outDir, "frontier.png");
             // before any store exists: an unusable location here would otherwise fail every trial, each stored as FAILED
-            new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data))
-                .Output("--store", StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
+            new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data)).Input("--replay", replayTable?.FullName)
+                .Output("--store", inMemory || StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
                 .OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
-            var evaluators = Enumerable.Range(0, workerCount)
-                .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
+            var evaluators = replayTable is not null
+                ? Enumerable.Repeat<ICandidateEvaluator>(Replay(replayTable.FullName, searchSpace), workerCount).ToList()
+                : Enumerable.Range(0, workerCount)
+                    .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
+            // batch = proposals pending at once (model-based strategies); a resumed study keeps the batch it was created with
+            var batch = workerCount;
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
-                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000);
+                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000, batch);
             _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
             if (budgets.MemoryBytes is { } memoryLimit && SpaceMemory.IsExhaustive(searchSpace))
             {
@@ -100,7 +110,7 @@ public static class ExploreCommand
                         $"({smallest.Key} needs {Units.FormatBytes(bytes)}): no candidate could be trained; raise the budget or add smaller networks to the space");
             }
             Directory.CreateDirectory(outDir);
-            using var storage = StudyStorage.OpenOrCreate(storePath, studyName, definition, storageOptions);
+            using var storage = inMemory ? new InMemoryStudyStorage(definition, studyName) : StudyStorage.OpenOrCreate(storePath, studyName, definition, storageOptions);
             var before = storage.LoadTrials();
 
             var writer = parse.InvocationConfiguration.Output;
@@ -144,15 +154,35 @@ public static class ExploreCommand
             }
             FrontierCommand.Report(storage, csvPath, plotPath, console);
             // unwrapped, to copy and paste
-            writer.WriteLine($"store:     {storage.Location}{(studyName is null ? "" : $" (study {studyName})")}");
+            writer.WriteLine(inMemory ? "store:     none (a replay keeps its study in memory; give --store to keep it)"
+                : $"store:     {storage.Location}{(studyName is null ? "" : $" (study {studyName})")}");
             writer.WriteLine($"csv:       {csvPath}");
             writer.WriteLine($"plot:      {plotPath}");
             writer.WriteLine($"resume:    {rerun}");
             var studyOption = studyName is null ? "" : $" --study {Quote(studyName)}";
-            writer.WriteLine($"re-render: fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
+            if (!inMemory) writer.WriteLine($"re-render: fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
             return FailureSummary(storage.LoadTrials(), error) ? CliApp.Failure : CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>The replay evaluator of <paramref name="table"/>, refused (usage error) when the table cannot replay every candidate of the space.</summary>
+    private static ReplayEvaluator Replay(string table, SearchSpace space)
+    {
+        try
+        {
+            var evaluator = new ReplayEvaluator(table, space);
+            if (!space.IsFinite) throw new UsageException($"--replay needs a finite space (a table holds finitely many candidates); space '{space.Name}' has a continuous range");
+            var missing = evaluator.Missing();
+            if (missing.Count > 0)
+                throw new UsageException($"--replay {table}: the table has no completed result for {string.Join(", ", missing.Select(c => c.Key))}{(missing.Count == 5 ? ", ..." : "")}; " +
+                    "replay the table with the space of the study that built it");
+            return evaluator;
+        }
+        catch (ReplayTableException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>Exit code of a run stopped by Ctrl-C / SIGINT (128 + 2, the shell convention).</summary>

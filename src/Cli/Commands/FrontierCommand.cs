@@ -2,6 +2,7 @@ using System.CommandLine;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Costing;
 using FSpiNN.Dse.Export;
+using FSpiNN.Dse.Reporting;
 using FSpiNN.Dse.Study;
 using Spectre.Console;
 
@@ -90,6 +91,14 @@ public static class FrontierCommand
             console.WriteLine($"hypervolume: {history[^1].Hypervolume.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} after "
                 + $"{history[^1].CompletedCount} evaluations (normalised; reference {FrontierSummary.Reference(definition, reference)})");
         }
+        var importance = ParameterImportance.Compute(definition, store.LoadTrials());
+        if (importance.Count > 0)
+        {
+            console.WriteLine("what matters (share of each objective's variance explained by one parameter alone, over the completed trials):");
+            foreach (var (objective, ranking) in importance)
+                console.WriteLine($"  {Objectives.Name(objective),-16} " + string.Join(", ", ranking.Take(4).Select(i =>
+                    $"{i.Parameter} {(i.Share * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}%")));
+        }
         if (report.Recommendation is { } rec)
         {
             var (varying, _) = FrontierSummary.Parameters(definition);
@@ -105,7 +114,7 @@ public static class FrontierCommand
         }
         if (plotPath is not null && report.Count(TrialStatus.Complete) > 0)
         {
-            FrontierExporter.WritePlot(report, plotPath);
+            FrontierExporter.WritePlot(report, plotPath, history.Select(h => (h.CompletedCount, h.Hypervolume)).ToList());
             console.WriteLine($"wrote {plotPath}");
         }
         return CliApp.Success;

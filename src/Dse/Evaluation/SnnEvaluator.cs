@@ -89,7 +89,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var config = NetworkPresets.Create(preset, neurons);
         foreach (var (name, value) in candidate.Values)
         {
-            if (name is "network" or "neurons" or "train_samples" or LabelSamplesName) continue;
+            if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName) continue;
             config = ParameterTable.Set(config, name, value.ToString());
         }
         if (candidate.TryGet("bits", out var bits))
@@ -152,7 +152,8 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var labelSamples = Math.Min(trainSamples <= 0 ? _data.Train.Count : trainSamples, _data.Train.Count);
         if (candidate.TryGet(LabelSamplesName, out var labelValue)) labelSamples = Math.Min((int)labelValue.AsDouble, _data.Train.Count);
         Protocol.Label(model, _data.Train, labelSamples, _options.Threads, null, cancellationToken);
-        var test = Protocol.Test(model, _data.Test!, _options.TestSamples, _options.Threads, null, cancellationToken);
+        var testSamples = candidate.TryGet(TestSamplesName, out var testValue) ? (int)testValue.AsDouble : _options.TestSamples;
+        var test = Protocol.Test(model, _data.Test!, testSamples, _options.Threads, null, cancellationToken);
         var totalSeconds = watch.Elapsed.TotalSeconds;
 
         var report = SnnCost.Estimate(model.Config, model.TrainingCounts, test.Counts, _options.Profile, _options.Cost, _options.InhibitionStorage);
@@ -237,8 +238,11 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     /// <summary>Name of the evaluator parameter that sets how many training examples label the neurons (default: the training samples).</summary>
     public const string LabelSamplesName = "label_samples";
 
+    /// <summary>Name of the evaluator parameter that tests on the first K test examples (default: <see cref="SnnEvaluatorOptions.TestSamples"/>, all of them).</summary>
+    public const string TestSamplesName = "test_samples";
+
     private static string TrainingKey(Candidate candidate) =>
-        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key != "train_samples" && v.Key != LabelSamplesName)
+        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key is not ("train_samples" or LabelSamplesName or TestSamplesName))
             .Select(v => $"{v.Key}={v.Value}"));
 
     private static int[][] ToJagged(int[,] m) =>
@@ -255,6 +259,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             new("network", ParameterKind.String, [.. NetworkPresets.Names.Select(v => ParameterValue.Of(v))], Description: "preset network"),
             new("train_samples", ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples (the fidelity)"),
             new(LabelSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples that label the neurons (default: the training samples)"),
+            new(TestSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "test examples, the first K of the test set (default: all of them)"),
         };
         foreach (var p in ParameterTable.Parameters)
         {

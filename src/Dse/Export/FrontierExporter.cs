@@ -59,11 +59,12 @@ public static class FrontierExporter
     /// violate a budget are grey, feasible ones blue, the Pareto frontier (over all objectives) red, the recommended trial
     /// circled green; given budgets are dashed black lines (memory and energy vertical, minimum accuracy horizontal).
     /// </summary>
-    public static void WritePlot(StudyReport report, string path, int width = 1400, int height = 600)
+    public static void WritePlot(StudyReport report, string path, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null, int width = 1400, int height = 600)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".png" or ".svg")) throw new ArgumentException($"plot file '{path}' must end in .png or .svg", nameof(path));
-        var figure = BuildFigure(report);
+        var figure = BuildFigure(report, history);
+        width = width * figure.GetPlots().Length / 2;
         if (ext == ".png") figure.SavePng(path, width, height);
         else
         {
@@ -76,8 +77,12 @@ public static class FrontierExporter
         }
     }
 
-    /// <summary>The two panels (memory, energy) in one row. A new Multiplot already holds one plot: it is reused, not left empty.</summary>
-    public static Multiplot BuildFigure(StudyReport report)
+    /// <summary>
+    /// The two panels (memory, energy) in one row, and a third with the stored hypervolume history (normalised
+    /// hypervolume after each completed evaluation) when one is given. A new Multiplot already holds one plot: it is
+    /// reused, not left empty.
+    /// </summary>
+    public static Multiplot BuildFigure(StudyReport report, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null)
     {
         var complete = report.Rows.Where(r => r.Trial.Status == TrialStatus.Complete).ToList();
         var budgets = report.Definition.Budgets;
@@ -89,8 +94,20 @@ public static class FrontierExporter
         energyScale *= 1e-12;
 
         var figure = new Multiplot();
-        figure.AddPlots(2);
+        var withHistory = history is { Count: > 0 } && history.Any(h => double.IsFinite(h.Hypervolume));
+        figure.AddPlots(withHistory ? 3 : 2);
         figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        if (withHistory)
+        {
+            var plot = figure.GetPlot(2);
+            var points = history!.Where(h => double.IsFinite(h.Hypervolume)).ToList();
+            var line = plot.Add.ScatterLine(points.Select(h => (double)h.Evaluations).ToArray(), points.Select(h => h.Hypervolume).ToArray(), Colors.DarkOrange);
+            line.LegendText = $"{report.Definition.Strategy}, seed {report.Definition.Seed}";
+            plot.XLabel("Completed evaluations");
+            plot.YLabel("Hypervolume (normalised)");
+            plot.Title($"{report.Definition.SpaceName}: hypervolume of the feasible trials");
+            plot.ShowLegend(Alignment.LowerRight);
+        }
         Panel(figure.GetPlot(0), report, complete, "memory", $"Memory ({memoryUnit})", r => (r.Trial.MemoryBytes ?? 0) / memoryScale,
             budgets.MemoryBytes / memoryScale);
         Panel(figure.GetPlot(1), report, complete, "energy", $"{EnergyName(report.Definition.Objectives)} ({energyUnit})", r => Energy(r) / energyScale,

@@ -40,12 +40,27 @@ public interface IStrategy
     bool IsFinished { get; }
 }
 
-/// <summary>What every strategy is built from.</summary>
-public sealed record StrategyContext(SearchSpace Space, int ObjectiveCount, int Trials, int Seed);
+/// <summary>
+/// What every strategy is built from. <paramref name="Memory"/> is the evaluator's analytic memory (instant, known before
+/// training) and <paramref name="MemoryBudget"/> its limit: model-based strategies never propose a candidate over it.
+/// <paramref name="Batch"/> is how many proposals may be pending at once (the number of parallel workers).
+/// </summary>
+public sealed record StrategyContext(SearchSpace Space, int ObjectiveCount, int Trials, int Seed,
+    Func<Candidate, double>? Memory = null, double? MemoryBudget = null, int Batch = 1)
+{
+    public bool WithinMemoryBudget(Candidate candidate) =>
+        Memory is null || MemoryBudget is not { } limit || Memory(candidate) <= limit;
+}
 
 public static class StrategyFactory
 {
-    public static readonly IReadOnlyList<string> Names = ["grid", "random", "nsga2", "halving", "fspinn"];
+    public static readonly IReadOnlyList<string> Names = ["grid", "random", "nsga2", "halving", "fspinn", "tpe", "tpe-halving"];
+
+    /// <summary>
+    /// explore's strategy when none is named: grid while the whole space fits in the trial budget (every point is
+    /// evaluated anyway), else the model-based <see cref="TpeStrategy"/>.
+    /// </summary>
+    public static string Default(SearchSpace space, int trials) => space.IsFinite && space.Count <= trials ? "grid" : "tpe";
 
     /// <summary>Creates a strategy by name. <paramref name="minTrainSamples"/> is the lowest rung of successive halving.</summary>
     public static IStrategy Create(string name, StrategyContext context, int minTrainSamples = 100) => name switch
@@ -55,6 +70,8 @@ public static class StrategyFactory
         "nsga2" => new Nsga2Strategy(context),
         "halving" => new SuccessiveHalvingStrategy(context, minTrainSamples),
         "fspinn" => new FSpiNNStrategy(context),
+        "tpe" => new TpeStrategy(context),
+        "tpe-halving" => new TpeHalvingStrategy(context, minTrainSamples),
         _ => throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name)),
     };
 }

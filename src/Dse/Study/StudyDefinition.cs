@@ -17,10 +17,13 @@ public sealed record StudyDefinition(
     Budgets Budgets,
     string DataFingerprint,
     int MinTrainSamples,
-    int DefaultTrainSamples)
+    int DefaultTrainSamples,
+    int Batch = 1)
 {
-    public string ToJson() => new JsonObject
+    public string ToJson()
     {
+        var json = new JsonObject
+        {
         ["space_name"] = SpaceName,
         ["space"] = JsonNode.Parse(SpaceJson),
         ["strategy"] = Strategy,
@@ -33,7 +36,10 @@ public sealed record StudyDefinition(
         ["data_fingerprint"] = DataFingerprint,
         ["min_train_samples"] = MinTrainSamples,
         ["default_train_samples"] = DefaultTrainSamples,
-    }.ToJsonString();
+        };
+        if (Batch != 1) json["batch"] = Batch;   // absent (1) in stores written before proposals were batched
+        return json.ToJsonString();
+    }
 
     public static StudyDefinition FromJson(string json)
     {
@@ -48,7 +54,8 @@ public sealed record StudyDefinition(
             new Budgets(o["memory_budget_bytes"]?.GetValue<double>(), o["energy_budget_joules"]?.GetValue<double>(), o["min_accuracy"]?.GetValue<double>()),
             o["data_fingerprint"]!.GetValue<string>(),
             o["min_train_samples"]!.GetValue<int>(),
-            o["default_train_samples"]!.GetValue<int>());
+            o["default_train_samples"]!.GetValue<int>(),
+            o["batch"]?.GetValue<int>() ?? 1);
     }
 
     /// <summary>Human-readable differences ("seed: stored 1, requested 2"); empty when compatible.</summary>
@@ -71,6 +78,8 @@ public sealed record StudyDefinition(
         Check("min accuracy", Budgets.MinAccuracy, requested.Budgets.MinAccuracy);
         Check("min train samples", MinTrainSamples, requested.MinTrainSamples);
         Check("default train samples", DefaultTrainSamples, requested.DefaultTrainSamples);
+        // Batch is not compared: the stored one wins (runners take the stored definition), so a study created with two
+        // workers resumes with any number and still replays the same proposals.
         return diffs;
     }
 }

@@ -69,9 +69,9 @@ public sealed class StudyRunner
 
     public WorkerIdentity Worker => _worker;
 
-    /// <summary>Creates the strategy a study definition names.</summary>
-    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space) =>
-        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed), d.MinTrainSamples);
+    /// <summary>Creates the strategy a study definition names; <paramref name="memory"/> (the evaluator's analytic memory) lets it avoid over-budget candidates.</summary>
+    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space, Func<Candidate, double>? memory = null) =>
+        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch), d.MinTrainSamples);
 
     /// <summary>What this runner knows of the study: its copy of the trials and where its strategy is.</summary>
     private sealed class State(IStrategy strategy)
@@ -94,7 +94,7 @@ public sealed class StudyRunner
     /// <summary>Runs until the strategy is finished and no trial is left running anywhere (or cancelled). Returns the number of trials this worker evaluated or skipped.</summary>
     public int Run(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var state = new State(CreateStrategy(_definition, _space));
+        var state = new State(CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes));
         var clock = Stopwatch.StartNew();
         var done = 0;
         try

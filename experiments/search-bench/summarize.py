@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Mean and standard deviation of the normalised hypervolume per sampler, setting and K (results/*.csv of the harness
+and bench_optuna.py), written to results/summary-TAG.csv, and a plot of hypervolume against trainings per setting.
+usage: /usr/bin/python3 summarize.py TAG results/ours-TAG-none.csv results/optuna-TAG-none.csv ..."""
+import csv, statistics, sys
+from collections import defaultdict
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+tag, files = sys.argv[1], sys.argv[2:]
+runs, seen = defaultdict(list), set()
+for f in files:
+    for r in csv.DictReader(open(f)):
+        run = (r["setting"], r["sampler"], r["seed"], r["k"])   # a run in two files (same seed) counts once
+        if run in seen:
+            continue
+        seen.add(run)
+        runs[(r["setting"], r["sampler"], int(r["k"]))].append(float(r["hv_ratio"]))
+with open(f"results/summary-{tag}.csv", "w", newline="") as out:
+    w = csv.writer(out)
+    w.writerow(["setting", "sampler", "k", "seeds", "mean_hv_ratio", "sd_hv_ratio"])
+    for (setting, sampler, k), v in sorted(runs.items()):
+        w.writerow([setting, sampler, k, len(v), f"{statistics.mean(v):.4f}", f"{statistics.stdev(v) if len(v) > 1 else 0:.4f}"])
+settings = sorted({s for s, _, _ in runs})
+fig, axes = plt.subplots(1, len(settings), figsize=(6 * len(settings), 4.5), squeeze=False)
+for ax, setting in zip(axes[0], settings):
+    for sampler in sorted({m for s, m, _ in runs if s == setting}):
+        ks = sorted(k for s, m, k in runs if s == setting and m == sampler)
+        means = [statistics.mean(runs[(setting, sampler, k)]) for k in ks]
+        sds = [statistics.stdev(runs[(setting, sampler, k)]) if len(runs[(setting, sampler, k)]) > 1 else 0 for k in ks]
+        n = len(runs[(setting, sampler, ks[0])])
+        ax.errorbar(ks, means, yerr=sds, marker="o", capsize=3, label=f"{sampler} ({n} seeds)",
+                    linestyle="--" if sampler.startswith("optuna") else "-")
+    ax.set_xscale("log"); ax.set_xticks([25, 50, 100, 200]); ax.set_xticklabels(["25", "50", "100", "200"])
+    ax.set_xlabel("trainings (K)"); ax.set_ylabel("hypervolume / table hypervolume")
+    ax.set_title(f"{tag}: {setting}"); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+fig.tight_layout()
+fig.savefig(f"results/hypervolume-{tag}.png", dpi=110)
+print(open(f"results/summary-{tag}.csv").read())
