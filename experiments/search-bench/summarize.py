@@ -38,3 +38,16 @@ for ax, setting in zip(axes[0], settings):
 fig.tight_layout()
 fig.savefig(f"results/hypervolume-{tag}.png", dpi=110)
 print(open(f"results/summary-{tag}.csv").read())
+
+# the same numbers as a markdown table per setting: mean (sd) per K, "-" where a sampler was not run to that K
+order = ["tpe", "tpe-halving", "halving", "nsga2", "random", "optuna-tpe", "optuna-motpe", "optuna-nsga2", "optuna-random"]
+with open(f"results/summary-{tag}.md", "w") as md:
+    for setting in ["no-budget", "memory-budget"]:
+        md.write(f"\n{setting}:\n\n| sampler | seeds | K=25 | K=50 | K=100 | K=200 |\n| --- | --- | --- | --- | --- | --- |\n")
+        for sampler in order:
+            cells = []
+            for k in (25, 50, 100, 200):
+                v = runs.get((setting, sampler, k))
+                cells.append(f"{statistics.mean(v):.3f} ({statistics.stdev(v) if len(v) > 1 else 0:.3f})" if v else "-")
+            if any(c != "-" for c in cells):
+                md.write(f"| {sampler} | {len(runs[(setting, sampler, 25)])} | " + " | ".join(cells) + " |\n")
