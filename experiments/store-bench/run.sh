@@ -58,7 +58,7 @@ for stored in $sizes; do
   for workers in 1 4 16; do
     per=$(( (window + workers - 1) / workers ))
     # fspinn SQLite
-    cp "$tmp/fill-$stored.db" "$tmp/s.db"; rm -f "$tmp/s.db-wal" "$tmp/s.db-shm"
+    rm -f "$tmp"/s.db*; for f in "$tmp/fill-$stored.db"*; do cp "$f" "$tmp/s.db${f#$tmp/fill-$stored.db}"; done
     pids=(); for i in $(seq "$workers"); do $worker "$tmp/s.db" random "$total" 1 0 none "${space[@]}" --lease-ms 60000 >/dev/null & pids+=($!); done; wait "${pids[@]}"
     echo "fspinn-sqlite,$stored,$workers,$(rate_fspinn_sqlite "$tmp/s.db" "$stored"),$window" | tee -a "$out"
     # fspinn PostgreSQL
