@@ -58,12 +58,12 @@ for stored in $sizes; do
   for workers in 1 4 16; do
     per=$(( (window + workers - 1) / workers ))
     # fspinn SQLite
-    cp "$tmp/fill-$stored.db" "$tmp/s.db"; rm -f "$tmp/s.db-wal" "$tmp/s.db-shm"
-    pids=(); for i in $(seq "$workers"); do $worker "$tmp/s.db" random "$total" 1 0 none "${space[@]}" >/dev/null & pids+=($!); done; wait "${pids[@]}"
+    rm -f "$tmp"/s.db*; for f in "$tmp/fill-$stored.db"*; do cp "$f" "$tmp/s.db${f#$tmp/fill-$stored.db}"; done
+    pids=(); for i in $(seq "$workers"); do $worker "$tmp/s.db" random "$total" 1 0 none "${space[@]}" --lease-ms 60000 >/dev/null & pids+=($!); done; wait "${pids[@]}"
     echo "fspinn-sqlite,$stored,$workers,$(rate_fspinn_sqlite "$tmp/s.db" "$stored"),$window" | tee -a "$out"
     # fspinn PostgreSQL
     db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
-    pids=(); for i in $(seq "$workers"); do $worker "$(url $db)" random "$total" 1 0 none "${space[@]}" >/dev/null & pids+=($!); done; wait "${pids[@]}"
+    pids=(); for i in $(seq "$workers"); do $worker "$(url $db)" random "$total" 1 0 none "${space[@]}" --lease-ms 60000 >/dev/null & pids+=($!); done; wait "${pids[@]}"
     echo "fspinn-postgresql,$stored,$workers,$(rate_fspinn_pg "$db" "$stored"),$window" | tee -a "$out"
     # Optuna RDB on the same server
     db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null

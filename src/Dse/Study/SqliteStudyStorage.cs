@@ -377,9 +377,11 @@ public sealed class SqliteStudyStorage : IStudyStorage
             {
                 if (clock.Elapsed >= options.LockWait)
                     throw new StorageUnavailableException($"store '{path}' is locked by another process (no write lock after {clock.Elapsed.TotalSeconds:0} s)", e);
-                if (said == TimeSpan.Zero || clock.Elapsed - said >= TimeSpan.FromSeconds(10))
+                // workers of one study wait for each other's short transactions all the time: say so only when a wait
+                // is longer than that (5 s), then every 30 s
+                if (said == TimeSpan.Zero ? clock.Elapsed >= TimeSpan.FromSeconds(5) : clock.Elapsed - said >= TimeSpan.FromSeconds(30))
                 {
-                    said = clock.Elapsed == TimeSpan.Zero ? TimeSpan.FromTicks(1) : clock.Elapsed;
+                    said = clock.Elapsed;
                     options.Log?.WriteLine($"store '{path}': waiting for the write lock, held by another process (a transaction of another worker or an SQL client); " +
                         $"waited {clock.Elapsed.TotalSeconds:0} s of at most {options.LockWait.TotalSeconds:0} s");
                 }
