@@ -21,24 +21,29 @@ public sealed class SuccessiveHalvingStrategy : IStrategy
     private int _nextId;
     private bool _finished;
 
-    public SuccessiveHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3)
+    /// <summary>
+    /// Training samples of each rung, lowest first: the space's largest train_samples value divided by eta until it
+    /// would fall below <paramref name="minTrainSamples"/>. Shared with <see cref="TpeHalvingStrategy"/>.
+    /// </summary>
+    internal static IReadOnlyList<int> Rungs(SearchSpace space, int minTrainSamples, int eta, string strategyName)
     {
-        if (eta < 2) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 2");
-        _context = context;
-        _eta = eta;
-        var fidelity = context.Space.Find(SearchSpace.TrainSamplesName)
-            ?? throw new ArgumentException($"successive halving needs '{SearchSpace.TrainSamplesName}' in the space (its largest value is the top rung)");
-        var max = (int)(fidelity.Kind switch
-        {
-            DimensionKind.Fixed or DimensionKind.Choice => fidelity.Choices.Max(v => v.AsDouble),
-            _ => fidelity.Max,
-        });
+        var fidelity = space.Find(SearchSpace.TrainSamplesName)
+            ?? throw new ArgumentException($"{strategyName} needs '{SearchSpace.TrainSamplesName}' in the space (its largest value is the top rung)");
+        var max = (int)(fidelity.Kind is DimensionKind.Fixed or DimensionKind.Choice ? fidelity.Choices.Max(v => v.AsDouble) : fidelity.Max);
         if (minTrainSamples < 1 || minTrainSamples > max)
             throw new ArgumentOutOfRangeException(nameof(minTrainSamples), minTrainSamples, $"the lowest rung must be within 1..{max} training samples");
         var rungs = new List<int>();
         for (double r = max; r >= minTrainSamples - 1e-9; r /= eta) rungs.Add((int)Math.Round(r));
         rungs.Reverse();
-        RungSamples = rungs;
+        return rungs;
+    }
+
+    public SuccessiveHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3)
+    {
+        if (eta < 2) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 2");
+        _context = context;
+        _eta = eta;
+        RungSamples = Rungs(context.Space, minTrainSamples, eta, "successive halving");
         var n = 1;
         while (ScheduleCost(n + 1) <= context.Trials) n++;
         InitialCount = ScheduleCost(n) <= context.Trials ? n : 0;

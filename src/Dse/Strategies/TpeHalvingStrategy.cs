@@ -33,15 +33,7 @@ public sealed class TpeHalvingStrategy : IStrategy
         if (eta < 2) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 2");
         _context = context;
         _eta = eta;
-        var fidelity = context.Space.Find(SearchSpace.TrainSamplesName)
-            ?? throw new ArgumentException($"tpe-halving needs '{SearchSpace.TrainSamplesName}' in the space (its largest value is the top rung)");
-        var max = (int)(fidelity.Kind is DimensionKind.Fixed or DimensionKind.Choice ? fidelity.Choices.Max(v => v.AsDouble) : fidelity.Max);
-        if (minTrainSamples < 1 || minTrainSamples > max)
-            throw new ArgumentOutOfRangeException(nameof(minTrainSamples), minTrainSamples, $"the lowest rung must be within 1..{max} training samples");
-        var rungs = new List<int>();
-        for (double r = max; r >= minTrainSamples - 1e-9; r /= eta) rungs.Add((int)Math.Round(r));
-        rungs.Reverse();
-        RungSamples = rungs;
+        RungSamples = SuccessiveHalvingStrategy.Rungs(context.Space, minTrainSamples, eta, "tpe-halving");
         var baseSpace = WithoutFidelity(context.Space);
         var o = options ?? new TpeOptions();
         _sampler = new TpeSampler(baseSpace, o);
