@@ -46,7 +46,7 @@ public static class ExploreCommand
               fspinn explore --store s.db --workers 2      (or start the same command in several terminals)
               fspinn explore --store postgresql://fspinn@db.lab:5432/studies --study full-4mib   (one worker per host)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
-              fspinn explore --space experiments/search-bench/space-mnist-1k.json --replay experiments/search-bench/table-mnist-1k.csv --trials 100
+              fspinn explore --space experiments/search-bench/space-mnist-1k-n25-100.json --replay experiments/search-bench/table-mnist-1k-n25-100.csv --trials 100
             """)
         {
             space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay,
