@@ -14,7 +14,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "Threads for training (networks of 1024+ neurons), labelling and testing (0 = all cores); results do not depend on it.",
+        Description = "Threads for labelling and testing (0 = all cores), and for training networks of 1024+ neurons when 2 or more (0 trains on one thread: two were measured slower); results do not depend on it.",
         DefaultValueFactory = _ => 0,
     };
 

@@ -16,8 +16,14 @@ public sealed record SnnEvaluatorOptions
 {
     /// <summary>Seed of every trained network (same seed, same result).</summary>
     public ulong Seed { get; init; } = 1;
-    /// <summary>Threads for training, labelling and testing inside one evaluation (0 = all cores; results do not depend on it).</summary>
+    /// <summary>Threads for labelling and testing inside one evaluation (0 = all cores; results do not depend on it).</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Threads stepping one network in training (0 = automatic, one thread: see <c>Simulator.EffectiveThreads</c>, two were
+    /// measured slower on the 2-core machine); results do not depend on it.
+    /// </summary>
+    public int TrainThreads { get; init; }
     /// <summary>Test examples per evaluation (0 = the whole test set).</summary>
     public int TestSamples { get; init; }
     /// <summary>Training passes per evaluation.</summary>
@@ -197,7 +203,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             return loaded;
         }
         var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
-        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken, _options.Threads);
+        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken, _options.TrainThreads);
         if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
     }

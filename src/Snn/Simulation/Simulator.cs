@@ -84,8 +84,9 @@ public sealed class Simulator : IDisposable
     private long _step;
     private bool _learning;
 
-    /// <param name="threads">Threads stepping this one network (0 = all cores); fewer are used for small networks
-    /// (<see cref="MinNeuronsPerThread"/>). Results do not depend on it. Dispose the simulator to stop its helper threads.</param>
+    /// <param name="threads">Threads stepping this one network (0 = automatic, which is one: see <see cref="EffectiveThreads"/>);
+    /// fewer are used for small networks (<see cref="MinNeuronsPerThread"/>). Results do not depend on it. Dispose the
+    /// simulator to stop its helper threads.</param>
     public Simulator(SnnModel model, WorkCounts? counts = null, int threads = 1)
         : this(model, counts, reference: false, EffectiveThreads(threads, model.Config.Neurons))
     {
@@ -94,9 +95,13 @@ public sealed class Simulator : IDisposable
     /// <summary>Fewest excitatory neurons per thread: below this the per-step barrier costs more than the split saves.</summary>
     public const int MinNeuronsPerThread = 512;
 
-    /// <summary>The threads that <paramref name="requested"/> (0 = all cores) gives a network of <paramref name="neurons"/>.</summary>
+    /// <summary>
+    /// The threads that <paramref name="requested"/> gives a network of <paramref name="neurons"/>. Automatic (0) is one
+    /// thread: on the project's 2-core machine, idle, two threads trained fspinn 8-bit 1.2x slower at N = 1600 and
+    /// 1.6x slower at N = 4900 than one (docs/performance.md), so splitting a network is only done when asked for.
+    /// </summary>
     public static int EffectiveThreads(int requested, int neurons) =>
-        Math.Max(1, Math.Min(requested <= 0 ? Environment.ProcessorCount : requested, neurons / MinNeuronsPerThread));
+        Math.Max(1, Math.Min(requested <= 0 ? 1 : requested, neurons / MinNeuronsPerThread));
 
     /// <summary>Threads stepping this network (1: no helper thread).</summary>
     public int Threads => _rangeStarts.Length - 1;
