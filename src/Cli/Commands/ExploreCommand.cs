@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FSpiNN.Cli.Json;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Export;
@@ -35,6 +37,7 @@ public static class ExploreCommand
         var data = new Option<string?>("--data") { Description = "Dataset directory passed to the evaluator." };
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
         var replay = new Option<FileInfo?>("--replay") { Description = "Evaluate by looking candidates up in TABLE.csv (the frontier.csv of a finished grid study of the same space) instead of training: a tabular benchmark for strategies. Without --store, the study is kept in a temporary file deleted afterwards." };
+        var json = JsonOutput.Option();
         var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
@@ -47,12 +50,14 @@ public static class ExploreCommand
               fspinn explore --store postgresql://fspinn@db.lab:5432/studies --study full-4mib   (one worker per host)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
               fspinn explore --space experiments/search-bench/space-mnist-1k-n25-100.json --replay experiments/search-bench/table-mnist-1k-n25-100.csv --trials 100
+              fspinn explore --json runs/explore.json     (everything printed, and every trial, as JSON: docs/json.md)
             """)
         {
-            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay,
+            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay, json,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
+            var started = Stopwatch.StartNew();
             // CliApp.Run invokes synchronously, which installs no Ctrl-C handler: stop on the first SIGINT/SIGTERM here
             // (the action's token also works when invoked asynchronously); a second signal terminates at once.
             using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
@@ -88,10 +93,11 @@ public static class ExploreCommand
             var storageOptions = new StorageOptions(error);
             var csvPath = Path.Combine(outDir, "frontier.csv");
             var plotPath = Path.Combine(outDir, "frontier.png");
+            var parallelPath = Path.Combine(outDir, "parallel.png");
             // before any store exists: an unusable location here would otherwise fail every trial, each stored as FAILED
             new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data)).Input("--replay", replayTable?.FullName)
                 .Output("--store", inMemory || StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
-                .OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
+                .Output("--out (parallel.png)", parallelPath).Output("--json", JsonOutput.FilePath(parse, json)).OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
             var evaluators = replayTable is not null
                 ? Enumerable.Repeat<ICandidateEvaluator>(Replay(replayTable.FullName, searchSpace), workerCount).ToList()
                 : Enumerable.Range(0, workerCount)
@@ -113,8 +119,8 @@ public static class ExploreCommand
             using var storage = inMemory ? new InMemoryStudyStorage(definition, studyName) : StudyStorage.OpenOrCreate(storePath, studyName, definition, storageOptions);
             var before = storage.LoadTrials();
 
-            var writer = parse.InvocationConfiguration.Output;
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+            var writer = JsonOutput.TextWriter(parse, json);
+            var console = ConsoleFactory.Create(writer);
             var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
             var rerun = ResumeCommand(parse);
             var total = (int)Math.Min(trialCount, searchSpace.Count);
@@ -152,16 +158,25 @@ public static class ExploreCommand
                 writer.WriteLine($"resume with: {rerun}"); // unwrapped, to copy
                 return Cancelled;
             }
-            FrontierCommand.Report(storage, csvPath, plotPath, console);
+            var report = FrontierCommand.Render(storage, new FrontierCommand.FrontierOutputs(csvPath, plotPath, parallelPath), console,
+                FrontierSummary.DefaultMaxRows, reprice: false, "explore");
             // unwrapped, to copy and paste
             writer.WriteLine(inMemory ? "store:     none (a replay keeps its study in memory; give --store to keep it)"
                 : $"store:     {storage.Location}{(studyName is null ? "" : $" (study {studyName})")}");
             writer.WriteLine($"csv:       {csvPath}");
             writer.WriteLine($"plot:      {plotPath}");
+            writer.WriteLine($"parallel:  {parallelPath}");
             writer.WriteLine($"resume:    {rerun}");
             var studyOption = studyName is null ? "" : $" --study {Quote(studyName)}";
-            if (!inMemory) writer.WriteLine($"re-render: fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
-            return FailureSummary(storage.LoadTrials(), error) ? CliApp.Failure : CliApp.Success;
+            var rerender = inMemory ? null
+                : $"fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)} --parallel {Quote(parallelPath)}";
+            if (rerender is not null) writer.WriteLine($"re-render: {rerender}");
+            var finalTrials = storage.LoadTrials();
+            var failed = finalTrials.Where(t => t.Status == TrialStatus.Failed).ToList();
+            report.Run = new ExploreRunJson(total, workerCount, before.Count(t => t.IsTerminal), started.Elapsed.TotalSeconds,
+                inMemory ? "" : storage.Location, rerun, rerender, failed.Count(t => t.Cause == FailureCause.Environment), failed.Count(t => t.Cause != FailureCause.Environment));
+            JsonOutput.Write(parse, json, report);
+            return FailureSummary(finalTrials, error) ? CliApp.Failure : CliApp.Success;
         });
         return command;
     }
