@@ -38,6 +38,13 @@ public interface ICandidateEvaluator
 
     EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same evaluation, telling <paramref name="progress"/> how far its passes are (examples trained, labelled,
+    /// tested), from the evaluating thread. Evaluators without such passes ignore it.
+    /// </summary>
+    EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<Snn.Training.PassProgress>? progress, CancellationToken cancellationToken) =>
+        Evaluate(candidate, trainSamples, cancellationToken);
+
     /// <summary>Dataset checksum recorded by the study; resuming with other data is refused.</summary>
     string DataFingerprint { get; }
 }

@@ -90,6 +90,8 @@ public static class ExploreCommand
             var error = parse.InvocationConfiguration.Error;
             var runnerOptions = RunnerOptions.Default with { Lease = TimeSpan.FromSeconds(leaseSeconds), HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds) };
             runnerOptions = runnerOptions with { Log = error };
+            TrialReporter? reporter = null; // set below, before any trial runs
+            runnerOptions = runnerOptions with { TrialProgress = (trial, pass) => reporter?.ReportPass(trial, pass) };
             var storageOptions = new StorageOptions(error);
             var csvPath = Path.Combine(outDir, "frontier.csv");
             var plotPath = Path.Combine(outDir, "frontier.png");
@@ -128,7 +130,7 @@ public static class ExploreCommand
             if (before.Count > 0)
                 console.WriteLine($"resuming: {before.Count(t => t.IsTerminal)} trials already finished in the store are kept");
 
-            var reporter = new TrialReporter(console, interactive ? null : writer, definition, before, workerCount);
+            reporter = new TrialReporter(console, interactive ? null : writer, definition, before, workerCount);
             var cancelled = false;
             try
             {
@@ -240,17 +242,22 @@ public static class ExploreCommand
 
     /// <summary>
     /// Prints one line per newly finished trial (number, varying parameters, accuracy, memory, energy, duration) and keeps
-    /// the progress bar's description (done/total, best feasible accuracy, time left) current. Without a terminal
-    /// (<paramref name="plain"/> given) there is no bar: each line is prefixed with [done/total elapsed] and ends with the
-    /// best accuracy and time left, written unwrapped so that logs keep one line per trial. Thread-safe; snapshots from
-    /// several workers may arrive out of order, so each trial is printed once and counts never go backwards.
+    /// the progress bar's description (done/total, best feasible accuracy, time left, the running trial's pass) current.
+    /// Without a terminal (<paramref name="plain"/> given) there is no bar: each line is prefixed with [done/total elapsed]
+    /// and ends with the best accuracy and time left, written unwrapped so that logs keep one line per trial, and a
+    /// long trial adds a line on its progress every <see cref="PlainPassInterval"/>. Skipped trials (decided at once) are
+    /// printed in trial order, after the lower-numbered trials still running. Thread-safe; snapshots from several
+    /// workers may arrive out of order, so each trial is printed once and counts never go backwards.
     /// </summary>
     private sealed class TrialReporter(IAnsiConsole console, TextWriter? plain, StudyDefinition definition, IReadOnlyList<TrialRecord> before, int workers)
         : IProgress<StudyProgress>
     {
+        private static readonly TimeSpan PlainPassInterval = TimeSpan.FromSeconds(30);
         private readonly HashSet<int> _printed = [.. before.Where(t => t.IsTerminal).Select(t => t.Number)];
         private readonly IReadOnlyList<string> _varying = FrontierSummary.Parameters(definition).Varying;
         private readonly Lock _lock = new();
+        private readonly Dictionary<int, Snn.Training.PassProgress> _passes = [];
+        private readonly Stopwatch _sincePassLine = Stopwatch.StartNew();
         private StudyProgress? _latest;
 
         public ProgressTask? Task { get; set; }
@@ -261,8 +268,12 @@ public static class ExploreCommand
             {
                 if (_latest is { } last && value.Finished < last.Finished) value = value with { Finished = last.Finished };
                 _latest = value;
-                foreach (var t in value.Trials.Where(t => t.IsTerminal && _printed.Add(t.Number)).OrderBy(t => t.FinishedUtc))
+                var lowestRunning = value.Trials.Where(t => !t.IsTerminal).Select(t => t.Number).DefaultIfEmpty(int.MaxValue).Min();
+                foreach (var t in value.Trials.Where(t => t.IsTerminal && !_printed.Contains(t.Number) && (t.Status != TrialStatus.Skipped || t.Number < lowestRunning))
+                             .OrderBy(t => t.Number).ToList())
                 {
+                    _printed.Add(t.Number);
+                    _passes.Remove(t.Number);
                     var line = FrontierSummary.TrialLine(definition, _varying, t);
                     if (plain is null) console.WriteLine(line);
                     else
@@ -271,24 +282,49 @@ public static class ExploreCommand
                         plain.Flush();
                     }
                 }
-                if (Task is { } task)
-                {
-                    task.MaxValue = Math.Max(1, value.Total);
-                    task.Value = value.Finished;
-                    task.Description = Describe(value);
-                }
+                foreach (var gone in _passes.Keys.Where(n => value.Trials.Any(t => t.Number == n && t.IsTerminal)).ToList()) _passes.Remove(gone);
+                UpdateTask();
             }
         }
 
-        /// <summary>"trials 5/12, best 38.00%, ~1m20s left": time left = mean evaluation time x trials left / workers.</summary>
+        /// <summary>A running trial's pass (examples trained, labelled, tested) moved on.</summary>
+        public void ReportPass(int trial, Snn.Training.PassProgress pass)
+        {
+            lock (_lock)
+            {
+                _passes[trial] = pass;
+                if (plain is not null)
+                {
+                    if (_sincePassLine.Elapsed < PlainPassInterval) return;
+                    _sincePassLine.Restart();
+                    plain.WriteLine($"  {Passes()}");
+                    plain.Flush();
+                }
+                else UpdateTask();
+            }
+        }
+
+        private string Passes() => string.Join("; ", _passes.OrderBy(p => p.Key).Select(p => $"trial {p.Key} {p.Value.Phase} {p.Value.Done}/{p.Value.Total}"));
+
+        private void UpdateTask()
+        {
+            if (Task is not { } task) return;
+            if (_latest is { } value)
+            {
+                task.MaxValue = Math.Max(1, value.Total);
+                task.Value = value.Finished;
+            }
+            task.Description = Markup.Escape(Describe(_latest) + (_passes.Count > 0 ? $" | {Passes()}" : ""));
+        }
+
+        /// <summary>"trials 5/12, best 38.00%, ~1m20s left" (time left: <see cref="TimeLeftEstimate"/>).</summary>
         public string Describe(StudyProgress? progress)
         {
             if (progress is not { } p) return "trials 0, best -, time left unknown";
-            var evaluated = p.Trials.Where(t => t.Status == TrialStatus.Complete && t.DurationSeconds > 0).ToList();
             var left = Math.Max(0, p.Total - p.Finished);
             var remaining = left == 0 ? "done"
-                : evaluated.Count == 0 ? "time left unknown"
-                : "~" + FrontierSummary.Duration(TimeSpan.FromSeconds(evaluated.Average(t => t.DurationSeconds!.Value) * left / workers)) + " left";
+                : TimeLeftEstimate.Estimate(p.Trials, p.Total, workers, DateTime.UtcNow) is { } estimate ? "~" + FrontierSummary.Duration(estimate) + " left"
+                : "time left unknown";
             return $"{(plain is null ? $"trials {p.Finished}/{p.Total}, " : "")}best {FrontierSummary.Accuracy(p.BestFeasibleAccuracy)}, {remaining}";
         }
     }
