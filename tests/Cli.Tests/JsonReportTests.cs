@@ -181,4 +181,24 @@ public sealed class JsonReportTests
             Assert.That(File.ReadAllText(PathIn("p.svg")), Does.Contain("<svg").And.Contain("accuracy (%)"));
         });
     }
+
+    [Test]
+    public void HalvingShowsItsSamplesAsAColumnAndNotAsFixed()
+    {
+        File.WriteAllText(PathIn("space.json"), Space.Replace("\"train_samples\": 100", "\"train_samples\": 900", StringComparison.Ordinal));
+        var explore = RunExplore("explore", "--space", PathIn("space.json"), "--strategy", "halving", "--min-train-samples", "100", "--store", PathIn("h.db"),
+            "--out", PathIn("h"), "--json", PathIn("h.json"));
+        Assert.That(explore.ExitCode, Is.Zero, explore.ToString());
+        var json = ReadJson(PathIn("h.json"));
+        var samples = json["trials"]!.AsArray().Select(t => (int)t!["train_samples"]!).Distinct().Order().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(samples, Has.Count.GreaterThan(1), "the rungs ran at several fidelities");
+            Assert.That(json["varying_parameters"]!.AsArray().Select(p => (string)p!), Does.Contain("train_samples"));
+            Assert.That(json["fixed_parameters"]!.AsObject().Select(p => p.Key), Does.Not.Contain("train_samples"));
+            Assert.That(explore.Out, Does.Not.Contain("fixed: train_samples"));
+            Assert.That(explore.Out, Does.Match(@"trial\s+net\s+N\s+bits\s+samples"), "the table has the samples column");
+            Assert.That(explore.Out, Does.Contain($"samples={samples[0]} "), "and the trial lines");
+        });
+    }
 }

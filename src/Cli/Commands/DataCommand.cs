@@ -85,7 +85,7 @@ internal static class DataCommand
             if (datasetName is not null)
                 expected = DatasetCatalog.Find(datasetName) ?? throw new UsageException(UnknownDataset(datasetName));
 
-            new FileRoles().Output("--json", JsonOutput.FilePath(parse, json)).Check();
+            new FileRoles().DataInputs("--data", directory).Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var console = ConsoleFactory.Create(JsonOutput.TextWriter(parse, json));
             var pair = DatasetCatalog.Load(directory);
             var report = DatasetVerifier.Verify(pair, directory is null ? DatasetCatalog.MnistSample : expected, directory);

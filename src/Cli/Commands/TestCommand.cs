@@ -33,8 +33,8 @@ internal static class TestCommand
             var stdout = JsonOutput.TextWriter(parse, json);
             var testCount = parse.NonNegative(testSamples);
             var threadCount = parse.NonNegative(threads);
-            new FileRoles().Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var modelPath = parse.GetValue(model)!;
+            new FileRoles().Input("--model", modelPath).DataInputs("--data", parse.GetValue(data)).Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var m = ModelFile.Load(modelPath);
             var pair = DatasetCatalog.Load(parse.GetValue(data));
             if (pair.Test is null) throw new InvalidOperationException("the dataset has no test files (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)");
