@@ -11,7 +11,7 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, IReadOnlyLis
     public string? Check(ParameterValue value)
     {
         var kindOk = value.Kind == Kind || (Kind == ParameterKind.Float && value.Kind == ParameterKind.Int);
-        if (!kindOk) return $"'{Name}' takes a {Kind.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()} {value}";
+        if (!kindOk) return $"'{Name}' takes {Kind.WithArticle()}, got {value.Kind.WithArticle()} {value}";
         if (AllowedValues is { Count: > 0 } allowed && !allowed.Any(a => SameValue(a, value)))
             return $"'{Name}' must be one of {{{string.Join(", ", allowed)}}}, got {value}";
         if (value.IsNumeric)

@@ -27,6 +27,14 @@ public sealed class ConsoleHelpTests
     }
 
     [Test]
+    public void ParamsNamesEachParametersTypeInWords()
+    {
+        var result = CliRunner.Run("params");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Out, Does.Match(@"\n\s*neurons\s+100\s+integer\s").And.Match(@"\n\s*dt\s+\S+\s+number\s").And.Not.Contain("System."));
+    }
+
+    [Test]
     public void NothingIsSuggestedWhenNoNameIsClose()
     {
         Assert.That(NearestName.Find("zzzzzz", ["explore", "train"]), Is.Null);
