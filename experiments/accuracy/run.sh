@@ -6,7 +6,9 @@
 # e.g.   experiments/accuracy/run.sh dc2015-n100 ../shared/datasets/mnist -- --network dc2015 --neurons 100 --epochs 1
 #
 # The binary is published once to a private folder so that rebuilding the repository during a long run cannot
-# disturb it. Logs go to experiments/accuracy/logs/NAME.log; models to runs/ (not committed).
+# disturb it. Logs go to experiments/accuracy/logs/NAME.log, the run's JSON report (docs/json.md) to
+# experiments/accuracy/logs/NAME.json; models to runs/ (not committed). The CSV row is read from the JSON report.
+# RESULTS_CSV=FILE appends the row to FILE instead of experiments/accuracy/results.csv (e.g. to try the script).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -19,18 +21,30 @@ if [ ! -f "$bin/fspinn.dll" ]; then
 fi
 mkdir -p "$here/logs" "$root/runs"
 log="$here/logs/$name.log"
+json="$here/logs/$name.json"
 start=$(date +%s)
 cmd="fspinn train --data $data $* --out runs/$name.model"
 echo "# $cmd (commit $commit, $(nproc) cores, started $(date -u +%FT%TZ))" > "$log"
-dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" >> "$log" 2>&1
+dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" --json "$json" >> "$log" 2>&1
 end=$(date +%s)
-acc=$(grep '^accuracy' "$log" | tail -1)
-aa=$(echo "$acc" | sed -E 's/.*all-activity ([0-9.]+) %.*/\1/')
-pw=$(echo "$acc" | sed -E 's/.*proportion-weighting ([0-9.]+) %.*/\1/')
-tr=$(grep '^trained' "$log" | tail -1 | sed -E 's/trained ([0-9]+) examples in ([0-9.]+) s.*/\1,\2/')
-ls=$(grep '^labelled in' "$log" | tail -1 | sed -E 's/labelled in ([0-9.]+) s.*/\1/' || true)
-ts=$(grep '^tested' "$log" | tail -1 | sed -E 's/tested ([0-9]+) examples in ([0-9.]+) s.*/\2/' || true)
-csv="$here/results.csv"
+# train_examples,train_seconds / accuracies in percent / label and test seconds, formatted as the console prints them
+# (F1 seconds, P2 percentages: the exact value rounded half away from zero); empty when the data has no test set
+IFS='|' read -r tr aa pw ls ts < <(/usr/bin/python3 - "$json" <<'PY'
+import json, sys
+from decimal import Decimal, ROUND_HALF_UP
+report = json.load(open(sys.argv[1]))
+def fixed(x, places): return str(Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+def percent(x): return fixed(Decimal(x) * 100, 2)
+test = report["test"]
+print("|".join([
+    f'{report["training"]["examples"]},{fixed(report["training"]["seconds"], 1)}',
+    percent(test["accuracy_all_activity"]) if test else "",
+    percent(test["accuracy_proportion"]) if test else "",
+    fixed(report["labelling"]["seconds"], 1),
+    fixed(test["seconds"], 1) if test else ""]))
+PY
+)
+csv="${RESULTS_CSV:-$here/results.csv}"
 [ -f "$csv" ] || echo "name,command,commit,train_examples,train_seconds,total_seconds,accuracy_all_activity,accuracy_proportion,label_seconds,test_seconds" > "$csv"
 echo "$name,\"$cmd\",$commit,$tr,$((end-start)),$aa,$pw,$ls,$ts" >> "$csv"
-echo "$name: $acc"
+echo "$name: accuracy all-activity ${aa:--} %  proportion-weighting ${pw:--} %"

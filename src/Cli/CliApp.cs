@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(StudiesCommand.Create());
+        root.Subcommands.Add(TrialsCommand.Create());
         MoveExamplesBelowHelp(root);
         return root;
     }
@@ -84,7 +85,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
-                stderr.WriteLine($"error: {error.Message}");
+                stderr.WriteLine($"error: {ParseErrors.Explain(error, parse)}");
             stderr.WriteLine("Run 'fspinn --help' (or '<command> --help') for usage.");
             return UsageError;
         }
@@ -109,6 +110,53 @@ public static class CliApp
                 stderr.WriteLine(e);
             return Failure;
         }
+    }
+}
+
+/// <summary>The parser's messages in the tool's words: type names a user knows, and the nearest name for a misspelt one.</summary>
+internal static class ParseErrors
+{
+    private static readonly (string Type, string Name)[] TypeNames =
+    [
+        ("System.Int32", "integer"), ("System.Int64", "integer"), ("System.UInt64", "non-negative integer"), ("System.Double", "number"),
+        ("System.Single", "number"), ("System.String", "text"), ("System.Boolean", "boolean (true or false)"), ("System.IO.FileInfo", "file path"),
+    ];
+
+    public static string Explain(System.CommandLine.Parsing.ParseError error, ParseResult parse)
+    {
+        var message = error.Message;
+        foreach (var (type, name) in TypeNames)
+            message = message.Replace($"System.Nullable`1[{type}]", name, StringComparison.Ordinal).Replace(type, name, StringComparison.Ordinal);
+        // "Cannot parse argument 'abc' for option '--neurons' as expected type 'integer'."
+        var unparsed = System.Text.RegularExpressions.Regex.Match(message, "^Cannot parse argument '(.*)' for option '(.+)' as expected type '(.+)'\\.$");
+        if (unparsed.Success)
+            return $"{unparsed.Groups[2].Value} '{unparsed.Groups[1].Value}' is not {(unparsed.Groups[3].Value.StartsWith("integer", StringComparison.Ordinal) ? "an" : "a")} {unparsed.Groups[3].Value}";
+        // "Unrecognized command or argument '--nerons'.": the nearest option or subcommand of the command being parsed
+        var unrecognized = System.Text.RegularExpressions.Regex.Match(message, "^Unrecognized command or argument '(.+)'\\.$");
+        if (unrecognized.Success)
+        {
+            var token = unrecognized.Groups[1].Value;
+            var command = parse.CommandResult.Command;
+            IEnumerable<string> known = token.StartsWith('-')
+                ? command.Options.Concat(command.Parents.OfType<Command>().SelectMany(c => c.Options.Where(o => o.Recursive))).SelectMany(o => o.Aliases.Prepend(o.Name))
+                : command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
+            return message.TrimEnd('.') + Snn.Config.NearestName.Hint(token, known) + ".";
+        }
+        // "Argument 'fspin' not recognized. Must be one of:\n\t'dc2015'...": the nearest allowed value
+        var notAllowed = System.Text.RegularExpressions.Regex.Match(message, "^Argument '(.+)' not recognized\\. Must be one of:(.*)$",
+            System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (notAllowed.Success)
+        {
+            var allowed = System.Text.RegularExpressions.Regex.Matches(notAllowed.Groups[2].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
+            var option = error.SymbolResult switch
+            {
+                System.CommandLine.Parsing.OptionResult o => o.Option.Name + " ",
+                System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name + " ",
+                _ => "",
+            };
+            return $"{option}'{notAllowed.Groups[1].Value}' is not one of {string.Join(", ", allowed)}{Snn.Config.NearestName.Hint(notAllowed.Groups[1].Value, allowed)}";
+        }
+        return message;
     }
 }
 

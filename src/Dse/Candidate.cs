@@ -8,6 +8,21 @@ namespace FSpiNN.Dse;
 /// <summary>The kind of value a parameter holds.</summary>
 public enum ParameterKind { Bool, Int, Float, String }
 
+/// <summary>Kind names as users read them in messages ("integer", not Int or System.Int32).</summary>
+public static class ParameterKindNames
+{
+    public static string Describe(this ParameterKind kind) => kind switch
+    {
+        ParameterKind.Bool => "boolean (true or false)",
+        ParameterKind.Int => "integer",
+        ParameterKind.Float => "number",
+        _ => "text",
+    };
+
+    /// <summary>"an integer", "a number".</summary>
+    public static string WithArticle(this ParameterKind kind) => (kind == ParameterKind.Int ? "an " : "a ") + kind.Describe();
+}
+
 /// <summary>A small immutable value: a bool, a long, a double or a string. Round-trips through JSON.</summary>
 public readonly record struct ParameterValue
 {
@@ -53,7 +68,7 @@ public readonly record struct ParameterValue
     public bool IsNumeric => Kind is ParameterKind.Int or ParameterKind.Float;
 
     private InvalidOperationException WrongKind(ParameterKind wanted) =>
-        new($"parameter value {this} is a {Kind.ToString().ToLowerInvariant()}, not a {wanted.ToString().ToLowerInvariant()}");
+        new($"parameter value {this} is {Kind.WithArticle()}, not {wanted.WithArticle()}");
 
     /// <summary>Canonical text: `true`/`false`, integers, shortest round-trip doubles (always with a '.' or exponent), raw strings.</summary>
     public override string ToString() => Kind switch

@@ -11,7 +11,7 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, IReadOnlyLis
     public string? Check(ParameterValue value)
     {
         var kindOk = value.Kind == Kind || (Kind == ParameterKind.Float && value.Kind == ParameterKind.Int);
-        if (!kindOk) return $"'{Name}' takes a {Kind.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()} {value}";
+        if (!kindOk) return $"'{Name}' takes {Kind.WithArticle()}, got {value.Kind.WithArticle()} {value}";
         if (AllowedValues is { Count: > 0 } allowed && !allowed.Any(a => SameValue(a, value)))
             return $"'{Name}' must be one of {{{string.Join(", ", allowed)}}}, got {value}";
         if (value.IsNumeric)
@@ -37,6 +37,13 @@ public interface ICandidateEvaluator
     double EstimateMemoryBytes(Candidate candidate);
 
     EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same evaluation, telling <paramref name="progress"/> how far its passes are (examples trained, labelled,
+    /// tested), from the evaluating thread. Evaluators without such passes ignore it.
+    /// </summary>
+    EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<Snn.Training.PassProgress>? progress, CancellationToken cancellationToken) =>
+        Evaluate(candidate, trainSamples, cancellationToken);
 
     /// <summary>Dataset checksum recorded by the study; resuming with other data is refused.</summary>
     string DataFingerprint { get; }

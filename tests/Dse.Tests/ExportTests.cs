@@ -48,14 +48,39 @@ public sealed class ExportTests
             var plottables = panel.GetPlottables().ToList();
             Assert.That(plottables.OfType<Scatter>().Count(), Is.GreaterThanOrEqualTo(2), "every panel shows data");
             Assert.That(plottables.OfType<Scatter>().Any(s => s.LegendText == "Pareto frontier"), Is.True);
+            Assert.That(plottables.OfType<Scatter>().Count(s => s.ConnectStyle == ConnectStyle.StepHorizontal), Is.EqualTo(1), "the frontier is a step line");
+            Assert.That(plottables.OfType<ScottPlot.Plottables.Text>().Count(), Is.GreaterThanOrEqualTo(1), "frontier points are labelled");
             Assert.That(plottables.OfType<Marker>().Single().LegendText, Does.Contain($"trial {report.Recommendation!.Trial.Number}"));
             Assert.That(plottables.OfType<HorizontalLine>().Single().Y, Is.EqualTo(70).Within(1e-9));
+            Assert.That(plottables.OfType<HorizontalLine>().Single().Text, Is.EqualTo("minimum accuracy 70 %"));
         }
-        Assert.That(panels[0].Axes.Bottom.Label.Text, Is.EqualTo("Memory (KiB)"));
-        Assert.That(panels[0].GetPlottables().OfType<VerticalLine>().Single().X, Is.EqualTo(200).Within(1e-9));
-        Assert.That(panels[1].Axes.Bottom.Label.Text, Is.EqualTo("Training energy (mJ)"));
-        Assert.That(panels[1].GetPlottables().OfType<VerticalLine>().Single().X, Is.EqualTo(50).Within(1e-9));
+        // the synthetic memories span more than a decade: log axis, the budget line at log10(200 KiB)
+        Assert.That(panels[0].Axes.Bottom.Label.Text, Is.EqualTo("Memory (KiB), log scale"));
+        Assert.That(panels[0].GetPlottables().OfType<VerticalLine>().Single().X, Is.EqualTo(Math.Log10(200)).Within(1e-9));
+        Assert.That(panels[0].GetPlottables().OfType<VerticalLine>().Single().Text, Is.EqualTo("memory budget 200 KiB"));
+        Assert.That(panels[1].Axes.Bottom.Label.Text, Does.StartWith("Training energy (mJ)"));
+        Assert.That(panels[1].GetPlottables().OfType<VerticalLine>().Single().Text, Is.EqualTo("energy budget 50 mJ"));
         Assert.That(panels[0].Axes.Left.Label.Text, Is.EqualTo("Accuracy (%)"));
+        // a marker shape per network and a colour per bit-width, named in the legend
+        var legend = panels[1].Legend.ManualItems.Select(i => i.LabelText).ToList();
+        Assert.That(legend, Is.SupersetOf(new[] { "bindsnet", "fspinn", "32-bit weights", "8-bit weights", "4-bit weights" }));
+        var points = panels[0].GetPlottables().OfType<Scatter>().Where(s => s.ConnectStyle != ConnectStyle.StepHorizontal && s.LegendText is null or "").ToList();
+        Assert.That(points.Select(s => s.MarkerShape).Distinct().Count(), Is.EqualTo(2), "one shape per network");
+    }
+
+    [Test]
+    public void ParallelCoordinatesHaveAnAxisPerVaryingParameterAndObjectiveAndALinePerTrial()
+    {
+        var report = RunStudy(new Budgets(200 * 1024.0, null, null), trials: 24);
+        var plot = ParallelCoordinatesPlot.Build(report);
+        var axes = ParallelCoordinatesPlot.AxisTitles(report);
+        var varying = FrontierSummary.Parameters(report.Definition).Varying.Select(FrontierSummary.ShortName);
+        Assert.That(axes, Is.EqualTo(varying.Concat(["accuracy (%)", "memory", "E_train"])));
+        var complete = report.Rows.Count(r => r.Trial.Status == TrialStatus.Complete);
+        Assert.That(plot.GetPlottables().OfType<Scatter>().Count(), Is.EqualTo(complete));
+        var png = Path.Combine(_dir, "p.png");
+        ParallelCoordinatesPlot.Write(report, png);
+        Assert.That(new FileInfo(png).Length, Is.GreaterThan(1000));
     }
 
     [Test]
@@ -125,20 +150,22 @@ public sealed class ExportTests
     }
 
     [Test]
-    public void FrontierReportFitsEightyColumnsWithoutWrappingTableRows()
+    public void FrontierTableFitsEightyColumnsAndTextLinesAreNotWrapped()
     {
         var report = RunStudy(new Budgets(200 * 1024.0, null, 0.7));
         using var store = StudyStorage.OpenExisting(Directory.GetFiles(_dir, "*.db").Single());
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
-        Assert.That(console.Profile.Width, Is.EqualTo(80), "redirected output renders at 80 columns");
+        Assert.That(console.Profile.Width, Is.EqualTo(80), "a narrow console");
         Cli.Commands.FrontierCommand.Report(store, null, null, console);
         var lines = writer.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        Assert.That(lines, Has.All.Length.LessThanOrEqualTo(80));
-        // one text line per table row: every shown trial number starts exactly one line
+        // one text line per table row: every shown trial number starts exactly one line, and the table fits
         var table = FrontierSummary.Build(report);
         var rowLines = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d+\*?\s{2,}(bindsnet|fspinn)\s")).ToList();
         Assert.That(rowLines, Has.Count.EqualTo(table.Rows.Count), string.Join('\n', lines));
+        Assert.That(rowLines, Has.All.Length.LessThanOrEqualTo(80));
         Assert.That(lines, Has.Some.StartsWith("fixed: ").And.Some.StartsWith("recommended: trial "));
+        // output that is not a terminal (a log file) keeps each text line whole: the reason is one line
+        Assert.That(lines, Has.Some.EqualTo($"why: {report.Recommendation!.Why}"));
     }
 }

@@ -153,6 +153,21 @@ public sealed class PostgresInputTests
     }
 
     [Test]
+    public void TrialsListsEveryTrialOfTheNamedStudyInADatabaseOfSeveral()
+    {
+        var url = Server.NewDatabase("trials");
+        Worker.Run(url, Worker.Definition("grid", 3, 1), new SyntheticEvaluator(), study: "a");
+        Worker.Run(url, Worker.Definition("grid", 5, 1), new SyntheticEvaluator(), study: "b");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["trials", "--store", url, "--study", "b", "--format", "csv"], stdout, stderr), Is.Zero, stderr.ToString());
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1 + 5));
+        Assert.That(lines[0], Does.StartWith("number,state,train_samples,seed,params_"));
+        Assert.That(lines.Skip(1).Select(l => l.Split(',')[1]), Has.All.EqualTo("COMPLETE"));
+    }
+
+    [Test]
     public void ASchemaOfAnotherVersionIsRefusedAndLeftUnchanged()
     {
         var url = Server.NewDatabase("v7");

@@ -33,6 +33,34 @@ public sealed class SnnEvaluatorTests
         Make(("network", network), ("neurons", 8), ("bits", bits), ("quantize", quantize), ("rounding", "rn"), ("presentation_ms", 50.0));
 
     [Test]
+    public void AnEvaluationReportsItsTrainingLabellingAndTestingPasses()
+    {
+        var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Seed = 3, Threads = 1 });
+        var passes = new List<Snn.Training.PassProgress>();
+        ((ICandidateEvaluator)evaluator).Evaluate(Tiny("fspinn", 8, "ptq"), 12, passes.Add, CancellationToken.None);
+        Assert.That(passes.Select(p => p.Phase).Distinct(), Is.EqualTo(new[] { "train", "label", "test" }));
+        Assert.That(passes.Last(p => p.Phase == "train"), Is.EqualTo(new Snn.Training.PassProgress("train", 12, 12)));
+        Assert.That(passes.Last(p => p.Phase == "test"), Is.EqualTo(new Snn.Training.PassProgress("test", 20, 20)));
+    }
+
+    [Test]
+    public void TheRunnerTellsWhichTrialAPassBelongsTo()
+    {
+        var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Seed = 3, Threads = 1 });
+        var space = Space.SearchSpace.Parse("""
+            {"name": "p", "parameters": {"neurons": [4, 6]}, "fixed": {"network": "fspinn", "bits": 8, "quantize": "ptq", "presentation_ms": 50.0, "train_samples": 10}}
+            """, "p");
+        var definition = new Study.StudyDefinition(space.Name, space.ToCanonicalJson(), "grid", 1, 2, [Objective.Accuracy, Objective.Memory], new Budgets(),
+            evaluator.DataFingerprint, 10, 10);
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(int Trial, string Phase)>();
+        using var store = new Study.InMemoryStudyStorage(definition, null);
+        var options = TestWorker.Worker.FastOptions with { Log = null, TrialProgress = (trial, pass) => seen.Add((trial, pass.Phase)) };
+        new Study.StudyRunner(store, space, evaluator, options).Run();
+        Assert.That(seen.Select(s => s.Trial).Distinct().Order(), Is.EqualTo(new[] { 0, 1 }));
+        Assert.That(seen.Where(s => s.Trial == 1).Select(s => s.Phase).Distinct(), Is.EquivalentTo(new[] { "train", "label", "test" }));
+    }
+
+    [Test]
     public void ToConfig_MapsPresetNeuronsBitsAndQuantization()
     {
         Assert.Multiple(() =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FSpiNN.Cli.Json;
 using FSpiNN.CostModel;
 using FSpiNN.Dse.Costing;
 using FSpiNN.Snn.Models;
@@ -30,6 +31,7 @@ internal static class CostCommand
         execution.AcceptOnlyFromAmong("event", "dense");
         var spikes = new Option<double>("--spikes-per-example") { Description = "Analytic estimate: excitatory (and inhibitory) spikes per example.", DefaultValueFactory = _ => 5.0 };
         var csv = new Option<string?>("--csv") { Description = "Also write every row of the report to this CSV file." };
+        var json = JsonOutput.Option();
         var command = new Command("cost", """
             Memory footprint and energy of a network for training and inference, from an analytic estimate of its activity
             (instant) or from the exact counts recorded by a training run (--from-run).
@@ -38,13 +40,14 @@ internal static class CostCommand
               fspinn cost --network fspinn --neurons 4900 --bits 8
               fspinn cost --network bindsnet --neurons 4900 --csv baseline4900.csv
               fspinn cost --from-run fspinn100.model --profile my-chip.json
+              fspinn cost --network fspinn --neurons 400 --bits 8 --json - | jq .memory.inference_bytes
             """)
         {
-            network, neurons, bits, quantize, set, profile, fromRun, storage, execution, spikes, csv,
+            network, neurons, bits, quantize, set, profile, fromRun, storage, execution, spikes, csv, json,
         };
         command.SetAction(parse =>
         {
-            var stdout = parse.InvocationConfiguration.Output;
+            var stdout = JsonOutput.TextWriter(parse, json);
             if (parse.GetValue(fromRun) is not null)
             {
                 // the model file carries its own configuration and counts: an option that describes another network would be ignored
@@ -55,7 +58,8 @@ internal static class CostCommand
             var spikesPerExample = parse.GetValue(spikes);
             if (!double.IsFinite(spikesPerExample) || spikesPerExample < 0)
                 throw new UsageException($"--spikes-per-example must be a finite number >= 0, got {spikesPerExample.ToString(CultureInfo.InvariantCulture)}");
-            new FileRoles().Input("--profile", parse.GetValue(profile)).Input("--from-run", parse.GetValue(fromRun)).Output("--csv", parse.GetValue(csv)).Check();
+            new FileRoles().Input("--profile", parse.GetValue(profile)).Input("--from-run", parse.GetValue(fromRun)).Output("--csv", parse.GetValue(csv))
+                .Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var energyProfile = parse.GetValue(profile) is { } path ? EnergyProfileJson.Load(path) : EnergyProfile.Default;
             var inhibitionStorage = parse.GetValue(storage) switch
             {
@@ -66,6 +70,7 @@ internal static class CostCommand
             var options = new CostOptions { Execution = parse.GetValue(execution) == "dense" ? SynapticExecution.Dense : SynapticExecution.EventDriven };
             CostReport report;
             string source;
+            CostSourceJson sourceJson;
             if (parse.GetValue(fromRun) is { } modelPath)
             {
                 var model = ModelFile.Load(modelPath);
@@ -75,6 +80,7 @@ internal static class CostCommand
                 source = $"exact counts of {modelPath}: {model.TrainingCounts.Examples} training and {model.InferenceCounts.Examples} inference examples";
                 if (!model.TrainingCounts.HasExecutedWriteCounts)
                     source += $"; {SnnCost.DenseWritesNote}";
+                sourceJson = new CostSourceJson("model", source, null, modelPath, model.TrainingCounts.Examples, model.InferenceCounts.Examples);
             }
             else
             {
@@ -87,25 +93,31 @@ internal static class CostCommand
                         + $"in {config.PresentationSteps} steps and {config.MaxRetries} retries (at most {mostSpikes.ToString(CultureInfo.InvariantCulture)})");
                 report = SnnCost.EstimateExpected(config, spikesPerExample, energyProfile, options, inhibitionStorage);
                 source = $"analytic estimate, {spikesPerExample.ToString(CultureInfo.InvariantCulture)} spikes per example";
+                sourceJson = new CostSourceJson("analytic", source, spikesPerExample, null, null, null);
             }
             stdout.WriteLine($"{report.Network.Name}: {source}; profile {energyProfile.Name}");
-            stdout.WriteLine(SnnCost.InhibitionNote(inhibitionStorage));
+            var notes = new List<string> { SnnCost.InhibitionNote(inhibitionStorage) };
             var components = report.Memory.Components.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var (component, level) in energyProfile.Pins.Where(p => !components.Contains(p.Key)))
-                stdout.WriteLine($"note: profile pin '{component}' -> {level} matches no component of this network (components: {string.Join(", ", components)})");
-            Print(stdout, report);
+                notes.Add($"note: profile pin '{component}' -> {level} matches no component of this network (components: {string.Join(", ", components)})");
+            foreach (var note in notes) stdout.WriteLine(note);
+            var writesPerExample = Print(stdout, report);
+            var jsonReport = CostCommandReport.Of(report, sourceJson, parse.GetValue(storage)!, notes, writesPerExample);
             if (parse.GetValue(csv) is { } csvPath)
             {
-                using var writer = new StreamWriter(csvPath);
-                CostReportCsv.WriteRows(report, writer);
+                using (var writer = new StreamWriter(csvPath))
+                    CostReportCsv.WriteRows(report, writer);
                 stdout.WriteLine($"report written to {csvPath}");
+                jsonReport.Written.Add(new WrittenFile("csv", csvPath));
             }
+            JsonOutput.Write(parse, json, jsonReport);
             return CliApp.Success;
         });
         return command;
     }
 
-    private static void Print(TextWriter stdout, CostReport report)
+    /// <summary>Prints the report; returns the learning weight writes per training example (null when none are recorded).</summary>
+    private static double? Print(TextWriter stdout, CostReport report)
     {
         var table = new Table().Border(TableBorder.Simple);
         table.AddColumn("component");
@@ -124,11 +136,13 @@ internal static class CostCommand
                              $"(compute {Share(e.ComputeJoules, e.TotalJoules)}, memory {Share(e.MemoryJoules, e.TotalJoules)}, STDP {e.LearningShare:P1})");
         }
         var writes = report.Training.Items.Where(i => i.Action.StartsWith("write weight", StringComparison.Ordinal)).Sum(i => i.Count);
-        if (report.Training.Examples > 0 && writes > 0)
-            stdout.WriteLine($"learning weight writes {(double)writes / report.Training.Examples:N0} per training example ({(report.Options.Execution == SynapticExecution.Dense ? "dense engine" : "executed, event-driven")})");
+        double? writesPerExample = report.Training.Examples > 0 && writes > 0 ? (double)writes / report.Training.Examples : null;
+        if (writesPerExample is { } perExample)
+            stdout.WriteLine($"learning weight writes {perExample:N0} per training example ({(report.Options.Execution == SynapticExecution.Dense ? "dense engine" : "executed, event-driven")})");
         var nb = report.NeuroBench;
         stdout.WriteLine($"neurobench footprint {Bytes(nb.FootprintBytes)}, connection sparsity {nb.ConnectionSparsity:F4}, activation sparsity {nb.ActivationSparsity:F4}, " +
                          $"dense synops {nb.DenseSynapticOpsPerExample:G4}/example, effective ACs {nb.EffectiveAcsPerExample:G4}, MACs {nb.EffectiveMacsPerExample:G4}");
+        return writesPerExample;
     }
 
     private static string Share(double part, double total) => total == 0 ? "0%" : (part / total).ToString("P1", CultureInfo.InvariantCulture);

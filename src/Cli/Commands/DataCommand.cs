@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FSpiNN.Cli.Json;
 using FSpiNN.Snn.Data;
 using Spectre.Console;
 
@@ -66,12 +67,15 @@ internal static class DataCommand
         {
             Description = "Known dataset to compare with (mnist, fashion-mnist, mnist-sample); default: the one the checksums or the folder name match.",
         };
+        var json = JsonOutput.Option();
         var verify = new Command("verify",
             "Read a dataset, show its counts per class and compare the sha256 of each file's uncompressed content with the official value. Exit 1 on any mismatch.\n" +
-            "Examples:\n  fspinn data verify\n  fspinn data verify --data ~/datasets/mnist\n  fspinn data verify --data ./fmnist --dataset fashion-mnist")
+            "Examples:\n  fspinn data verify\n  fspinn data verify --data ~/datasets/mnist\n  fspinn data verify --data ./fmnist --dataset fashion-mnist\n" +
+            "  fspinn data verify --data ~/datasets/mnist --json - | jq .ok")
         {
             dataOption,
             datasetOption,
+            json,
         };
         verify.SetAction(parse =>
         {
@@ -81,43 +85,56 @@ internal static class DataCommand
             if (datasetName is not null)
                 expected = DatasetCatalog.Find(datasetName) ?? throw new UsageException(UnknownDataset(datasetName));
 
-            var console = ConsoleFactory.For(parse);
+            new FileRoles().DataInputs("--data", directory).Output("--json", JsonOutput.FilePath(parse, json)).Check();
+            var console = ConsoleFactory.Create(JsonOutput.TextWriter(parse, json));
             var pair = DatasetCatalog.Load(directory);
             var report = DatasetVerifier.Verify(pair, directory is null ? DatasetCatalog.MnistSample : expected, directory);
-            console.WriteLine($"Dataset: {(directory is null ? "embedded MNIST sample" : Path.GetFullPath(directory))}");
+            var datasetText = directory is null ? "embedded MNIST sample" : Path.GetFullPath(directory);
+            console.WriteLine($"Dataset: {datasetText}");
             console.WriteLine(report.Against is null
                 ? "Compared with: no known dataset (no checksum or folder name matches; use --dataset)"
                 : $"Compared with: {report.Against.Name} ({report.Against.Title})");
 
-            var countsOk = WriteCounts(console, report);
+            var counts = CountsPerSet(report);
+            WriteCounts(console, counts);
             var checksumsOk = WriteChecksums(console, report);
-            var ok = report.AllMatch && countsOk && checksumsOk;
+            var ok = report.AllMatch && counts.All(c => c.Verdict != "different") && checksumsOk;
             console.WriteLine(ok ? "OK: all files match the official checksums." : "FAILED: see the mismatches above.");
+            JsonOutput.Write(parse, json, new DataVerifyReport(datasetText, report.Against is { } known ? new KnownDatasetJson(known.Name, known.Title) : null,
+                counts, [.. report.Files.Select(f => new FileCheckJson(DatasetCatalog.OfficialFileName(f.Split, f.Kind), f.Split.ToString().ToLowerInvariant(),
+                    f.Kind.ToString().ToLowerInvariant(), f.ActualSha256, f.Expected?.UncompressedSha256, f.Expected is null ? "unknown" : f.Matches ? "ok" : "mismatch"))],
+                ok));
             return ok ? CliApp.Success : CliApp.Failure;
         });
         return verify;
     }
 
-    private static bool WriteCounts(IAnsiConsole console, VerificationReport report)
+    /// <summary>Each present split's examples per class against the known dataset's (verdict ok, different or unknown).</summary>
+    private static List<ClassCountsJson> CountsPerSet(VerificationReport report)
     {
-        var table = new Table().AddColumn("set");
-        for (var c = 0; c < Dataset.ClassCount; c++)
-            table.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
-        table.AddColumn(new TableColumn("total").RightAligned());
-        table.AddColumn("expected");
-        var ok = true;
+        var sets = new List<ClassCountsJson>();
         foreach (var (set, split) in new[] { (report.Data.Train, DatasetSplit.Train), (report.Data.Test, DatasetSplit.Test) })
         {
             if (set is null)
                 continue;
             var counts = set.CountsPerClass();
             var expected = report.Against?.ExpectedCountsPerClass(split);
-            var verdict = expected is null ? "unknown" : counts.SequenceEqual(expected) ? "ok" : "DIFFERENT";
-            ok &= verdict != "DIFFERENT";
-            table.AddTextRow([set.Name, .. counts.Select(Format), Format(set.Count), verdict]);
+            var verdict = expected is null ? "unknown" : counts.SequenceEqual(expected) ? "ok" : "different";
+            sets.Add(new ClassCountsJson(set.Name, split.ToString().ToLowerInvariant(), [.. counts], set.Count, expected, verdict));
         }
+        return sets;
+    }
+
+    private static void WriteCounts(IAnsiConsole console, IReadOnlyList<ClassCountsJson> sets)
+    {
+        var table = new Table().AddColumn("set");
+        for (var c = 0; c < Dataset.ClassCount; c++)
+            table.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
+        table.AddColumn(new TableColumn("total").RightAligned());
+        table.AddColumn("expected");
+        foreach (var set in sets)
+            table.AddTextRow([set.Set, .. set.CountsPerClass.Select(Format), Format(set.Total), set.Verdict == "different" ? "DIFFERENT" : set.Verdict]);
         console.Write(table);
-        return ok;
     }
 
     private static bool WriteChecksums(IAnsiConsole console, VerificationReport report)

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FSpiNN.Cli.Json;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Export;
@@ -35,6 +37,7 @@ public static class ExploreCommand
         var data = new Option<string?>("--data") { Description = "Dataset directory passed to the evaluator." };
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
         var replay = new Option<FileInfo?>("--replay") { Description = "Evaluate by looking candidates up in TABLE.csv (the frontier.csv of a finished grid study of the same space) instead of training: a tabular benchmark for strategies. Without --store, the study is kept in a temporary file deleted afterwards." };
+        var json = JsonOutput.Option();
         var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
@@ -47,12 +50,14 @@ public static class ExploreCommand
               fspinn explore --store postgresql://fspinn@db.lab:5432/studies --study full-4mib   (one worker per host)
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
               fspinn explore --space experiments/search-bench/space-mnist-1k-n25-100.json --replay experiments/search-bench/table-mnist-1k-n25-100.csv --trials 100
+              fspinn explore --json runs/explore.json     (everything printed, and every trial, as JSON: docs/json.md)
             """)
         {
-            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay,
+            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay, json,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
+            var started = Stopwatch.StartNew();
             // CliApp.Run invokes synchronously, which installs no Ctrl-C handler: stop on the first SIGINT/SIGTERM here
             // (the action's token also works when invoked asynchronously); a second signal terminates at once.
             using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
@@ -85,13 +90,16 @@ public static class ExploreCommand
             var error = parse.InvocationConfiguration.Error;
             var runnerOptions = RunnerOptions.Default with { Lease = TimeSpan.FromSeconds(leaseSeconds), HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds) };
             runnerOptions = runnerOptions with { Log = error };
+            TrialReporter? reporter = null; // set below, before any trial runs
+            runnerOptions = runnerOptions with { TrialProgress = (trial, pass) => reporter?.ReportPass(trial, pass) };
             var storageOptions = new StorageOptions(error);
             var csvPath = Path.Combine(outDir, "frontier.csv");
             var plotPath = Path.Combine(outDir, "frontier.png");
+            var parallelPath = Path.Combine(outDir, "parallel.png");
             // before any store exists: an unusable location here would otherwise fail every trial, each stored as FAILED
             new FileRoles().Input("--space", parse.GetValue(space)?.FullName).DataInputs("--data", parse.GetValue(data)).Input("--replay", replayTable?.FullName)
                 .Output("--store", inMemory || StudyStorage.IsDatabaseUrl(storePath) ? null : storePath).Output("--out (frontier.csv)", csvPath).Output("--out (frontier.png)", plotPath)
-                .OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
+                .Output("--out (parallel.png)", parallelPath).Output("--json", JsonOutput.FilePath(parse, json)).OutputFolder("--model-cache", parse.GetValue(modelCache)).Check();
             var evaluators = replayTable is not null
                 ? Enumerable.Repeat<ICandidateEvaluator>(Replay(replayTable.FullName, searchSpace), workerCount).ToList()
                 : Enumerable.Range(0, workerCount)
@@ -113,8 +121,8 @@ public static class ExploreCommand
             using var storage = inMemory ? new InMemoryStudyStorage(definition, studyName) : StudyStorage.OpenOrCreate(storePath, studyName, definition, storageOptions);
             var before = storage.LoadTrials();
 
-            var writer = parse.InvocationConfiguration.Output;
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+            var writer = JsonOutput.TextWriter(parse, json);
+            var console = ConsoleFactory.Create(writer);
             var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
             var rerun = ResumeCommand(parse);
             var total = (int)Math.Min(trialCount, searchSpace.Count);
@@ -122,7 +130,7 @@ public static class ExploreCommand
             if (before.Count > 0)
                 console.WriteLine($"resuming: {before.Count(t => t.IsTerminal)} trials already finished in the store are kept");
 
-            var reporter = new TrialReporter(console, interactive ? null : writer, definition, before, workerCount);
+            reporter = new TrialReporter(console, interactive ? null : writer, definition, before, workerCount);
             var cancelled = false;
             try
             {
@@ -152,16 +160,25 @@ public static class ExploreCommand
                 writer.WriteLine($"resume with: {rerun}"); // unwrapped, to copy
                 return Cancelled;
             }
-            FrontierCommand.Report(storage, csvPath, plotPath, console);
+            var report = FrontierCommand.Render(storage, new FrontierCommand.FrontierOutputs(csvPath, plotPath, parallelPath), console,
+                FrontierSummary.DefaultMaxRows, reprice: false, "explore");
             // unwrapped, to copy and paste
             writer.WriteLine(inMemory ? "store:     none (a replay keeps its study in memory; give --store to keep it)"
                 : $"store:     {storage.Location}{(studyName is null ? "" : $" (study {studyName})")}");
             writer.WriteLine($"csv:       {csvPath}");
             writer.WriteLine($"plot:      {plotPath}");
+            writer.WriteLine($"parallel:  {parallelPath}");
             writer.WriteLine($"resume:    {rerun}");
             var studyOption = studyName is null ? "" : $" --study {Quote(studyName)}";
-            if (!inMemory) writer.WriteLine($"re-render: fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)}");
-            return FailureSummary(storage.LoadTrials(), error) ? CliApp.Failure : CliApp.Success;
+            var rerender = inMemory ? null
+                : $"fspinn frontier --store {Quote(storage.Location)}{studyOption} --csv {Quote(csvPath)} --plot {Quote(plotPath)} --parallel {Quote(parallelPath)}";
+            if (rerender is not null) writer.WriteLine($"re-render: {rerender}");
+            var finalTrials = storage.LoadTrials();
+            var failed = finalTrials.Where(t => t.Status == TrialStatus.Failed).ToList();
+            report.Run = new ExploreRunJson(total, workerCount, before.Count(t => t.IsTerminal), started.Elapsed.TotalSeconds,
+                inMemory ? "" : storage.Location, rerun, rerender, failed.Count(t => t.Cause == FailureCause.Environment), failed.Count(t => t.Cause != FailureCause.Environment));
+            JsonOutput.Write(parse, json, report);
+            return FailureSummary(finalTrials, error) ? CliApp.Failure : CliApp.Success;
         });
         return command;
     }
@@ -225,17 +242,22 @@ public static class ExploreCommand
 
     /// <summary>
     /// Prints one line per newly finished trial (number, varying parameters, accuracy, memory, energy, duration) and keeps
-    /// the progress bar's description (done/total, best feasible accuracy, time left) current. Without a terminal
-    /// (<paramref name="plain"/> given) there is no bar: each line is prefixed with [done/total elapsed] and ends with the
-    /// best accuracy and time left, written unwrapped so that logs keep one line per trial. Thread-safe; snapshots from
-    /// several workers may arrive out of order, so each trial is printed once and counts never go backwards.
+    /// the progress bar's description (done/total, best feasible accuracy, time left, the running trial's pass) current.
+    /// Without a terminal (<paramref name="plain"/> given) there is no bar: each line is prefixed with [done/total elapsed]
+    /// and ends with the best accuracy and time left, written unwrapped so that logs keep one line per trial, and a
+    /// long trial adds a line on its progress every <see cref="PlainPassInterval"/>. Skipped trials (decided at once) are
+    /// printed in trial order, after the lower-numbered trials still running. Thread-safe; snapshots from several
+    /// workers may arrive out of order, so each trial is printed once and counts never go backwards.
     /// </summary>
     private sealed class TrialReporter(IAnsiConsole console, TextWriter? plain, StudyDefinition definition, IReadOnlyList<TrialRecord> before, int workers)
         : IProgress<StudyProgress>
     {
+        private static readonly TimeSpan PlainPassInterval = TimeSpan.FromSeconds(30);
         private readonly HashSet<int> _printed = [.. before.Where(t => t.IsTerminal).Select(t => t.Number)];
         private readonly IReadOnlyList<string> _varying = FrontierSummary.Parameters(definition).Varying;
         private readonly Lock _lock = new();
+        private readonly Dictionary<int, Snn.Training.PassProgress> _passes = [];
+        private readonly Stopwatch _sincePassLine = Stopwatch.StartNew();
         private StudyProgress? _latest;
 
         public ProgressTask? Task { get; set; }
@@ -246,8 +268,12 @@ public static class ExploreCommand
             {
                 if (_latest is { } last && value.Finished < last.Finished) value = value with { Finished = last.Finished };
                 _latest = value;
-                foreach (var t in value.Trials.Where(t => t.IsTerminal && _printed.Add(t.Number)).OrderBy(t => t.FinishedUtc))
+                var lowestRunning = value.Trials.Where(t => !t.IsTerminal).Select(t => t.Number).DefaultIfEmpty(int.MaxValue).Min();
+                foreach (var t in value.Trials.Where(t => t.IsTerminal && !_printed.Contains(t.Number) && (t.Status != TrialStatus.Skipped || t.Number < lowestRunning))
+                             .OrderBy(t => t.Number).ToList())
                 {
+                    _printed.Add(t.Number);
+                    _passes.Remove(t.Number);
                     var line = FrontierSummary.TrialLine(definition, _varying, t);
                     if (plain is null) console.WriteLine(line);
                     else
@@ -256,24 +282,49 @@ public static class ExploreCommand
                         plain.Flush();
                     }
                 }
-                if (Task is { } task)
-                {
-                    task.MaxValue = Math.Max(1, value.Total);
-                    task.Value = value.Finished;
-                    task.Description = Describe(value);
-                }
+                foreach (var gone in _passes.Keys.Where(n => value.Trials.Any(t => t.Number == n && t.IsTerminal)).ToList()) _passes.Remove(gone);
+                UpdateTask();
             }
         }
 
-        /// <summary>"trials 5/12, best 38.00%, ~1m20s left": time left = mean evaluation time x trials left / workers.</summary>
+        /// <summary>A running trial's pass (examples trained, labelled, tested) moved on.</summary>
+        public void ReportPass(int trial, Snn.Training.PassProgress pass)
+        {
+            lock (_lock)
+            {
+                _passes[trial] = pass;
+                if (plain is not null)
+                {
+                    if (_sincePassLine.Elapsed < PlainPassInterval) return;
+                    _sincePassLine.Restart();
+                    plain.WriteLine($"  {Passes()}");
+                    plain.Flush();
+                }
+                else UpdateTask();
+            }
+        }
+
+        private string Passes() => string.Join("; ", _passes.OrderBy(p => p.Key).Select(p => $"trial {p.Key} {p.Value.Phase} {p.Value.Done}/{p.Value.Total}"));
+
+        private void UpdateTask()
+        {
+            if (Task is not { } task) return;
+            if (_latest is { } value)
+            {
+                task.MaxValue = Math.Max(1, value.Total);
+                task.Value = value.Finished;
+            }
+            task.Description = Markup.Escape(Describe(_latest) + (_passes.Count > 0 ? $" | {Passes()}" : ""));
+        }
+
+        /// <summary>"trials 5/12, best 38.00%, ~1m20s left" (time left: <see cref="TimeLeftEstimate"/>).</summary>
         public string Describe(StudyProgress? progress)
         {
             if (progress is not { } p) return "trials 0, best -, time left unknown";
-            var evaluated = p.Trials.Where(t => t.Status == TrialStatus.Complete && t.DurationSeconds > 0).ToList();
             var left = Math.Max(0, p.Total - p.Finished);
             var remaining = left == 0 ? "done"
-                : evaluated.Count == 0 ? "time left unknown"
-                : "~" + FrontierSummary.Duration(TimeSpan.FromSeconds(evaluated.Average(t => t.DurationSeconds!.Value) * left / workers)) + " left";
+                : TimeLeftEstimate.Estimate(p.Trials, p.Total, workers, DateTime.UtcNow) is { } estimate ? "~" + FrontierSummary.Duration(estimate) + " left"
+                : "time left unknown";
             return $"{(plain is null ? $"trials {p.Finished}/{p.Total}, " : "")}best {FrontierSummary.Accuracy(p.BestFeasibleAccuracy)}, {remaining}";
         }
     }

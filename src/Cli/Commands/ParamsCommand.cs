@@ -27,14 +27,25 @@ internal static class ParamsCommand
             var table = new Table().Border(TableBorder.Simple);
             table.AddColumn("name");
             table.AddColumn("value");
+            table.AddColumn("type");
             table.AddColumn("allowed");
             table.AddColumn("meaning");
             foreach (var p in ParameterTable.Parameters)
-                table.AddTextRow(p.Name, p.Get(config), p.Range, p.Description);
+                table.AddTextRow(p.Name, p.Get(config), TypeName(p.Type), p.Range, p.Description);
             var console = ConsoleFactory.Create(stdout);
             console.Write(table);
             return CliApp.Success;
         });
         return command;
     }
+
+    /// <summary>The value a parameter takes, in a user's words.</summary>
+    internal static string TypeName(ParameterTable.ParameterType type) => type switch
+    {
+        ParameterTable.ParameterType.Integer => "integer",
+        ParameterTable.ParameterType.Real => "number",
+        ParameterTable.ParameterType.Flag => "true/false",
+        ParameterTable.ParameterType.Choice => "one of",
+        _ => "text",
+    };
 }

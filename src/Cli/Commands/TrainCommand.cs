@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FSpiNN.Cli.Json;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
@@ -40,6 +41,7 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 0,
         };
         var sweepValues = CommonOptions.NumberList("--sweep-values", "Inhibition strengths for --sweep-inhibition.", InhibitionSweep.DefaultStrengths);
+        var json = JsonOutput.Option();
 
         var command = new Command("train", """
             Train a network with STDP, label its neurons from a learning-off pass over the training examples, and test it.
@@ -50,13 +52,15 @@ internal static class TrainCommand
               fspinn train --network bindsnet --neurons 100 --bits 8 --quantize ptq --rounding rn --out b100q8.model
               fspinn train --network fspinn --set w_inh=25 --set update_interval=10 --out f.model
               fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10,25,50 --out f.model
+              fspinn train --network fspinn --neurons 100 --out f.model --json f.json    (results also as JSON: docs/json.md)
             """)
         {
-            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples,
+            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples, json,
         };
         command.SetAction(parse =>
         {
-            var stdout = parse.InvocationConfiguration.Output;
+            var started = Stopwatch.StartNew();
+            var stdout = JsonOutput.TextWriter(parse, json);
             var config = BuildConfig(parse.GetValue(network)!, parse.GetValue(neurons), parse.GetValue(bits), parse.GetValue(rounding),
                 parse.GetValue(quantize), parse.GetValue(set) ?? [], neuronsGiven: parse.IsGiven(neurons));
             var samples = parse.NonNegative(trainSamples);
@@ -84,10 +88,11 @@ internal static class TrainCommand
             }
             var outPath = parse.GetValue(output)!;
             // everything the run will write is checked before hours of training: a refusal after them would lose the work
-            new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Check();
+            new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var pair = DatasetCatalog.Load(parse.GetValue(data));
             if (labelCount > pair.Train.Count)
                 throw new UsageException($"--label-samples {labelCount} exceeds the {pair.Train.Count} training examples of {pair.Train.Describe()}; give at most {pair.Train.Count} (0 = the training examples)");
+            SweepJson? sweepReport = null;
             if (parse.GetValue(sweep))
             {
                 var sweepCount = parse.GetValue(sweepSamples) > 0 ? parse.GetValue(sweepSamples) : samples;
@@ -97,6 +102,7 @@ internal static class TrainCommand
                     stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
                 stdout.WriteLine($"effective inhibition strength {result.Best.ToString(CultureInfo.InvariantCulture)}");
                 config = InhibitionSweep.WithStrength(config, result.Best);
+                sweepReport = new SweepJson(sweepCount, [.. result.Points.Select(p => new SweepPointJson(p.Strength, p.Accuracy, p.AccuracyProportion))], result.Best);
             }
             var model = SnnModel.Create(config, pair.Train.PixelsPerImage, parse.GetValue(seed));
             stdout.WriteLine($"network {config.Preset}, N={config.Neurons}, weights {DescribeWeights(config)}, data {pair.Train.Describe()}");
@@ -125,6 +131,13 @@ internal static class TrainCommand
                 stdout.WriteLine($"tested {test.Examples} examples in {report.testSeconds:F1} s ({test.Examples / Math.Max(report.testSeconds, 1e-9):F1} ex/s)");
             stdout.WriteLine($"model written to {outPath}");
             if (report.r is { } tested) TestCommand.PrintReport(stdout, tested, printConfusion: false);
+            var labelled = labelCount > 0 ? labelCount : samples;
+            var trainReport = new TrainReport(NetworkJson.Of(config), DataJson.Of(pair), parse.GetValue(seed), epochCount, threadCount, sweepReport,
+                PassJson.Of(trained, report.trainSeconds), model.TrainingCounts.Retries,
+                PassJson.Of(labelled <= 0 ? pair.Train.Count : Math.Min(labelled, pair.Train.Count), report.labelSeconds),
+                report.r is { } t ? TestResultJson.Of(t, report.testSeconds) : null, outPath, started.Elapsed.TotalSeconds);
+            trainReport.Written.Add(new WrittenFile("model", outPath));
+            JsonOutput.Write(parse, json, trainReport);
             return CliApp.Success;
         });
         return command;

@@ -108,7 +108,10 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         return config.Validate();
     }
 
-    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken)
+    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken) =>
+        Evaluate(candidate, trainSamples, null, cancellationToken);
+
+    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken)
     {
         var config = ToConfig(candidate);
         var watch = Stopwatch.StartNew();
@@ -123,7 +126,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             var lazy = _trained.GetOrAdd(key, _ => new Lazy<SnnModel>(() =>
             {
                 created = true;
-                return Train(floatConfig, trainSamples, cancellationToken);
+                return Train(floatConfig, trainSamples, progress, cancellationToken);
             }, LazyThreadSafetyMode.ExecutionAndPublication));
             SnnModel trained;
             try
@@ -151,15 +154,15 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         }
         else
         {
-            model = Train(config, trainSamples, cancellationToken);
+            model = Train(config, trainSamples, progress, cancellationToken);
         }
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
         var labelSamples = Math.Min(trainSamples <= 0 ? _data.Train.Count : trainSamples, _data.Train.Count);
         if (candidate.TryGet(LabelSamplesName, out var labelValue)) labelSamples = Math.Min((int)labelValue.AsDouble, _data.Train.Count);
-        Protocol.Label(model, _data.Train, labelSamples, _options.Threads, null, cancellationToken);
+        Protocol.Label(model, _data.Train, labelSamples, _options.Threads, progress, cancellationToken);
         var testSamples = candidate.TryGet(TestSamplesName, out var testValue) ? (int)testValue.AsDouble : _options.TestSamples;
-        var test = Protocol.Test(model, _data.Test!, testSamples, _options.Threads, null, cancellationToken);
+        var test = Protocol.Test(model, _data.Test!, testSamples, _options.Threads, progress, cancellationToken);
         var totalSeconds = watch.Elapsed.TotalSeconds;
 
         var report = SnnCost.Estimate(model.Config, model.TrainingCounts, test.Counts, _options.Profile, _options.Cost, _options.InhibitionStorage);
@@ -194,7 +197,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             report.Inference.PerExampleJoules, metrics, details);
     }
 
-    private SnnModel Train(NetworkConfig config, int trainSamples, CancellationToken cancellationToken)
+    private SnnModel Train(NetworkConfig config, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken)
     {
         var cached = CachedModelPath(config, trainSamples);
         if (cached is not null && TryLoadCached(cached, config) is { } loaded)
@@ -203,7 +206,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             return loaded;
         }
         var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
-        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, null, cancellationToken, _options.TrainThreads);
+        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, progress, cancellationToken, _options.TrainThreads);
         if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
     }

@@ -55,32 +55,22 @@ public static class FrontierExporter
 
     /// <summary>
     /// Plots accuracy vs memory and accuracy vs energy (the study's constrained energy: the energy objectives, summed)
-    /// side by side; PNG or SVG by extension. Units are chosen from the data (B/KiB/MiB, pJ..J). Completed trials that
-    /// violate a budget are grey, feasible ones blue, the Pareto frontier (over all objectives) red, the recommended trial
-    /// circled green; given budgets are dashed black lines (memory and energy vertical, minimum accuracy horizontal).
+    /// side by side; PNG or SVG by extension. See <see cref="BuildFigure"/> for what is drawn.
     /// </summary>
     public static void WritePlot(StudyReport report, string path, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null, int width = 1400, int height = 600)
     {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".png" or ".svg")) throw new ArgumentException($"plot file '{path}' must end in .png or .svg", nameof(path));
         var figure = BuildFigure(report, history);
-        width = width * figure.GetPlots().Length / 2;
-        if (ext == ".png") figure.SavePng(path, width, height);
-        else
-        {
-            // Multiplot has no SVG output: nest the panels' SVG documents side by side.
-            var panels = figure.GetPlots();
-            var panelWidth = width / panels.Length;
-            var parts = panels.Select((panel, i) =>
-                StripXmlDeclaration(panel.GetSvgXml(panelWidth, height)).Replace("<svg ", $"<svg x=\"{i * panelWidth}\" ", StringComparison.Ordinal));
-            File.WriteAllText(path, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">{string.Concat(parts)}</svg>");
-        }
+        PlotFiles.Save(figure, path, width * figure.GetPlots().Length / 2, height);
     }
 
     /// <summary>
     /// The two panels (memory, energy) in one row, and a third with the stored hypervolume history (normalised
-    /// hypervolume after each completed evaluation) when one is given. A new Multiplot already holds one plot: it is
-    /// reused, not left empty.
+    /// hypervolume after each completed evaluation) when one is given. In each data panel: a marker shape per network
+    /// and a colour per weight bit-width (faded when the trial violates a budget); the panel's own accuracy frontier
+    /// (feasible trials at the highest fidelity: no other has more accuracy for less cost) as a step line with each
+    /// point labelled by its trial number; the Pareto frontier over all objectives ringed red; the recommended trial
+    /// ringed green; budgets as named dashed lines. The cost axis is logarithmic when the data span more than a decade.
+    /// A new Multiplot already holds one plot: it is reused, not left empty.
     /// </summary>
     public static Multiplot BuildFigure(StudyReport report, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null)
     {
@@ -108,10 +98,11 @@ public static class FrontierExporter
             plot.Title($"{report.Definition.SpaceName}: hypervolume of the feasible trials");
             plot.ShowLegend(Alignment.LowerRight);
         }
-        Panel(figure.GetPlot(0), report, complete, "memory", $"Memory ({memoryUnit})", r => (r.Trial.MemoryBytes ?? 0) / memoryScale,
-            budgets.MemoryBytes / memoryScale);
-        Panel(figure.GetPlot(1), report, complete, "energy", $"{EnergyName(report.Definition.Objectives)} ({energyUnit})", r => Energy(r) / energyScale,
-            budgets.EnergyJoules / energyScale);
+        var style = new PointStyle(complete);
+        Panel(figure.GetPlot(0), report, complete, style, "memory", $"Memory ({memoryUnit})", memoryUnit, r => (r.Trial.MemoryBytes ?? 0) / memoryScale,
+            budgets.MemoryBytes / memoryScale, withLegend: false);
+        Panel(figure.GetPlot(1), report, complete, style, "energy", $"{EnergyName(report.Definition.Objectives)} ({energyUnit})", energyUnit, r => Energy(r) / energyScale,
+            budgets.EnergyJoules / energyScale, withLegend: true);
         return figure;
     }
 
@@ -136,40 +127,166 @@ public static class FrontierExporter
         return (scale, units[i]);
     }
 
-    private static string StripXmlDeclaration(string svg) =>
-        svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..] : svg;
-
-    private static void Panel(Plot plot, StudyReport report, List<TrialRow> rows, string what, string xLabel, Func<TrialRow, double> x, double? budget)
+    /// <summary>Marker shape per network and colour per bit-width, the same in both panels.</summary>
+    private sealed class PointStyle
     {
-        void Points(IEnumerable<TrialRow> subset, Color color, string label, float size)
+        private static readonly MarkerShape[] Shapes =
+            [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown, MarkerShape.Asterisk];
+
+        public PointStyle(IReadOnlyList<TrialRow> rows)
         {
-            var list = subset.OrderBy(x).ToList();
-            if (list.Count == 0) return;
-            var s = plot.Add.ScatterPoints(list.Select(x).ToArray(), list.Select(r => (r.Trial.Accuracy ?? 0) * 100).ToArray(), color);
-            s.LegendText = label;
-            s.MarkerSize = size;
+            Networks = [.. rows.Select(r => Network(r)).Distinct().Order(StringComparer.Ordinal)];
+            Bits = [.. rows.Select(r => Bit(r)).Distinct().OrderByDescending(b => b)];
         }
-        Points(rows.Where(r => !r.Feasible), Colors.Gray, "violates a budget", 6);
-        Points(rows.Where(r => r.Feasible && !r.Pareto), Colors.SteelBlue, "feasible", 7);
-        Points(rows.Where(r => r.Pareto), Colors.Red, "Pareto frontier", 10);
+
+        public IReadOnlyList<string> Networks { get; }
+        public IReadOnlyList<long> Bits { get; }
+
+        public static string Network(TrialRow r) => r.Trial.Candidate.TryGet("network", out var v) ? v.ToString() : "network";
+        public static long Bit(TrialRow r) => r.Trial.Candidate.TryGet("bits", out var v) && v.IsNumeric ? (long)v.AsDouble : 32;
+
+        public MarkerShape Shape(string network) => Shapes[Math.Max(0, Networks.ToList().IndexOf(network)) % Shapes.Length];
+        public Color Colour(long bits) => new ScottPlot.Palettes.Category10().GetColor(Math.Max(0, Bits.ToList().IndexOf(bits)));
+    }
+
+    private static void Panel(Plot plot, StudyReport report, List<TrialRow> rows, PointStyle style, string what, string xLabel, string unit,
+        Func<TrialRow, double> cost, double? budget, bool withLegend)
+    {
+        var positive = rows.Select(cost).Where(v => v > 0).Append(budget ?? double.NaN).Where(v => v > 0).ToList();
+        var log = positive.Count > 1 && positive.Max() / positive.Min() > 10 && rows.All(r => cost(r) > 0);
+        double X(double value) => log ? Math.Log10(value) : value;
+        double Y(TrialRow r) => (r.Trial.Accuracy ?? 0) * 100;
+        var legend = new List<LegendItem>();
+
+        foreach (var group in rows.GroupBy(r => (Network: PointStyle.Network(r), Bits: PointStyle.Bit(r))).OrderBy(g => g.Key.Network, StringComparer.Ordinal).ThenByDescending(g => g.Key.Bits))
+        {
+            foreach (var feasible in new[] { false, true })
+            {
+                var list = group.Where(r => r.Feasible == feasible).ToList();
+                if (list.Count == 0) continue;
+                var s = plot.Add.ScatterPoints(list.Select(r => X(cost(r))).ToArray(), list.Select(Y).ToArray(), style.Colour(group.Key.Bits).WithAlpha(feasible ? 1 : 0.3));
+                s.MarkerShape = style.Shape(group.Key.Network);
+                s.MarkerSize = feasible ? 9 : 7;
+            }
+        }
+        foreach (var network in style.Networks)
+            legend.Add(new LegendItem { LabelText = network, MarkerShape = style.Shape(network), MarkerSize = 9, MarkerFillColor = Colors.Black, MarkerLineColor = Colors.Black, LineWidth = 0 });
+        foreach (var bits in style.Bits)
+            legend.Add(new LegendItem { LabelText = $"{bits}-bit weights", MarkerShape = MarkerShape.FilledSquare, MarkerSize = 9, MarkerFillColor = style.Colour(bits), MarkerLineColor = style.Colour(bits), LineWidth = 0 });
+        if (rows.Any(r => !r.Feasible))
+            legend.Add(new LegendItem { LabelText = "violates a budget (faded)", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 7, MarkerFillColor = Colors.Gray.WithAlpha(0.3), MarkerLineColor = Colors.Gray.WithAlpha(0.3), LineWidth = 0 });
+
+        // this panel's frontier: feasible trials at the highest fidelity that no other beats on accuracy at lower or equal cost
+        var fidelity = rows.Count > 0 ? rows.Max(r => r.Trial.TrainSamples) : 0;
+        var front = new List<TrialRow>();
+        foreach (var r in rows.Where(r => r.Feasible && r.Trial.TrainSamples == fidelity).OrderBy(cost).ThenByDescending(Y))
+            if (front.Count == 0 || Y(r) > Y(front[^1])) front.Add(r);
+        if (front.Count > 0)
+        {
+            var step = plot.Add.ScatterLine(front.Select(r => X(cost(r))).ToArray(), front.Select(Y).ToArray(), Colors.Black);
+            step.ConnectStyle = ConnectStyle.StepHorizontal;
+            step.LineWidth = 1.5f;
+            step.LegendText = "frontier: most accuracy for its cost (step line)";
+            foreach (var r in front)
+            {
+                var label = plot.Add.Text($"{r.Trial.Number}", X(cost(r)), Y(r));
+                label.LabelFontSize = 11;
+                label.Alignment = Alignment.LowerLeft;
+                label.OffsetX = 4;
+                label.OffsetY = -4;
+            }
+        }
+        var pareto = rows.Where(r => r.Pareto).ToList();
+        if (pareto.Count > 0)
+        {
+            var rings = plot.Add.ScatterPoints(pareto.Select(r => X(cost(r))).ToArray(), pareto.Select(Y).ToArray(), Colors.Red);
+            rings.MarkerShape = MarkerShape.OpenCircle;
+            rings.MarkerSize = 15;
+            rings.LegendText = "Pareto frontier";
+        }
         if (budget is { } b)
         {
-            var v = plot.Add.VerticalLine(b, 2, Colors.Black, LinePattern.Dashed);
-            v.LegendText = $"{what} budget";
+            var v = plot.Add.VerticalLine(X(b), 2, Colors.Black, LinePattern.Dashed);
+            v.Text = $"{what} budget {Number(b)} {unit}";
+            v.LegendText = v.Text;
         }
         if (report.Definition.Budgets.MinAccuracy is { } minAccuracy)
         {
             var h = plot.Add.HorizontalLine(minAccuracy * 100, 2, Colors.Black, LinePattern.Dotted);
-            h.LegendText = "minimum accuracy";
+            h.Text = $"minimum accuracy {Number(minAccuracy * 100)} %";
+            h.LegendText = h.Text;
         }
         if (report.Recommendation is { } rec && rows.FirstOrDefault(r => r.Trial.Number == rec.Trial.Number) is { } chosen)
         {
-            var m = plot.Add.Marker(x(chosen), (chosen.Trial.Accuracy ?? 0) * 100, MarkerShape.OpenCircle, 20, Colors.Green);
+            var m = plot.Add.Marker(X(cost(chosen)), Y(chosen), MarkerShape.OpenCircle, 22, Colors.Green);
             m.LegendText = $"recommended (trial {rec.Trial.Number})";
         }
+        if (log)
+        {
+            plot.Axes.Bottom.TickGenerator = LogTicks(positive.Min(), positive.Max());
+            xLabel += ", log scale";
+        }
+        plot.Axes.Margins(0.08, 0.08); // room for the point labels at the edges
         plot.XLabel(xLabel);
         plot.YLabel("Accuracy (%)");
         plot.Title($"{report.Definition.SpaceName}: accuracy vs {what}");
-        plot.ShowLegend(Alignment.LowerRight);
+        // the network and bit-width keys are manual items; the lines and rings carry their own legend text
+        if (withLegend)
+        {
+            plot.Legend.ManualItems.AddRange(legend);
+            plot.ShowLegend(Edge.Right);
+        }
+        else
+            plot.HideLegend();
     }
+
+    /// <summary>Ticks of a log10 axis: 1, 2 and 5 times each power of ten labelled, the other integers as minor ticks.</summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var decade = (int)Math.Floor(Math.Log10(min)) ; decade <= (int)Math.Ceiling(Math.Log10(max)); decade++)
+            for (var m = 1; m <= 9; m++)
+            {
+                var value = m * Math.Pow(10, decade);
+                if (m is 1 or 2 or 5) ticks.AddMajor(Math.Log10(value), Number(value));
+                else ticks.AddMinor(Math.Log10(value));
+            }
+        return ticks;
+    }
+
+    /// <summary>A tick or budget value: up to 3 significant digits, no exponent.</summary>
+    internal static string Number(double value) =>
+        value >= 100 ? value.ToString("#,0", CultureInfo.InvariantCulture) : double.Parse(value.ToString("G3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>PNG or SVG by extension, for the study figures.</summary>
+internal static class PlotFiles
+{
+    public static void Save(Multiplot figure, string path, int width, int height)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".png" or ".svg")) throw new ArgumentException($"plot file '{path}' must end in .png or .svg", nameof(path));
+        if (ext == ".png")
+        {
+            figure.SavePng(path, width, height);
+            return;
+        }
+        // Multiplot has no SVG output: nest the panels' SVG documents side by side.
+        var panels = figure.GetPlots();
+        var panelWidth = width / panels.Length;
+        var parts = panels.Select((panel, i) =>
+            StripXmlDeclaration(panel.GetSvgXml(panelWidth, height)).Replace("<svg ", $"<svg x=\"{i * panelWidth}\" ", StringComparison.Ordinal));
+        File.WriteAllText(path, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">{string.Concat(parts)}</svg>");
+    }
+
+    public static void Save(Plot plot, string path, int width, int height)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".png" or ".svg")) throw new ArgumentException($"plot file '{path}' must end in .png or .svg", nameof(path));
+        if (ext == ".png") plot.SavePng(path, width, height);
+        else File.WriteAllText(path, plot.GetSvgXml(width, height));
+    }
+
+    private static string StripXmlDeclaration(string svg) =>
+        svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..] : svg;
 }

@@ -31,12 +31,17 @@ public static class FrontierSummary
 
     public static string ShortName(string parameter) => ShortNames.GetValueOrDefault(parameter, parameter);
 
-    /// <summary>The space's parameters split into varying (in space order) and fixed (name=value).</summary>
+    /// <summary>
+    /// The space's parameters split into varying (in space order) and fixed (name=value). A halving strategy runs
+    /// candidates at several train_samples (its rungs) even when the space gives one value: that column varies.
+    /// </summary>
     public static (IReadOnlyList<string> Varying, IReadOnlyList<string> Fixed) Parameters(StudyDefinition definition)
     {
         var space = SearchSpace.Parse(definition.SpaceJson, definition.SpaceName);
-        var varying = space.Dimensions.Where(d => d.Count != 1).Select(d => d.Name).ToList();
-        var fixedValues = space.Dimensions.Where(d => d.Count == 1).Select(d => $"{d.Name}={Value(d.Choices[0])}").ToList();
+        var rungs = definition.Strategy is "halving" or "tpe-halving";
+        bool Varies(Dimension d) => d.Count != 1 || rungs && d.Name == SearchSpace.TrainSamplesName;
+        var varying = space.Dimensions.Where(Varies).Select(d => d.Name).ToList();
+        var fixedValues = space.Dimensions.Where(d => !Varies(d)).Select(d => $"{d.Name}={Value(d.Choices[0])}").ToList();
         return (varying, fixedValues);
     }
 

@@ -105,9 +105,9 @@ public sealed class SearchSpace
                     break;
                 case DimensionKind.IntRange or DimensionKind.FloatRange:
                     if (spec.Kind is not (ParameterKind.Int or ParameterKind.Float))
-                        errors.Add($"'{d.Name}' takes a {spec.Kind.ToString().ToLowerInvariant()}: give a list of choices, not a numeric range");
+                        errors.Add($"'{d.Name}' takes {spec.Kind.WithArticle()}: give a list of choices, not a numeric range");
                     else if (spec.Kind == ParameterKind.Int && d.Kind == DimensionKind.FloatRange)
-                        errors.Add($"'{d.Name}' takes an int: use an int range (integer min/max/step), not a float range");
+                        errors.Add($"'{d.Name}' takes an integer: use an integer range (integer min/max/step), not a range of numbers");
                     else
                     {
                         // an int range's bounds are ints: as doubles an int parameter would refuse them as floats

@@ -26,6 +26,9 @@ public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan Lease, T
 
     /// <summary>Host name recorded for this worker (default: this machine's); tests pose as several hosts.</summary>
     public string? Host { get; init; }
+
+    /// <summary>Told how far a running trial's passes are (trial number, examples done in the current pass), from the evaluating thread.</summary>
+    public Action<int, Snn.Training.PassProgress>? TrialProgress { get; init; }
 }
 
 /// <summary>
@@ -371,7 +374,8 @@ public sealed class StudyRunner
         TrialRecord final;
         try
         {
-            var result = _evaluator.Evaluate(trial.Candidate, trial.TrainSamples, cancellationToken);
+            var report = _options.TrialProgress;
+            var result = _evaluator.Evaluate(trial.Candidate, trial.TrainSamples, report is null ? null : pass => report(trial.Number, pass), cancellationToken);
             var v = _definition.Budgets.Violations(_definition.Objectives, result);
             final = trial with
             {

@@ -77,7 +77,7 @@ public static class ParameterTable
 
     private static Parameter Find(string name) =>
         ByName.TryGetValue(name, out var p) ? p
-            : throw new ConfigException(name, $"unknown parameter; known: {string.Join(", ", All.Select(x => x.Name))}");
+            : throw new ConfigException(name, $"unknown parameter{NearestName.Hint(name, All.Select(x => x.Name))}; known: {string.Join(", ", All.Select(x => x.Name))}");
 
     private static void Add(Parameter p)
     {
