@@ -73,7 +73,12 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
         return (good, bad);
     }
 
-    private static ParzenEstimator Fit(Dimension dimension, List<Candidate> group)
+    /// <summary>
+    /// The dimension's density over the group: only the trials that carry the parameter count (a conditional parameter
+    /// is modelled over the trials where it was active, as Optuna's TPE does), so l and g of rounding are fitted on
+    /// the fixed-point trials alone, and a group with no active trial gives the prior.
+    /// </summary>
+    internal static ParzenEstimator Fit(Dimension dimension, List<Candidate> group)
     {
         var values = new List<double>(group.Count);
         foreach (var c in group)
@@ -83,16 +88,17 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
         return new ParzenEstimator(dimension, values);
     }
 
+    /// <summary>The candidate of one drawn coordinate per searched dimension; conditional parameters whose conditions fail are left out.</summary>
     private Candidate Decode(double[] coordinates)
     {
-        var values = new KeyValuePair<string, ParameterValue>[space.Dimensions.Count];
+        var values = new ParameterValue[space.Dimensions.Count];
         var next = 0;
         for (var i = 0; i < values.Length; i++)
         {
             var d = space.Dimensions[i];
-            values[i] = new(d.Name, d.Kind == DimensionKind.Fixed ? d.Choices[0] : d.Decode(coordinates[next++]));
+            values[i] = d.Kind == DimensionKind.Fixed ? d.Choices[0] : d.Decode(coordinates[next++]);
         }
-        return new Candidate(values);
+        return space.Build(values);
     }
 
     /// <summary>The dimension's coordinate of a candidate (choice index or gene), null if the candidate lacks it or holds a value outside it.</summary>
