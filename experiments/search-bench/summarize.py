@@ -29,8 +29,8 @@ for ax, setting in zip(axes[0], settings):
         ks = sorted(k for s, m, k in runs if s == setting and m == sampler)
         means = [statistics.mean(runs[(setting, sampler, k)]) for k in ks]
         sds = [statistics.stdev(runs[(setting, sampler, k)]) if len(runs[(setting, sampler, k)]) > 1 else 0 for k in ks]
-        n = len(runs[(setting, sampler, ks[0])])
-        ax.errorbar(ks, means, yerr=sds, marker="o", capsize=3, label=f"{sampler} ({n} seeds)",
+        counts = sorted({len(runs[(setting, sampler, k)]) for k in ks}, reverse=True)
+        ax.errorbar(ks, means, yerr=sds, marker="o", capsize=3, label=f"{sampler} ({'/'.join(map(str, counts))} seeds)",
                     linestyle="--" if sampler.startswith("optuna") else "-")
     ax.set_xscale("log"); ax.set_xticks([25, 50, 100, 200]); ax.set_xticklabels(["25", "50", "100", "200"])
     ax.set_xlabel("trainings (K)"); ax.set_ylabel("hypervolume / table hypervolume")
@@ -40,7 +40,7 @@ fig.savefig(f"results/hypervolume-{tag}.png", dpi=110)
 print(open(f"results/summary-{tag}.csv").read())
 
 # the same numbers as a markdown table per setting: mean (sd) per K, "-" where a sampler was not run to that K
-order = ["tpe", "tpe-halving", "halving", "nsga2", "random", "optuna-tpe", "optuna-motpe", "optuna-nsga2", "optuna-random"]
+order = ["tpe", "tpe-nomem", "tpe-conditional", "tpe-halving", "halving", "nsga2", "random", "optuna-tpe", "optuna-motpe", "optuna-nsga2", "optuna-random"]
 with open(f"results/summary-{tag}.md", "w") as md:
     for setting in ["no-budget", "memory-budget"]:
         md.write(f"\n{setting}:\n\n| sampler | seeds | K=25 | K=50 | K=100 | K=200 |\n| --- | --- | --- | --- | --- | --- |\n")
@@ -50,4 +50,6 @@ with open(f"results/summary-{tag}.md", "w") as md:
                 v = runs.get((setting, sampler, k))
                 cells.append(f"{statistics.mean(v):.3f} ({statistics.stdev(v) if len(v) > 1 else 0:.3f})" if v else "-")
             if any(c != "-" for c in cells):
-                md.write(f"| {sampler} | {len(runs[(setting, sampler, 25)])} | " + " | ".join(cells) + " |\n")
+                counts = [str(len(runs[(setting, sampler, k)])) for k in (25, 50, 100, 200) if (setting, sampler, k) in runs]
+                seeds = counts[0] if len(set(counts)) == 1 else "/".join(counts)   # per K when they differ
+                md.write(f"| {sampler} | {seeds} | " + " | ".join(cells) + " |\n")

@@ -151,6 +151,57 @@ public sealed class TpeBehaviourTests
         Assert.That(count, Is.GreaterThan(20));
     }
 
+    /// <summary>A finite space of 2 x 4 x 5 x 3 = 120 points and a budget that 90 % of them exceed.</summary>
+    [TestCase("tpe")]
+    [TestCase("tpe-halving")]
+    public void UnderABudgetThatExcludesMostOfTheSpaceNoProposalIsOverIt(string name)
+    {
+        var space = new SearchSpace("finite",
+        [
+            Dimension.Choice("network", [ParameterValue.Of("bindsnet"), ParameterValue.Of("fspinn")]),
+            Dimension.Choice("neurons", [ParameterValue.Of(25L), ParameterValue.Of(100L), ParameterValue.Of(400L), ParameterValue.Of(900L)]),
+            Dimension.Choice("bits", [ParameterValue.Of(32L), ParameterValue.Of(16L), ParameterValue.Of(8L), ParameterValue.Of(6L), ParameterValue.Of(4L)]),
+            Dimension.Choice("w_inh", [ParameterValue.Of(60.0), ParameterValue.Of(120.0), ParameterValue.Of(250.0)]),
+            Dimension.Choice("train_samples", [ParameterValue.Of(1000L)]),
+        ]);
+        const double budget = 150 * 100;   // N x bits <= 150: only N = 25 at 6 or 4 bits
+        var share = space.Grid().Count(c => Memory(c) <= budget) / (double)space.Count;
+        Assert.That(share, Is.EqualTo(0.1).Within(1e-12), "the budget excludes 90 % of the space");
+        var strategy = StrategyFactory.Create(name, new StrategyContext(space, 2, 60, Seed: 4, Memory, budget, MemoryObjective: 1), minTrainSamples: 100);
+        var proposals = 0;
+        while (proposals < 60 && strategy.Ask() is { } p)
+        {
+            proposals++;
+            Assert.That(Memory(p.Candidate), Is.LessThanOrEqualTo(budget), p.Candidate.Key);
+            strategy.Tell(new TrialOutcome(p.Id, p.Candidate, OutcomeKind.Complete, Objectives(p.Candidate), 0));
+        }
+        // tpe stops when every one of the 12 affordable candidates has been proposed; tpe-halving revisits them at higher rungs
+        Assert.That(proposals, Is.GreaterThanOrEqualTo(12));
+    }
+
+    /// <summary>
+    /// Memory as a known objective: told feasible points (error, memory, energy) A = (0.2, 10, 0.2), B = (0.5, 1, 0.5),
+    /// C = (0.8, 5, 0.8). Error and energy scale to [0, 1] over 0.2-0.8 and the box is [-0.1, 1.1]^2 (area 1.44).
+    /// Below memory 1 nothing covers: share 1. From 1: B at (0.6, 0.6) covers 0.6^2 = 0.36, share 0.75. From 10: A
+    /// at (0.1, 0.1) covers 1.1^2 = 1.21 (B and C lie inside it), share 0.23 / 1.44.
+    /// </summary>
+    [Test]
+    public void TheOpenRoomOfAnExactMemoryIsTheUndominatedShareOfTheOtherObjectives()
+    {
+        Observation Told(double error, double memory, double energy, double violation = 0) =>
+            new(new Candidate([]), new RankedPoint([error, memory, energy], violation));
+        List<Observation> told = [Told(0.2, 10, 0.2), Told(0.5, 1, 0.5), Told(0.8, 5, 0.8), Told(0.0, 0.1, 0.0, violation: 1)];
+        var room = TpeSampler.OpenRoom.Create(told, knownIndex: 1)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(room.Share(0.5), Is.EqualTo(1));
+            Assert.That(room.Share(1), Is.EqualTo(0.75).Within(1e-12));
+            Assert.That(room.Share(9.9), Is.EqualTo(0.75).Within(1e-12), "C is inside B's dominated region");
+            Assert.That(room.Share(10), Is.EqualTo(0.23 / 1.44).Within(1e-12));
+        });
+        Assert.That(TpeSampler.OpenRoom.Create(told.Take(1).ToList(), 1), Is.Null, "one told point says nothing yet");
+    }
+
     [TestCase(2)]
     [TestCase(8)]
     public void ABatchOfPendingProposalsIsDistinctAndTheNextWaitsForTheOldestResult(int workers)

@@ -5,7 +5,7 @@
 // fidelity); a candidate over the memory budget costs nothing (memory is analytic: the study skips it untrained);
 // every other proposal costs its training, a repeated one too (as in a standalone Optuna study).
 // usage: dotnet run -c Release --project experiments/search-bench/Harness -- SPACE TABLE OUT.csv [--seeds 30]
-//        [--memory-budget BYTES|median] [--strategies random,nsga2,halving,tpe,tpe-halving] [--max-k 200]
+//        [--memory-budget BYTES|median] [--strategies random,nsga2,halving,tpe,tpe-halving,tpe-nomem] [--max-k 200]
 using System.Diagnostics;
 using System.Globalization;
 using FSpiNN.Dse;
@@ -69,6 +69,8 @@ foreach (var name in strategies)
         var strategy = name switch
         {
             "nsga2" => new Nsga2Strategy(Context(100_000, seed), new Nsga2Options(PopulationSize: 40)),
+            // the sampler without the exact-memory term (memory left to the densities, as before it had one)
+            "tpe-nomem" => new TpeStrategy(Context(100_000, seed), new TpeOptions(KnownMemory: false)),
             _ => StrategyFactory.Create(name, Context(100_000, seed), MinSamples()),
         };
         var result = Run(strategy, maxK);
@@ -84,7 +86,7 @@ foreach (var name in strategies)
 File.WriteAllLines(outPath, rows);
 return 0;
 
-StrategyContext Context(int trials, int seed) => new(space, 3, trials, seed, table.EstimateMemoryBytes, budget);
+StrategyContext Context(int trials, int seed) => new(space, 3, trials, seed, table.EstimateMemoryBytes, budget, MemoryObjective: 1);
 
 int MinSamples() => (int)Math.Max(1, fidelity / 9);   // three rungs, eta 3: 111, 333, 1000 of 1000
 

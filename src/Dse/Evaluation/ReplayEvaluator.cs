@@ -55,19 +55,27 @@ public sealed class ReplayEvaluator : ICandidateEvaluator
         {
             line++;
             var values = new List<KeyValuePair<string, ParameterValue>>();
+            var chosen = new Dictionary<string, ParameterValue>(StringComparer.Ordinal);
             foreach (var d in space.Dimensions)
             {
+                // a conditional parameter that is inactive in this row is not part of its candidate: whatever the
+                // column holds (empty, or the value an unconditional grid study ran) is ignored
+                if (!d.IsActive(chosen)) continue;
                 var text = csv.GetField(d.Name) ?? "";
-                values.Add(new(d.Name, ParseValue(d, text)
-                    ?? throw new ReplayTableException($"replay table '{path}' line {line}: {d.Name} = '{text}' is not a value of space '{space.Name}' ({d}); the table is of another space")));
+                var value = ParseValue(d, text)
+                    ?? throw new ReplayTableException($"replay table '{path}' line {line}: {d.Name} = '{text}' is not a value of space '{space.Name}' ({d}); the table is of another space");
+                chosen[d.Name] = value;
+                values.Add(new(d.Name, value));
             }
             var candidate = new Candidate(values);
             if (double.TryParse(csv.GetField("memory_bytes"), NumberStyles.Float, CultureInfo.InvariantCulture, out var memory))
-                _memory[WithoutFidelity(candidate)] = memory;
+                _memory.TryAdd(WithoutFidelity(candidate), memory);
             if (csv.GetField("status") != "COMPLETE") continue;
             var result = new EvaluationResult(Number(csv, "accuracy", line), memory, Number(csv, "train_energy_j", line), Number(csv, "inference_energy_j", line),
                 new Dictionary<string, double> { ["replayed_trial"] = Number(csv, "trial", line) }, null);
-            _results[Key(candidate)] = ((int)Number(csv, "trial", line), result);
+            // an unconditional table read through a conditional space holds several rows per candidate (rounding at
+            // 32 bits, ...): the first, in the study's order, is the candidate's result
+            _results.TryAdd(Key(candidate), ((int)Number(csv, "trial", line), result));
         }
         if (_results.Count == 0) throw new ReplayTableException($"replay table '{path}' has no COMPLETE row to replay");
     }

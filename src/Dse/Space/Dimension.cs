@@ -5,6 +5,14 @@ namespace FSpiNN.Dse.Space;
 /// <summary>How a dimension of the search space takes its values.</summary>
 public enum DimensionKind { Fixed, Choice, IntRange, FloatRange }
 
+/// <summary>Part of a conditional parameter's <c>when</c>: the earlier parameter <paramref name="Parameter"/> holds one of <paramref name="Values"/>.</summary>
+public sealed record DimensionCondition(string Parameter, IReadOnlyList<ParameterValue> Values)
+{
+    /// <summary>True when <paramref name="value"/> is one of the values (numbers compare by value, so 8 matches 8.0).</summary>
+    public bool Accepts(ParameterValue value) =>
+        Values.Any(v => v == value || (v.IsNumeric && value.IsNumeric && v.AsDouble.Equals(value.AsDouble)));
+}
+
 /// <summary>
 /// One searched (or fixed) parameter. For evolutionary strategies each non-fixed dimension is also a gene:
 /// a real number in [<see cref="GeneLower"/>, <see cref="GeneUpper"/>] decoded by <see cref="Decode"/>
@@ -12,8 +20,10 @@ public enum DimensionKind { Fixed, Choice, IntRange, FloatRange }
 /// </summary>
 public sealed class Dimension
 {
-    private Dimension(string name, DimensionKind kind, IReadOnlyList<ParameterValue> choices, double min, double max, double? step, bool log)
+    private Dimension(string name, DimensionKind kind, IReadOnlyList<ParameterValue> choices, double min, double max, double? step, bool log,
+        IReadOnlyList<DimensionCondition>? when = null)
     {
+        When = when ?? [];
         Name = name;
         Kind = kind;
         Choices = choices;
@@ -31,6 +41,32 @@ public sealed class Dimension
     public double Max { get; }
     public double? Step { get; }
     public bool Log { get; }
+
+    /// <summary>
+    /// A conditional parameter exists only when every condition holds (each names an earlier parameter and the values
+    /// that switch this one on); otherwise a candidate does not carry it and the evaluator's default applies.
+    /// Empty = always present.
+    /// </summary>
+    public IReadOnlyList<DimensionCondition> When { get; }
+
+    public bool IsConditional => When.Count > 0;
+
+    /// <summary>This dimension, present only when <paramref name="when"/> holds (a fixed value cannot be conditional).</summary>
+    public Dimension OnlyWhen(IReadOnlyList<DimensionCondition> when)
+    {
+        if (Kind == DimensionKind.Fixed && when.Count > 0) throw new SpaceFormatException($"parameter '{Name}': a fixed value cannot have 'when' (give it as a list of one choice)");
+        return new(Name, Kind, Choices, Min, Max, Step, Log, when);
+    }
+
+    /// <summary>Whether the parameter is present, given the values already chosen for the earlier parameters (absent ones make it absent).</summary>
+    public bool IsActive(IReadOnlyDictionary<string, ParameterValue> earlier)
+    {
+        foreach (var condition in When)
+        {
+            if (!earlier.TryGetValue(condition.Parameter, out var value) || !condition.Accepts(value)) return false;
+        }
+        return true;
+    }
 
     public static Dimension Fixed(string name, ParameterValue value) => new(name, DimensionKind.Fixed, [value], 0, 0, null, false);
 
@@ -126,7 +162,18 @@ public sealed class Dimension
         return Decode(GeneLower + random.NextDouble() * (GeneUpper - GeneLower));
     }
 
+    /// <summary>Canonical JSON (what a study records); unconditional parameters keep the form they always had.</summary>
     public JsonNode ToCanonicalJson()
+    {
+        if (!IsConditional) return UnconditionalJson();
+        var when = new JsonObject();
+        foreach (var c in When) when[c.Parameter] = new JsonArray(c.Values.Select(v => (JsonNode?)v.ToJson()).ToArray());
+        var obj = Kind == DimensionKind.Choice ? new JsonObject { ["choices"] = UnconditionalJson() } : (JsonObject)UnconditionalJson();
+        obj["when"] = when;
+        return obj;
+    }
+
+    private JsonNode UnconditionalJson()
     {
         switch (Kind)
         {

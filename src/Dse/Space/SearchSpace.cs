@@ -25,6 +25,31 @@ public sealed class SearchSpace
         if (duplicate is not null) throw new SpaceFormatException($"space '{name}': parameter '{duplicate.Key}' is defined twice");
         if (dimensions.Count == 0) throw new SpaceFormatException($"space '{name}': no parameters");
         Dimensions = dimensions.ToArray();
+        for (var i = 0; i < Dimensions.Count; i++) CheckConditions(Dimensions[i], Dimensions.Take(i).ToList());
+    }
+
+    /// <summary>Each condition names an earlier, searched parameter (not the fidelity) and values that parameter can take.</summary>
+    private void CheckConditions(Dimension d, List<Dimension> earlier)
+    {
+        if (d.IsConditional && d.Name == TrainSamplesName) throw new SpaceFormatException($"space '{Name}': '{TrainSamplesName}' (the fidelity) cannot be conditional");
+        foreach (var c in d.When)
+        {
+            var parent = earlier.FirstOrDefault(e => e.Name == c.Parameter)
+                ?? throw new SpaceFormatException(Dimensions.Any(e => e.Name == c.Parameter)
+                    ? $"space '{Name}': '{d.Name}' has 'when' on '{c.Parameter}', which comes after it; list '{c.Parameter}' first"
+                    : $"space '{Name}': '{d.Name}' has 'when' on '{c.Parameter}', which is not a parameter of the space");
+            if (parent.Name == TrainSamplesName) throw new SpaceFormatException($"space '{Name}': '{d.Name}' cannot depend on the fidelity '{TrainSamplesName}'");
+            if (c.Values.Count == 0) throw new SpaceFormatException($"space '{Name}': '{d.Name}' has an empty list of values for 'when' '{c.Parameter}'");
+            foreach (var v in c.Values)
+            {
+                var possible = parent.Kind switch
+                {
+                    DimensionKind.Fixed or DimensionKind.Choice => new DimensionCondition(parent.Name, parent.Choices).Accepts(v),
+                    _ => v.IsNumeric && v.AsDouble >= parent.Min && v.AsDouble <= parent.Max,
+                };
+                if (!possible) throw new SpaceFormatException($"space '{Name}': '{d.Name}' has 'when' {c.Parameter} = {v}, which '{c.Parameter}' never takes ({parent})");
+            }
+        }
     }
 
     public string Name { get; }
@@ -34,8 +59,28 @@ public sealed class SearchSpace
 
     public bool IsFinite => Dimensions.All(d => d.IsFinite);
 
-    /// <summary>Number of grid points (saturating at long.MaxValue).</summary>
+    /// <summary>True when some parameter exists only for some values of earlier ones (see <see cref="Dimension.When"/>).</summary>
+    public bool HasConditions => Dimensions.Any(d => d.IsConditional);
+
+    /// <summary>Largest full product a conditional space enumerates to find its distinct grid points.</summary>
+    public const long ConditionalGridLimit = 2_000_000;
+
+    private Candidate[]? _conditionalGrid;
+
+    /// <summary>
+    /// Number of grid points (saturating at long.MaxValue). With conditions, the distinct candidates (an inactive
+    /// parameter does not multiply the count), or the full product when that exceeds <see cref="ConditionalGridLimit"/>.
+    /// </summary>
     public long Count
+    {
+        get
+        {
+            var product = ProductCount;
+            return HasConditions && IsFinite && product <= ConditionalGridLimit ? ConditionalGrid().Length : product;
+        }
+    }
+
+    private long ProductCount
     {
         get
         {
@@ -50,18 +95,73 @@ public sealed class SearchSpace
         }
     }
 
-    /// <summary>The index-th grid point (mixed radix, last dimension fastest).</summary>
+    /// <summary>The index-th grid point (mixed radix, last dimension fastest; with conditions, the index-th distinct one in that order).</summary>
     public Candidate GridPoint(long index)
     {
         if (!IsFinite) throw new InvalidOperationException($"space '{Name}' has a continuous range ({Dimensions.First(d => !d.IsFinite).Name}) and cannot be enumerated as a grid; give it a 'step'");
-        var values = new KeyValuePair<string, ParameterValue>[Dimensions.Count];
+        if (HasConditions)
+        {
+            if (ProductCount > ConditionalGridLimit)
+                throw new InvalidOperationException($"space '{Name}' has conditional parameters and {ProductCount} combinations (more than {ConditionalGridLimit}): too many to enumerate as a grid; sample it (random, tpe, nsga2)");
+            return ConditionalGrid()[index];
+        }
+        return ProductPoint(index);
+    }
+
+    private Candidate ProductPoint(long index)
+    {
+        var values = new ParameterValue[Dimensions.Count];
         for (var i = Dimensions.Count - 1; i >= 0; i--)
         {
             var count = Dimensions[i].Count;
-            values[i] = new(Dimensions[i].Name, Dimensions[i].ValueAt(index % count));
+            values[i] = Dimensions[i].ValueAt(index % count);
             index /= count;
         }
-        return new Candidate(values);
+        return Build(values);
+    }
+
+    private Candidate[] ConditionalGrid()
+    {
+        if (_conditionalGrid is { } grid) return grid;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var distinct = new List<Candidate>();
+        for (long i = 0, n = ProductCount; i < n; i++)
+        {
+            var c = ProductPoint(i);
+            if (seen.Add(c.Key)) distinct.Add(c);
+        }
+        return _conditionalGrid = [.. distinct];
+    }
+
+    /// <summary>
+    /// A candidate from one value per dimension (in space order), leaving out the conditional parameters whose
+    /// conditions do not hold (their values are ignored).
+    /// </summary>
+    public Candidate Build(IReadOnlyList<ParameterValue> values)
+    {
+        if (!HasConditions) return new Candidate([.. Dimensions.Select((d, i) => new KeyValuePair<string, ParameterValue>(d.Name, values[i]))]);
+        var chosen = new Dictionary<string, ParameterValue>(StringComparer.Ordinal);
+        var kept = new List<KeyValuePair<string, ParameterValue>>(Dimensions.Count);
+        for (var i = 0; i < Dimensions.Count; i++)
+        {
+            if (!Dimensions[i].IsActive(chosen)) continue;
+            chosen[Dimensions[i].Name] = values[i];
+            kept.Add(new(Dimensions[i].Name, values[i]));
+        }
+        return new Candidate([.. kept]);
+    }
+
+    /// <summary>True when <paramref name="candidate"/> carries exactly the parameters that are active for its own values.</summary>
+    public bool HasExactlyTheActiveParameters(Candidate candidate)
+    {
+        var chosen = new Dictionary<string, ParameterValue>(StringComparer.Ordinal);
+        foreach (var d in Dimensions)
+        {
+            var present = candidate.TryGet(d.Name, out var value);
+            if (present != d.IsActive(chosen)) return false;
+            if (present) chosen[d.Name] = value;
+        }
+        return true;
     }
 
     public IEnumerable<Candidate> Grid()
@@ -70,14 +170,15 @@ public sealed class SearchSpace
         for (long i = 0; i < count; i++) yield return GridPoint(i);
     }
 
-    public Candidate Sample(Random random) =>
-        new(Dimensions.Select(d => new KeyValuePair<string, ParameterValue>(d.Name, d.Sample(random))).ToArray());
+    /// <summary>A random candidate: every dimension drawn (so the random stream does not depend on conditions), inactive ones left out.</summary>
+    public Candidate Sample(Random random) => Build([.. Dimensions.Select(d => d.Sample(random))]);
 
+    /// <summary>The candidate of a gene vector (one gene per dimension); genes of inactive conditional parameters are ignored.</summary>
     public Candidate Decode(ReadOnlySpan<double> genes)
     {
-        var values = new KeyValuePair<string, ParameterValue>[Dimensions.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = new(Dimensions[i].Name, Dimensions[i].Decode(genes[i]));
-        return new Candidate(values);
+        var values = new ParameterValue[Dimensions.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = Dimensions[i].Decode(genes[i]);
+        return Build(values);
     }
 
     /// <summary>
@@ -192,11 +293,20 @@ public sealed class SearchSpace
                     choices.Add(value);
                 }
                 return Dimension.Choice(name, Unify(choices));
+            case JsonObject conditional when conditional.ContainsKey("when"):
+                var rest = conditional.DeepClone().AsObject();
+                rest.Remove("when");
+                var inner = rest.Count == 1 && rest["choices"] is { } listed ? listed.DeepClone() : rest;
+                if (inner is JsonObject leftover && leftover.ContainsKey("choices"))
+                    throw new SpaceFormatException($"parameter '{name}': 'choices' takes no range entries beside it (only 'when')");
+                return ParseDimension(name, inner).OnlyWhen(ParseWhen(name, conditional["when"]));
+            case JsonObject { Count: 1 } wrapped when wrapped["choices"] is { } choiceList:
+                return ParseDimension(name, choiceList.DeepClone());
             case JsonObject range:
                 foreach (var (key, _) in range)
                 {
                     if (key is not ("type" or "min" or "max" or "step" or "log"))
-                        throw new SpaceFormatException($"parameter '{name}': unknown range entry '{key}' (expected type, min, max, step, log)");
+                        throw new SpaceFormatException($"parameter '{name}': unknown range entry '{key}' (expected type, min, max, step, log; or choices; and when)");
                 }
                 var min = Number(name, range, "min") ?? throw new SpaceFormatException($"parameter '{name}': a range needs 'min'");
                 var max = Number(name, range, "max") ?? throw new SpaceFormatException($"parameter '{name}': a range needs 'max'");
@@ -215,6 +325,26 @@ public sealed class SearchSpace
                 if (ParameterValue.TryFromJson(node, out var fixedValue)) return Dimension.Fixed(name, fixedValue);
                 throw new SpaceFormatException($"parameter '{name}': expected a list of choices, a range object {{min, max[, step][, log]}} or a fixed value");
         }
+    }
+
+    /// <summary>'when': an object mapping earlier parameters to the value, or list of values, that switch this one on.</summary>
+    private static List<DimensionCondition> ParseWhen(string name, JsonNode? node)
+    {
+        if (node is not JsonObject { Count: > 0 } when)
+            throw new SpaceFormatException($"parameter '{name}': 'when' must be an object mapping earlier parameters to a value or a list of values, e.g. {{\"bits\": [16, 8, 4]}}");
+        var conditions = new List<DimensionCondition>();
+        foreach (var (parent, values) in when)
+        {
+            var items = values is JsonArray array ? array.ToList() : [values];
+            var parsed = new List<ParameterValue>();
+            foreach (var item in items)
+            {
+                if (!ParameterValue.TryFromJson(item, out var value)) throw new SpaceFormatException($"parameter '{name}': 'when' {parent} must be a scalar or a list of scalars, got {item?.ToJsonString() ?? "null"}");
+                parsed.Add(value);
+            }
+            conditions.Add(new DimensionCondition(parent, parsed));
+        }
+        return conditions;
     }
 
     /// <summary>A list mixing ints and floats is a float list (so [0.5, 1] is {0.5, 1.0}).</summary>

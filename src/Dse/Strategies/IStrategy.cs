@@ -44,9 +44,11 @@ public interface IStrategy
 /// What every strategy is built from. <paramref name="Memory"/> is the evaluator's analytic memory (instant, known before
 /// training) and <paramref name="MemoryBudget"/> its limit: model-based strategies never propose a candidate over it.
 /// <paramref name="Batch"/> is how many proposals may be pending at once (the number of parallel workers).
+/// <paramref name="MemoryObjective"/> is the index of memory among the told objectives (null when it is not one): with
+/// <paramref name="Memory"/> it lets the model-based sampler use a candidate's exact memory when choosing.
 /// </summary>
 public sealed record StrategyContext(SearchSpace Space, int ObjectiveCount, int Trials, int Seed,
-    Func<Candidate, double>? Memory = null, double? MemoryBudget = null, int Batch = 1)
+    Func<Candidate, double>? Memory = null, double? MemoryBudget = null, int Batch = 1, int? MemoryObjective = null)
 {
     public bool WithinMemoryBudget(Candidate candidate) =>
         Memory is null || MemoryBudget is not { } limit || Memory(candidate) <= limit;

@@ -86,7 +86,13 @@ public sealed class Nsga2Strategy : IStrategy
         for (var i = 0; i < _dims.Length; i++)
         {
             var d = _dims[i];
-            var v = c[d.Name];
+            if (!c.TryGet(d.Name, out var v))
+            {
+                // an inactive conditional parameter: any gene decodes to "absent" while its condition fails; a random
+                // one keeps the population diverse for when crossover switches the condition on
+                genes[i] = d.GeneLower + _random.NextDouble() * (d.GeneUpper - d.GeneLower);
+                continue;
+            }
             genes[i] = d.Kind switch
             {
                 DimensionKind.Fixed => 0,

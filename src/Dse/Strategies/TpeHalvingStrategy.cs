@@ -36,7 +36,7 @@ public sealed class TpeHalvingStrategy : IStrategy
         RungSamples = SuccessiveHalvingStrategy.Rungs(context.Space, minTrainSamples, eta, "tpe-halving");
         var baseSpace = WithoutFidelity(context.Space);
         var o = options ?? new TpeOptions();
-        _sampler = new TpeSampler(baseSpace, o);
+        _sampler = new TpeSampler(baseSpace, o, TpeStrategy.Known(context));
         _minObservations = o.StartupTrials ?? 5;
         _random = Sampling.Distinct(baseSpace, new Random(context.Seed)).GetEnumerator();
         StartBracket();

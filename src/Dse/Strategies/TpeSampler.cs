@@ -7,7 +7,11 @@ namespace FSpiNN.Dse.Strategies;
 /// <param name="StartupTrials">Random (distinct, within budget) proposals before the model is used; null = clamp(trials / 20, 5, 10).</param>
 /// <param name="Candidates">Draws from the good density scored per proposal (Optuna's n_ei_candidates).</param>
 /// <param name="Gamma">Fraction of the observations in the good group (by constraint domination, rank, crowding), at most <paramref name="MaxGood"/>.</param>
-public sealed record TpeOptions(int? StartupTrials = null, int Candidates = 24, double Gamma = 0.15, int MaxGood = 25);
+/// <param name="KnownMemory">Score candidates also by their exact memory (when memory is an objective and the evaluator prices it before training): see <see cref="TpeSampler"/>.</param>
+public sealed record TpeOptions(int? StartupTrials = null, int Candidates = 24, double Gamma = 0.15, int MaxGood = 25, bool KnownMemory = true);
+
+/// <summary>An objective known exactly before a candidate is evaluated (memory: the cost model is analytic), by its index among the told objectives.</summary>
+internal readonly record struct KnownObjective(int Index, Func<Candidate, double> Value);
 
 /// <summary>An observation for the model: a candidate and how it ranked (null objectives = skipped or failed).</summary>
 internal readonly record struct Observation(Candidate Candidate, RankedPoint Point);
@@ -20,8 +24,15 @@ internal readonly record struct Observation(Candidate Candidate, RankedPoint Poi
 /// the one with the largest l(x)/g(x) is proposed. Pending proposals join the bad group (a constant liar), so a batch
 /// of parallel proposals spreads out instead of repeating. Candidates the filter refuses (over the memory budget, which
 /// is analytic, or already proposed) are never proposed.
+/// <para>
+/// Memory as a known objective: a drawn candidate's memory is exact, so instead of leaving it to the densities the
+/// score adds log(room), where room is the share of the other objectives' box (error and energy, each scaled to the
+/// told feasible range widened by 10 % on both sides) that no told feasible trial with at most this memory dominates:
+/// where a candidate would have to land to be non-dominated. A candidate larger than a trial that is already best in
+/// everything else keeps only the margin beyond the told range; a candidate smaller than every told trial keeps it all.
+/// </para>
 /// </summary>
-internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
+internal sealed class TpeSampler(SearchSpace space, TpeOptions options, KnownObjective? known = null)
 {
     private readonly Dimension[] _dims = space.Dimensions.Where(d => d.Kind != DimensionKind.Fixed).ToArray();
 
@@ -37,6 +48,7 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
         bad.AddRange(pending);
         var lower = _dims.Select(d => Fit(d, good)).ToArray();
         var upper = _dims.Select(d => Fit(d, bad)).ToArray();
+        var room = options.KnownMemory && known is { } k ? OpenRoom.Create(observed, k.Index) : null;
         Candidate? best = null;
         var bestScore = double.NegativeInfinity;
         var accepted = 0;
@@ -52,6 +64,7 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
                 var x = Coordinate(_dims[d], candidate);
                 if (x is { } value) score += lower[d].LogDensity(value) - upper[d].LogDensity(value);
             }
+            if (room is not null) score += Math.Log(room.Share(known!.Value.Value(candidate)));
             if (score > bestScore)
             {
                 bestScore = score;
@@ -59,6 +72,45 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
             }
         }
         return best;
+    }
+
+    /// <summary>
+    /// The told feasible trials seen from one exactly known objective: for a value m of it, the share of the other
+    /// objectives' box (scaled to the told range, widened by <see cref="Margin"/> each side) that the trials with a
+    /// known value at most m leave undominated.
+    /// </summary>
+    internal sealed class OpenRoom
+    {
+        private const double Margin = 0.1;
+        private readonly (double Known, double[] Others)[] _points;   // sorted by the known objective
+        private readonly double _box;
+
+        private OpenRoom((double, double[])[] points, int others)
+        {
+            _points = points;
+            _box = Math.Pow(1 + 2 * Margin, others);
+        }
+
+        public static OpenRoom? Create(IReadOnlyList<Observation> observed, int knownIndex)
+        {
+            var told = observed.Where(o => o.Point.Feasible).Select(o => o.Point.Objectives!).ToList();
+            if (told.Count < 2 || told[0].Length < 2) return null;
+            var others = Enumerable.Range(0, told[0].Length).Where(i => i != knownIndex).ToArray();
+            var low = others.Select(i => told.Min(p => p[i])).ToArray();
+            var span = others.Select((i, j) => Math.Max(told.Max(p => p[i]) - low[j], 1e-300)).ToArray();
+            var points = told.Select(p => (p[knownIndex], others.Select((i, j) => Margin + (p[i] - low[j]) / span[j]).ToArray()))
+                .OrderBy(p => p.Item1).ToArray();
+            return new OpenRoom(points, others.Length);
+        }
+
+        /// <summary>Share in (0, 1]: 1 when no told trial is as small, down to the margin's share behind an all-best one.</summary>
+        public double Share(double known)
+        {
+            var covering = _points.TakeWhile(p => p.Known <= known).Select(p => p.Others).ToList();
+            if (covering.Count == 0) return 1;
+            var reference = Enumerable.Repeat(1 + 2 * Margin, covering[0].Length).ToArray();
+            return Math.Max(1 - Hypervolume.Compute(covering, reference) / _box, 1e-9);
+        }
     }
 
     /// <summary>Good = the first ceil(gamma n) (at most MaxGood, at least 1) in best-first order; the rest bad.</summary>
@@ -73,7 +125,12 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
         return (good, bad);
     }
 
-    private static ParzenEstimator Fit(Dimension dimension, List<Candidate> group)
+    /// <summary>
+    /// The dimension's density over the group: only the trials that carry the parameter count (a conditional parameter
+    /// is modelled over the trials where it was active, as Optuna's TPE does), so l and g of rounding are fitted on
+    /// the fixed-point trials alone, and a group with no active trial gives the prior.
+    /// </summary>
+    internal static ParzenEstimator Fit(Dimension dimension, List<Candidate> group)
     {
         var values = new List<double>(group.Count);
         foreach (var c in group)
@@ -83,16 +140,17 @@ internal sealed class TpeSampler(SearchSpace space, TpeOptions options)
         return new ParzenEstimator(dimension, values);
     }
 
+    /// <summary>The candidate of one drawn coordinate per searched dimension; conditional parameters whose conditions fail are left out.</summary>
     private Candidate Decode(double[] coordinates)
     {
-        var values = new KeyValuePair<string, ParameterValue>[space.Dimensions.Count];
+        var values = new ParameterValue[space.Dimensions.Count];
         var next = 0;
         for (var i = 0; i < values.Length; i++)
         {
             var d = space.Dimensions[i];
-            values[i] = new(d.Name, d.Kind == DimensionKind.Fixed ? d.Choices[0] : d.Decode(coordinates[next++]));
+            values[i] = d.Kind == DimensionKind.Fixed ? d.Choices[0] : d.Decode(coordinates[next++]);
         }
-        return new Candidate(values);
+        return space.Build(values);
     }
 
     /// <summary>The dimension's coordinate of a candidate (choice index or gene), null if the candidate lacks it or holds a value outside it.</summary>

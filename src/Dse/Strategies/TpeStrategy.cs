@@ -29,10 +29,14 @@ public sealed class TpeStrategy : IStrategy
     {
         _context = context;
         var o = options ?? new TpeOptions();
-        _sampler = new TpeSampler(context.Space, o);
+        _sampler = new TpeSampler(context.Space, o, Known(context));
         _startup = o.StartupTrials ?? Math.Clamp(context.Trials / 20, 5, 10);
         _random = Sampling.Distinct(context.Space, new Random(context.Seed)).GetEnumerator();
     }
+
+    /// <summary>Memory as an exactly known objective, when it is one and the evaluator prices it (see <see cref="TpeSampler"/>).</summary>
+    internal static KnownObjective? Known(StrategyContext context) =>
+        context is { Memory: { } memory, MemoryObjective: { } index } && index >= 0 && index < context.ObjectiveCount ? new KnownObjective(index, memory) : null;
 
     public string Name => "tpe";
 

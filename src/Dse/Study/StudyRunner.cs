@@ -74,7 +74,8 @@ public sealed class StudyRunner
 
     /// <summary>Creates the strategy a study definition names; <paramref name="memory"/> (the evaluator's analytic memory) lets it avoid over-budget candidates.</summary>
     public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space, Func<Candidate, double>? memory = null) =>
-        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch), d.MinTrainSamples);
+        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch,
+            d.Objectives.Contains(Objective.Memory) ? d.Objectives.ToList().IndexOf(Objective.Memory) : null), d.MinTrainSamples);
 
     /// <summary>What this runner knows of the study: its copy of the trials and where its strategy is.</summary>
     private sealed class State(IStrategy strategy)
