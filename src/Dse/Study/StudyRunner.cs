@@ -80,6 +80,8 @@ public sealed class StudyRunner
         public readonly Dictionary<int, TrialRecord> Trials = [];
         /// <summary>Asked and not yet told, by number.</summary>
         public readonly SortedDictionary<int, Proposal> Pending = [];
+        /// <summary>Asked by <see cref="CatchUp"/> outside the claim lock and not yet handled: the claim takes it first.</summary>
+        public readonly Queue<Proposal> Lookahead = [];
         public readonly HashSet<int> Told = [];
         /// <summary>Lowest-numbered completed trial per (candidate, train_samples): results reused instead of retrained.</summary>
         public readonly Dictionary<(string Key, int Samples), TrialRecord> Completed = [];
@@ -113,6 +115,7 @@ public sealed class StudyRunner
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            WithRetry("reading the study", () => CatchUp(state), cancellationToken);
             var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
             Report(progress, state, clock.Elapsed);
             if (claim is { } trial)
@@ -175,6 +178,33 @@ public sealed class StudyRunner
         return changes.NowUtc;
     }
 
+    /// <summary>
+    /// Outside the claim lock: reads what changed since the last read, tells the strategy the stored results it waits
+    /// for, and replays the strategy over stored finished trials, so that the claim transaction, which every worker
+    /// of the study waits for, only handles the few changes made since (a worker joining a study of 10,000 trials
+    /// replays them here, not while holding the lock). Writes nothing. Returns true (for <see cref="WithRetry{T}"/>).
+    /// </summary>
+    private bool CatchUp(State state)
+    {
+        Apply(_storage.ReadChanges(state.Sequence), state);
+        foreach (var (number, _) in state.Pending.ToList())
+            if (state.Trials.TryGetValue(number, out var t) && t.IsTerminal && !IsRetryable(t, state)) TellStored(state, t);
+        // A proposal depends only on the results told before it (strategies replay identically on every worker), so
+        // asking here gives what the claim would ask; the first one that needs the lock waits in Lookahead.
+        while (state.Lookahead.Count == 0 && state.Strategy.Ask() is { } proposal)
+        {
+            if (state.Trials.TryGetValue(proposal.Id, out var stored) && stored.Candidate.Key == proposal.Candidate.Key
+                && stored.IsTerminal && !IsRetryable(stored, state))
+            {
+                state.Pending[proposal.Id] = proposal;
+                TellStored(state, stored);
+                continue;
+            }
+            state.Lookahead.Enqueue(proposal);
+        }
+        return true;
+    }
+
     /// <summary>A failure of the environment stored before this runner started: retried instead of told.</summary>
     private static bool IsRetryable(TrialRecord t, State state) =>
         t is { Status: TrialStatus.Failed, Cause: FailureCause.Environment } && t.Sequence <= state.StartSequence;
@@ -202,7 +232,7 @@ public sealed class StudyRunner
                 return (retried, false);
             if (IsAbandoned(t, now) && Reclaim(tx, t, state, now) is { } reclaimed) return (reclaimed, false);
         }
-        while (state.Strategy.Ask() is { } proposal)
+        while ((state.Lookahead.Count > 0 ? state.Lookahead.Dequeue() : state.Strategy.Ask()) is { } proposal)
         {
             state.Pending[proposal.Id] = proposal;
             if (state.Trials.TryGetValue(proposal.Id, out var existing))
@@ -412,7 +442,7 @@ public sealed class StudyRunner
     /// Appends the hypervolume history entries that became known (see <see cref="StudyResults.HypervolumeHistory"/>:
     /// trial-number order, closed prefix only, so the history does not depend on worker timing). The reference point
     /// (<see cref="StudyResults.HypervolumeReference"/>) is fixed in the store the first time it is known.
-    /// Called inside the claim transaction.
+    /// Called inside the claim transaction; the trials it needs were read by <see cref="CatchUp"/> or the claim.
     /// </summary>
     private void UpdateHypervolume(IClaimTransaction tx, State state)
     {
@@ -430,10 +460,13 @@ public sealed class StudyRunner
             state.Hypervolume = new HypervolumeTracker(_definition, reference);
             state.ReferenceJson = refJson;
         }
+        // Only the entries no worker has stored yet are computed: each entry is computed once in the study, by the
+        // first claimer that sees its trial finished, instead of once per worker inside the lock.
+        var known = Math.Max(state.HypervolumeKnown, tx.HypervolumeCount());
         var entries = new List<HypervolumePoint>();
-        state.Hypervolume.Advance(n => state.Trials.GetValueOrDefault(n), state.HypervolumeKnown, entries);
+        state.Hypervolume.Advance(n => state.Trials.GetValueOrDefault(n), known, entries);
+        state.HypervolumeKnown = known;
         if (entries.Count == 0) return;
-        var known = tx.HypervolumeCount();
         if (known == 0 && tx.HypervolumeReference() is null) tx.SetHypervolumeReference(state.ReferenceJson!);
         foreach (var e in entries.Where(e => e.CompletedCount > known))
             tx.AppendHypervolume(new StoredHypervolume(e.CompletedCount, e.TrialNumber, e.Hypervolume, state.ReferenceJson!));
