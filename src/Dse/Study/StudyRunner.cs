@@ -259,7 +259,8 @@ public sealed class StudyRunner
             {
                 var skipped = fresh with
                 {
-                    Status = TrialStatus.Skipped, MemoryBytes = memory, Violation = budgets.MemoryViolation(memory),
+                    Status = TrialStatus.Skipped, Metrics = new Dictionary<string, double> { [Objectives.MetricName(Objective.Memory)] = memory },
+                    Violation = budgets.MemoryViolation(memory),
                     Error = $"analytic memory {Units.FormatBytes(memory)} exceeds the budget {Units.FormatBytes(limit)}; not trained",
                     FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
@@ -272,9 +273,7 @@ public sealed class StudyRunner
                 // Same configuration and fidelity already evaluated: record the stored result instead of retraining.
                 var reused = fresh with
                 {
-                    Status = TrialStatus.Complete, Accuracy = source.Accuracy, MemoryBytes = source.MemoryBytes,
-                    TrainEnergyJoules = source.TrainEnergyJoules, InferenceEnergyJoules = source.InferenceEnergyJoules,
-                    Metrics = source.Metrics, DetailsJson = source.DetailsJson, Violation = source.Violation,
+                    Status = TrialStatus.Complete, Values = source.Values, Metrics = source.Metrics, DetailsJson = source.DetailsJson, Violation = source.Violation,
                     Error = $"result reused from trial {source.Number} (same configuration and train_samples)",
                     FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
@@ -291,8 +290,9 @@ public sealed class StudyRunner
     private TrialRecord NewRecord(int number, Candidate candidate, int samples)
     {
         var now = DateTime.UtcNow;
-        return new(number, candidate, samples, TrialStatus.Running, null, null, null, null, new Dictionary<string, double>(), null, null, null,
-            _definition.Seed, StudyStorage.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null);
+        return new(number, candidate, samples, TrialStatus.Running, null, new Dictionary<string, double>(), null, null, null,
+            _definition.Seed, StudyStorage.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null)
+        { Objectives = _definition.Objectives };
     }
 
     /// <summary>Makes <paramref name="t"/> this worker's (or fails it for good) if it is still as last read; null if not.</summary>
@@ -403,12 +403,7 @@ public sealed class StudyRunner
         {
             var result = _evaluator.Evaluate(trial.Candidate, trial.TrainSamples, cancellationToken);
             var v = _definition.Budgets.Violations(_definition.Objectives, result);
-            final = trial with
-            {
-                Status = TrialStatus.Complete, Accuracy = result.Accuracy, MemoryBytes = result.MemoryBytes,
-                TrainEnergyJoules = result.TrainEnergyJoules, InferenceEnergyJoules = result.InferenceEnergyJoules,
-                Metrics = result.Metrics, DetailsJson = result.DetailsJson, Violation = v.Memory + v.Energy + v.Accuracy,
-            };
+            final = trial.WithResult(result) with { Status = TrialStatus.Complete, Violation = v.Memory + v.Energy + v.Accuracy };
         }
         catch (Exception e) when (e is OperationCanceledException && cancellationToken.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
