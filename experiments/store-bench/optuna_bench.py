@@ -38,7 +38,7 @@ def main():
             time.sleep(0.005)
     if mode == "fill":
         # the same trials as n optimize() calls would store, written with add_trials (no sampling; not timed)
-        rng = random.Random(1)
+        rng = random.Random(os.getpid())   # fill processes run side by side: each its own trials
         dists = {"neurons": optuna.distributions.IntDistribution(25, 50000, step=25),
                  "bits": optuna.distributions.CategoricalDistribution([32, 8, 4]),
                  "network": optuna.distributions.CategoricalDistribution(["bindsnet", "fspinn"])}
