@@ -3,7 +3,8 @@
 # PostgreSQL storages and Optuna 3.1's RDB storage on the same databases (an SQLite file; the same PostgreSQL server),
 # with 1, 4 and 16 worker processes, when the study already holds 100 and 10,000 trials.
 #
-#   [SIZES="100 10000"] [WORKERS="1 4 16"] experiments/store-bench/run.sh [OUT.csv] [WINDOW]
+#   [SIZES="100 10000"] [WORKERS="1 4 16"] [TOOLS="fspinn-sqlite optuna-sqlite fspinn-postgresql optuna-postgresql"] \
+#     experiments/store-bench/run.sh [OUT.csv] [WINDOW]
 #
 # Each configuration: the study is filled to STORED trials first (not timed; one filled copy per tool, backend and
 # size, cloned per worker count: a file copy, or CREATE DATABASE ... TEMPLATE). Then W worker processes start, open
@@ -18,6 +19,8 @@ out="${1:-$repo/experiments/store-bench/results.csv}"
 window="${2:-400}"
 sizes="${SIZES:-100 10000}"        # stored-trial counts to measure at
 worker_counts="${WORKERS:-1 4 16}"
+tools="${TOOLS:-fspinn-sqlite optuna-sqlite fspinn-postgresql optuna-postgresql}"
+want() { [[ " $tools " == *" $1 "* ]]; }
 cd "$repo"
 here="$repo/experiments/store-bench"
 
@@ -60,28 +63,39 @@ echo "storage,stored_trials,workers,trials_measured,trials_per_s,window" > "$out
 for stored in $sizes; do
   total=$((stored + window))
   # filled studies (fspinn definition: random strategy, seed 1, budget STORED + WINDOW; Optuna: random sampler)
-  fspinn "$tmp/fill-$stored.db" --stop-after "$stored" >/dev/null
-  psql_ -c "CREATE DATABASE fill_$stored" >/dev/null
-  fspinn "$(url fill_$stored)" --copy-from "$tmp/fill-$stored.db" >/dev/null   # the same trials, one transaction
+  if want fspinn-sqlite || want fspinn-postgresql; then
+    fspinn "$tmp/fill-$stored.db" --stop-after "$stored" >/dev/null
+    psql_ -c "CREATE DATABASE fill_$stored" >/dev/null
+    fspinn "$(url fill_$stored)" --copy-from "$tmp/fill-$stored.db" >/dev/null   # the same trials, one transaction
+  fi
   # Optuna: add_trials, 4 processes at once (one process is slow on PostgreSQL at 10,000 trials)
   for url_ in "sqlite:///$tmp/optuna-fill-$stored.db" "$(url optuna_fill_$stored)"; do
+    want optuna-sqlite || want optuna-postgresql || continue
     [[ $url_ == postgresql* ]] && psql_ -c "CREATE DATABASE optuna_fill_$stored" >/dev/null
     optuna_ fill "$url_" bench 0   # creates the study
     pids=(); for i in 1 2 3 4; do optuna_ fill "$url_" bench $(( stored / 4 + (i <= stored % 4 ? 1 : 0) )) & pids+=($!); done; wait "${pids[@]}"
   done
   for workers in $worker_counts; do
     per=$(( (window + workers - 1) / workers ))
-    clone_file "$tmp/fill-$stored.db" "$tmp/s.db"
-    go_run "$workers" fspinn_worker "$tmp/s.db"
-    echo "fspinn-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-sqlite "$tmp/s.db" "$go"),$window" | tee -a "$out"
-    clone_file "$tmp/optuna-fill-$stored.db" "$tmp/o.db"
-    go_run "$workers" optuna_worker "sqlite:///$tmp/o.db"
-    echo "optuna-3.1-rdb-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-sqlite "$tmp/o.db" "$go"),$window" | tee -a "$out"
-    db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
-    go_run "$workers" fspinn_worker "$(url $db)"
-    echo "fspinn-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
-    db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null
-    go_run "$workers" optuna_worker "$(url $db)"
-    echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+    if want fspinn-sqlite; then
+      clone_file "$tmp/fill-$stored.db" "$tmp/s.db"
+      go_run "$workers" fspinn_worker "$tmp/s.db"
+      echo "fspinn-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-sqlite "$tmp/s.db" "$go"),$window" | tee -a "$out"
+    fi
+    if want optuna-sqlite; then
+      clone_file "$tmp/optuna-fill-$stored.db" "$tmp/o.db"
+      go_run "$workers" optuna_worker "sqlite:///$tmp/o.db"
+      echo "optuna-3.1-rdb-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-sqlite "$tmp/o.db" "$go"),$window" | tee -a "$out"
+    fi
+    if want fspinn-postgresql; then
+      db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
+      go_run "$workers" fspinn_worker "$(url $db)"
+      echo "fspinn-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+    fi
+    if want optuna-postgresql; then
+      db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null
+      go_run "$workers" optuna_worker "$(url $db)"
+      echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+    fi
   done
 done
