@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Store benchmark: trials claimed and completed per second with a zero-cost evaluator, for fspinn's SQLite and
-# PostgreSQL storages and Optuna 3.1's RDB storage on the same PostgreSQL server, with 1, 4 and 16 worker processes,
-# when the study already holds 100 and 10,000 trials.
+# PostgreSQL storages and Optuna 3.1's RDB storage on the same databases (an SQLite file; the same PostgreSQL server),
+# with 1, 4 and 16 worker processes, when the study already holds 100 and 10,000 trials.
 #
-#   [SIZES="100 10000"] experiments/store-bench/run.sh [OUT.csv] [WINDOW]
+#   [SIZES="100 10000"] [WORKERS="1 4 16"] [TOOLS="fspinn-sqlite optuna-sqlite fspinn-postgresql optuna-postgresql"] \
+#     experiments/store-bench/run.sh [OUT.csv] [WINDOW]
 #
-# Each configuration: the study is filled to STORED trials first (not timed; one filled copy per backend and size,
-# cloned per worker count: a file copy, or CREATE DATABASE ... TEMPLATE), then W worker processes start together
-# and run WINDOW (default 400) more trials. Rate = (WINDOW - 1) / (last - first completion time among those trials),
-# read from the store, so process start-up and the replay of the stored trials are not counted.
+# Each configuration: the study is filled to STORED trials first (not timed; one filled copy per tool, backend and
+# size, cloned per worker count: a file copy, or CREATE DATABASE ... TEMPLATE). Then W worker processes start, open
+# the study and say they are ready; once all are, they are told to go at one moment GO, and run WINDOW more trials
+# between them (each fspinn worker runs until the study's budget is used up, each Optuna worker WINDOW / W trials).
+# Rate = trials finished after GO / (last finish - GO), read from the store: process start-up and imports are not
+# timed, for either tool; everything after GO is (a worker's first read of the stored trials included).
 # Starts its own throwaway PostgreSQL server (as the postgres user when run as root) and removes it at the end.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$repo/experiments/store-bench/results.csv}"
 window="${2:-400}"
-sizes="${SIZES:-100 10000}"   # stored-trial counts to measure at
+sizes="${SIZES:-100 10000}"        # stored-trial counts to measure at
+worker_counts="${WORKERS:-1 4 16}"
+tools="${TOOLS:-fspinn-sqlite optuna-sqlite fspinn-postgresql optuna-postgresql}"
+want() { [[ " $tools " == *" $1 "* ]]; }
 cd "$repo"
+here="$repo/experiments/store-bench"
 
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 if ! /usr/bin/python3 -c "import optuna, psycopg2" 2>/dev/null; then
@@ -27,47 +34,68 @@ worker="dotnet $repo/tests/Dse.TestWorker/bin/Release/net10.0/FSpiNN.Dse.TestWor
 
 tmp="$(mktemp -d /tmp/fspinn-store-bench.XXXX)"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" -eq 0 ] && chown postgres "$tmp"
+mkdir "$tmp/pg" "$tmp/run"; chmod 755 "$tmp"; [ "$(id -u)" -eq 0 ] && chown postgres "$tmp/pg"
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-as_pg "$bin/initdb" -D "$tmp/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$bin/pg_ctl" -D "$tmp/data" -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=200" -l "$tmp/log" -w start >/dev/null
-trap 'as_pg "$bin/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+as_pg "$bin/initdb" -D "$tmp/pg/data" -A trust -U postgres --no-sync >/dev/null
+as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=200" -l "$tmp/pg/log" -w start >/dev/null
+trap 'as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 psql_() { psql -h 127.0.0.1 -p "$port" -U postgres -At "$@"; }
 url() { echo "postgresql://postgres@127.0.0.1:$port/$1"; }
+clone_file() { rm -f "$2"*; for f in "$1"*; do cp "$f" "$2${f#"$1"}"; done; }
 
 space=(--max-neurons 50000)   # 2 x 2000 x 3 = 12,000 candidates, more than 10,000 + WINDOW
-rate_fspinn_pg() { psql_ -d "$1" -c "SELECT round((count(*) - 1) / extract(epoch FROM max(finished_utc) - min(finished_utc)), 1) FROM fspinn_trials WHERE number >= $2"; }
-rate_fspinn_sqlite() { /usr/bin/python3 - "$1" "$2" <<'PY'
-import sqlite3, sys, datetime
-rows = [r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT finished_utc FROM trials WHERE number >= ?", (int(sys.argv[2]),))]
-t = sorted(datetime.datetime.fromisoformat(x[:26].rstrip("Z")) for x in rows)
-print(round((len(t) - 1) / (t[-1] - t[0]).total_seconds(), 1))
-PY
-}
-rate_optuna() { psql_ -d "$1" -c "SELECT round((count(*) - 1) / extract(epoch FROM max(datetime_complete) - min(datetime_complete)), 1) FROM trials WHERE number >= $2 AND state = 'COMPLETE'"; }
+fspinn() { $worker "$1" random "$total" 1 0 none "${space[@]}" "${@:2}"; }
+optuna_() { /usr/bin/python3 "$here/optuna_bench.py" "$@"; }
 
-echo "storage,stored_trials,workers,trials_per_s,window" > "$out"
+# Starts W workers ("$@" i READY GO), waits until every one is ready, then tells them all to go; sets $go.
+go_run() {
+  local workers=$1; shift
+  rm -f "$tmp"/run/*; local pids=()
+  for i in $(seq "$workers"); do "$@" "$tmp/run/ready.$i" "$tmp/run/go" & pids+=($!); done   # run.sh itself runs at nice 10
+  while [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -lt "$workers" ]; do sleep 0.05; done
+  go=$(date +%s.%N); touch "$tmp/run/go"
+  wait "${pids[@]}"
+}
+fspinn_worker() { fspinn "$1" --lease-ms 60000 --ready-file "$2" --go-file "$3" >/dev/null; }
+optuna_worker() { optuna_ work "$1" bench "$per" "$2" "$3"; }
+
+echo "storage,stored_trials,workers,trials_measured,trials_per_s,window" > "$out"
 for stored in $sizes; do
   total=$((stored + window))
-  # filled studies, one per backend (definition: random strategy, seed 1, budget STORED + WINDOW)
-  $worker "$tmp/fill-$stored.db" random "$total" 1 0 none "${space[@]}" --stop-after "$stored" >/dev/null
-  psql_ -c "CREATE DATABASE fill_$stored" >/dev/null
-  $worker "$(url fill_$stored)" random "$total" 1 0 none "${space[@]}" --stop-after "$stored" >/dev/null
-  psql_ -c "CREATE DATABASE optuna_fill_$stored" >/dev/null
-  /usr/bin/python3 experiments/store-bench/optuna_bench.py fill "$(url optuna_fill_$stored)" bench "$stored"
-  for workers in 1 4 16; do
+  # filled studies (fspinn definition: random strategy, seed 1, budget STORED + WINDOW; Optuna: random sampler)
+  if want fspinn-sqlite || want fspinn-postgresql; then
+    fspinn "$tmp/fill-$stored.db" --stop-after "$stored" >/dev/null
+    psql_ -c "CREATE DATABASE fill_$stored" >/dev/null
+    fspinn "$(url fill_$stored)" --copy-from "$tmp/fill-$stored.db" >/dev/null   # the same trials, one transaction
+  fi
+  # Optuna: add_trials, 4 processes at once (one process is slow on PostgreSQL at 10,000 trials)
+  for url_ in "sqlite:///$tmp/optuna-fill-$stored.db" "$(url optuna_fill_$stored)"; do
+    want optuna-sqlite || want optuna-postgresql || continue
+    [[ $url_ == postgresql* ]] && psql_ -c "CREATE DATABASE optuna_fill_$stored" >/dev/null
+    optuna_ fill "$url_" bench 0   # creates the study
+    pids=(); for i in 1 2 3 4; do optuna_ fill "$url_" bench $(( stored / 4 + (i <= stored % 4 ? 1 : 0) )) & pids+=($!); done; wait "${pids[@]}"
+  done
+  for workers in $worker_counts; do
     per=$(( (window + workers - 1) / workers ))
-    # fspinn SQLite
-    rm -f "$tmp"/s.db*; for f in "$tmp/fill-$stored.db"*; do cp "$f" "$tmp/s.db${f#$tmp/fill-$stored.db}"; done
-    pids=(); for i in $(seq "$workers"); do $worker "$tmp/s.db" random "$total" 1 0 none "${space[@]}" --lease-ms 60000 >/dev/null & pids+=($!); done; wait "${pids[@]}"
-    echo "fspinn-sqlite,$stored,$workers,$(rate_fspinn_sqlite "$tmp/s.db" "$stored"),$window" | tee -a "$out"
-    # fspinn PostgreSQL
-    db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
-    pids=(); for i in $(seq "$workers"); do $worker "$(url $db)" random "$total" 1 0 none "${space[@]}" --lease-ms 60000 >/dev/null & pids+=($!); done; wait "${pids[@]}"
-    echo "fspinn-postgresql,$stored,$workers,$(rate_fspinn_pg "$db" "$stored"),$window" | tee -a "$out"
-    # Optuna RDB on the same server
-    db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null
-    pids=(); for i in $(seq "$workers"); do /usr/bin/python3 experiments/store-bench/optuna_bench.py work "$(url $db)" bench "$per" & pids+=($!); done; wait "${pids[@]}"
-    echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(rate_optuna "$db" "$stored"),$window" | tee -a "$out"
+    if want fspinn-sqlite; then
+      clone_file "$tmp/fill-$stored.db" "$tmp/s.db"
+      go_run "$workers" fspinn_worker "$tmp/s.db"
+      echo "fspinn-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-sqlite "$tmp/s.db" "$go"),$window" | tee -a "$out"
+    fi
+    if want optuna-sqlite; then
+      clone_file "$tmp/optuna-fill-$stored.db" "$tmp/o.db"
+      go_run "$workers" optuna_worker "sqlite:///$tmp/o.db"
+      echo "optuna-3.1-rdb-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-sqlite "$tmp/o.db" "$go"),$window" | tee -a "$out"
+    fi
+    if want fspinn-postgresql; then
+      db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
+      go_run "$workers" fspinn_worker "$(url $db)"
+      echo "fspinn-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+    fi
+    if want optuna-postgresql; then
+      db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null
+      go_run "$workers" optuna_worker "$(url $db)"
+      echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+    fi
   done
 done

@@ -2,11 +2,44 @@ using System.Globalization;
 
 namespace FSpiNN.Dse;
 
-/// <summary>What the study optimises. Accuracy is maximised; the others are minimised.</summary>
+/// <summary>What the study can optimise: the quantities every evaluation measures. Accuracy is maximised; the others are minimised.</summary>
 public enum Objective { Accuracy, Memory, TrainEnergy, InferenceEnergy }
+
+public enum ObjectiveDirection { Minimize, Maximize }
+
+/// <summary>An objective as a study definition stores it (as Optuna stores a study's directions): name, direction, unit.</summary>
+public readonly record struct ObjectiveSpec(string Name, ObjectiveDirection Direction, string Unit);
 
 public static class Objectives
 {
+    public static ObjectiveSpec Spec(Objective objective) => objective switch
+    {
+        Objective.Accuracy => new(Name(objective), ObjectiveDirection.Maximize, "fraction"),
+        Objective.Memory => new(Name(objective), ObjectiveDirection.Minimize, "B"),
+        _ => new(Name(objective), ObjectiveDirection.Minimize, "J"),
+    };
+
+    /// <summary>
+    /// The name a measurement is kept under when it is not one of the study's objectives (a trial's metrics, the
+    /// frontier CSV's column): accuracy, memory_bytes, train_energy_j, inference_energy_j.
+    /// </summary>
+    public static string MetricName(Objective objective) => objective switch
+    {
+        Objective.Accuracy => "accuracy",
+        Objective.Memory => "memory_bytes",
+        Objective.TrainEnergy => "train_energy_j",
+        _ => "inference_energy_j",
+    };
+
+    /// <summary>The measured value of an objective, in its unit and direction (accuracy as a fraction, bytes, joules).</summary>
+    public static double Measure(Objective objective, EvaluationResult r) => objective switch
+    {
+        Objective.Accuracy => r.Accuracy,
+        Objective.Memory => r.MemoryBytes,
+        Objective.TrainEnergy => r.TrainEnergyJoules,
+        _ => r.InferenceEnergyJoules,
+    };
+
     public static string Name(Objective objective) => objective switch
     {
         Objective.Accuracy => "accuracy",
@@ -36,14 +69,14 @@ public static class Objectives
         return result;
     }
 
-    /// <summary>The minimisation value of an objective: 1 - accuracy, bytes, joules.</summary>
-    public static double Minimised(Objective objective, EvaluationResult r) => objective switch
-    {
-        Objective.Accuracy => 1 - r.Accuracy,
-        Objective.Memory => r.MemoryBytes,
-        Objective.TrainEnergy => r.TrainEnergyJoules,
-        _ => r.InferenceEnergyJoules,
-    };
+    /// <summary>
+    /// The minimisation value of an objective: a minimised one as measured, a maximised one (a fraction in [0, 1]:
+    /// accuracy) as its shortfall from 1 (the error), so that Pareto ranks and hypervolumes use one direction.
+    /// </summary>
+    public static double Minimised(Objective objective, double value) =>
+        Spec(objective).Direction == ObjectiveDirection.Maximize ? 1 - value : value;
+
+    public static double Minimised(Objective objective, EvaluationResult r) => Minimised(objective, Measure(objective, r));
 }
 
 /// <summary>

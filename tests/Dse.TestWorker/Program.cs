@@ -7,7 +7,7 @@ using FSpiNN.Dse.TestWorker;
 
 // Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
-//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N] [--stop-after N]
+//       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N] [--stop-after N] [--ready-file R --go-file G] [--copy-from STORE]
 // --stop-after N: stop (as on Ctrl-C) when N trials are stored, e.g. to fill a store for the storage benchmark
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
@@ -29,7 +29,30 @@ var options = Worker.FastOptions with
     MaxBackoff = TimeSpan.FromSeconds(1),
 };
 using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+// --copy-from STORE: writes every trial and the hypervolume history of STORE (the same study, e.g. an SQLite file that
+// workers filled) into this empty store in one transaction: the store benchmark fills its PostgreSQL study this way
+if (named.TryGetValue("--copy-from", out var source))
+{
+    using var from = StudyStorage.OpenExisting(source, readOnly: true);
+    var trials = from.LoadTrials();
+    var history = from.HypervolumeHistory();
+    storage.Claim(tx =>
+    {
+        if (tx.ReadChanges(0).Changes.Count > 0) throw new InvalidOperationException("--copy-from needs an empty study");
+        foreach (var t in trials) tx.Insert(t, options.Lease);
+        if (history.Count > 0) tx.SetHypervolumeReference(history[0].ReferenceJson);
+        foreach (var h in history) tx.AppendHypervolume(h);
+        return 0;
+    });
+    Console.WriteLine($"copied {trials.Count} trials");
+    return 0;
+}
 var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
+// --ready-file R --go-file G: say "ready" (create R) once the storage is open, then wait for G before the first claim,
+// so that the store benchmark times all its workers from one moment, without their process start-up
+if (named.TryGetValue("--ready-file", out var ready)) File.WriteAllText(ready, "");
+if (named.TryGetValue("--go-file", out var go))
+    while (!File.Exists(go)) Thread.Sleep(5);
 using var stop = new CancellationTokenSource();
 var stopAfter = named.TryGetValue("--stop-after", out var n) ? int.Parse(n, inv) : int.MaxValue;
 int done;

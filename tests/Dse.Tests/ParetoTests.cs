@@ -44,6 +44,29 @@ public sealed class ParetoTests
         Assert.That(Hypervolume.Compute([a, b, c, [0.9, 0.9, 0.9]], [1.0, 1.0, 1.0]), Is.EqualTo(expected).Within(1e-12));
     }
 
+    /// <summary>
+    /// The 3-D sweep against a brute force that needs no algorithm: on a grid of k x k x k cells, a cell counts if some
+    /// point is below its lower corner; points on the grid make that exact. Random sets with ties in every coordinate,
+    /// dominated points, duplicates and points outside the reference box.
+    /// </summary>
+    [Test]
+    public void ThreeDimensionalHypervolumeMatchesCellCountingOnRandomGridSets()
+    {
+        const int k = 12;
+        var random = new Random(7);
+        for (var round = 0; round < 40; round++)
+        {
+            var points = Enumerable.Range(0, random.Next(1, 60))
+                .Select(_ => new double[] { random.Next(0, k + 2), random.Next(0, k + 2), random.Next(0, k + 2) }).ToList();
+            var cells = 0;
+            for (var x = 0; x < k; x++)
+                for (var y = 0; y < k; y++)
+                    for (var z = 0; z < k; z++)
+                        if (points.Any(p => p[0] <= x && p[1] <= y && p[2] <= z)) cells++;
+            Assert.That(Hypervolume.Compute(points, [k, k, k]), Is.EqualTo(cells).Within(1e-9), $"round {round}");
+        }
+    }
+
     [Test]
     public void ConstraintDominationPutsFeasibleFirstThenSmallerViolation()
     {

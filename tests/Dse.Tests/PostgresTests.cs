@@ -181,6 +181,100 @@ public sealed class PostgresInputTests
         Assert.That(Server.Snapshot(database), Is.EqualTo(before));
     }
 
+    /// <summary>
+    /// A database of PostgreSQL schema 1 (its DDL as that build created it), holding the study of the SQLite fixture
+    /// schema2-budget.db (same columns): resumed, it is migrated in place to schema 2 (values in fspinn_trial_values,
+    /// measurement columns dropped, directions in the definition), nothing is rerun, and its frontier CSV is the one
+    /// the previous build printed for that study.
+    /// </summary>
+    [Test]
+    public void ASchema1DatabaseIsMigratedInPlaceToObjectiveValuesWhenResumed()
+    {
+        var url = Server.NewDatabase("v1");
+        var database = PostgresServer.DatabaseOf(url);
+        var fixtures = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures");
+        var sqlite = Path.Combine(Path.GetTempPath(), $"fspinn-v1-{Guid.NewGuid():N}.db");
+        File.Copy(Path.Combine(fixtures, "schema2-budget.db"), sqlite);
+        try
+        {
+            Server.Execute("""
+                CREATE TABLE fspinn_meta (key text PRIMARY KEY, value text NOT NULL);
+                CREATE TABLE fspinn_studies (
+                    id serial PRIMARY KEY, name text NOT NULL UNIQUE, definition text NOT NULL, seq bigint NOT NULL DEFAULT 0,
+                    hv_reference text, created_utc timestamptz NOT NULL DEFAULT now(), created_by text NOT NULL);
+                CREATE TABLE fspinn_trials (
+                    study_id integer NOT NULL REFERENCES fspinn_studies(id), number integer NOT NULL,
+                    candidate_key text NOT NULL, config_json text NOT NULL, train_samples integer NOT NULL, status text NOT NULL,
+                    accuracy double precision, memory_bytes double precision, train_energy_j double precision, inference_energy_j double precision,
+                    metrics_json text, details_json text, violation double precision, error text, failure_cause text,
+                    seed integer NOT NULL, code_version text NOT NULL, worker_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
+                    process_start_ticks bigint NOT NULL, attempts integer NOT NULL, started_utc timestamptz NOT NULL, finished_utc timestamptz,
+                    heartbeat_utc timestamptz NOT NULL, lease_until_utc timestamptz, duration_s double precision, seq bigint NOT NULL,
+                    PRIMARY KEY (study_id, number));
+                CREATE INDEX fspinn_trials_seq ON fspinn_trials (study_id, seq);
+                CREATE TABLE fspinn_discarded (study_id integer NOT NULL REFERENCES fspinn_studies(id), seq bigint NOT NULL, number integer NOT NULL,
+                    PRIMARY KEY (study_id, seq));
+                CREATE TABLE fspinn_hypervolume (study_id integer NOT NULL REFERENCES fspinn_studies(id), completed_count integer NOT NULL,
+                    trial_number integer NOT NULL, hypervolume double precision NOT NULL, reference_json text NOT NULL,
+                    PRIMARY KEY (study_id, completed_count));
+                INSERT INTO fspinn_meta VALUES ('app', 'fspinn-dse-study'), ('schema_version', '1');
+                """, database);
+            using (var from = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={sqlite};Pooling=False"))
+            using (var to = new Npgsql.NpgsqlConnection(Server.AdminConnectionString(database)))
+            {
+                from.Open();
+                to.Open();
+                string Meta(string key)
+                {
+                    using var c = from.CreateCommand();
+                    c.CommandText = $"SELECT value FROM meta WHERE key = '{key}'";
+                    return (string)c.ExecuteScalar()!;
+                }
+                using (var study = new Npgsql.NpgsqlCommand("INSERT INTO fspinn_studies (name, definition, seq, hv_reference, created_by) VALUES ('budget', @d, @s, @r, 'schema-1 build')", to))
+                {
+                    study.Parameters.AddWithValue("d", Meta("definition"));
+                    study.Parameters.AddWithValue("s", long.Parse(Meta("seq"), System.Globalization.CultureInfo.InvariantCulture));
+                    study.Parameters.AddWithValue("r", Meta("hv_reference"));
+                    study.ExecuteNonQuery();
+                }
+                using var read = from.CreateCommand();
+                read.CommandText = "SELECT * FROM trials";
+                using var rows = read.ExecuteReader();
+                var times = new HashSet<string> { "started_utc", "finished_utc", "heartbeat_utc", "lease_until_utc" };
+                while (rows.Read())
+                {
+                    var names = Enumerable.Range(0, rows.FieldCount).Select(rows.GetName).ToList();
+                    using var insert = new Npgsql.NpgsqlCommand(
+                        $"INSERT INTO fspinn_trials (study_id, {string.Join(", ", names)}) VALUES (1, {string.Join(", ", names.Select(n => "@" + n))})", to);
+                    foreach (var name in names)
+                    {
+                        var value = rows.GetValue(rows.GetOrdinal(name));
+                        if (value is string text && times.Contains(name))
+                            value = DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+                        if (value is long l && name is "number" or "train_samples" or "seed" or "pid" or "attempts") value = (int)l;
+                        insert.Parameters.AddWithValue(name, value);
+                    }
+                    insert.ExecuteNonQuery();
+                }
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(sqlite);
+        }
+
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(url, Worker.Definition("random", 30, 3, memoryBudget: 200000), evaluator, study: "budget");
+        Assert.That(evaluator.Evaluations, Is.Zero, "every trial was stored");
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "2" }));
+        Assert.That(Server.Query("SELECT count(*) FROM fspinn_trial_values", database), Is.EqualTo(new[] { "42" }));
+        Assert.That(Server.Query("SELECT count(*) FROM information_schema.columns WHERE table_name = 'fspinn_trials' AND column_name IN ('accuracy', 'memory_bytes', 'train_energy_j', 'inference_energy_j')", database),
+            Is.EqualTo(new[] { "0" }));
+        Assert.That(Server.Query("SELECT definition FROM fspinn_studies", database).Single(), Does.Contain("\"direction\":\"maximize\""));
+        Assert.That(Worker.FrontierCsv(url, "budget"), Is.EqualTo(File.ReadAllText(Path.Combine(fixtures, "schema2-budget.frontier.csv"))));
+    }
+
     [Test]
     public void AnotherApplicationsTablesAreRefusedAndLeftUnchanged()
     {

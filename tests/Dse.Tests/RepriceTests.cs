@@ -26,9 +26,11 @@ public sealed class RepriceTests
         return evaluator.Evaluate(candidate, 30, CancellationToken.None);
     }
 
-    private static TrialRecord Trial(int number, EvaluationResult r, string? details) => new(
-        number, new Candidate([]), 30, TrialStatus.Complete, r.Accuracy, r.MemoryBytes * 3, r.TrainEnergyJoules * 3, r.InferenceEnergyJoules * 3,
-        r.Metrics, details, 0, null, 1, "test", "w", "h", 1, 0, 1, DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch, 1);
+    private static TrialRecord Trial(int number, EvaluationResult r, string? details) => new TrialRecord(
+        number, new Candidate([]), 30, TrialStatus.Complete, null, r.Metrics, details, 0, null, 1, "test", "w", "h", 1, 0, 1,
+        DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch, 1) { Objectives = Definition.Objectives }
+        .WithResult(r with { MemoryBytes = r.MemoryBytes * 3, TrainEnergyJoules = r.TrainEnergyJoules * 3, InferenceEnergyJoules = r.InferenceEnergyJoules * 3 })
+        with { DetailsJson = details };
 
     [Test]
     public void Repricing_ReproducesTheEvaluatorsFigures_FromTheStoredCounts_AndLeavesTrialsWithoutCountsAlone()

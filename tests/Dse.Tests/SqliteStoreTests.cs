@@ -66,14 +66,26 @@ public sealed class SqliteStoreTests
             """);
     }
 
+    /// <summary>A copy of a fixture (tests/Dse.Tests/Fixtures) in this test's folder.</summary>
+    private string Fixture(string name)
+    {
+        var copy = Store(name);
+        File.Copy(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name), copy);
+        return copy;
+    }
+
+    private static string FixtureText(string name) => File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name));
+
     [Test]
     public void ASchema1StoreIsReadAsItIsAndMigratedInPlaceWhenResumed()
     {
         var definition = Worker.Definition("nsga2", 24, 5);
         Worker.Run(Store("whole.db"), definition, new SyntheticEvaluator());
         var expected = Worker.FrontierCsv(Store("whole.db"));
+        Assert.That(expected, Is.EqualTo(FixtureText("schema2-nsga2.frontier.csv")), "this build's frontier of the study is the previous build's");
         var old = Store("old.db");
-        WriteSchema1Store(Store("whole.db"), old, definition);
+        // the rows of the same study as the schema-2 build stored them (measurements in columns)
+        WriteSchema1Store(Fixture("schema2-nsga2.db"), old, definition);
         // as a schema-1 worker leaves it: the last trials not yet run, one running by a dead process, one failed by
         // an I/O error (schema 1 stored environment failures as plain failures, and never retried them)
         Sql(old, """
@@ -93,12 +105,60 @@ public sealed class SqliteStoreTests
         Worker.Run(old, definition, evaluator);
         Assert.That(evaluator.Evaluations, Is.EqualTo(6), "the 4 never run, the abandoned one and the I/O failure");
         using var storage = SqliteStudyStorage.OpenExisting(old, null, StorageOptions.Default);
-        Assert.That(storage.Meta()["schema_version"], Is.EqualTo("2"));
+        Assert.That(storage.Meta()["schema_version"], Is.EqualTo("3"));
         Assert.That(storage.StudyName, Is.EqualTo(StudyStorage.DefaultStudyName(definition)));
         var trials = storage.LoadTrials();
         Assert.That(trials.All(t => t.Status == TrialStatus.Complete), Is.True);
         Assert.That(trials[19].Attempts, Is.EqualTo(2));
         Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(expected));
+    }
+
+    /// <summary>
+    /// A schema-2 store as the previous build wrote it (Fixtures/schema2-budget.db: random, 30 trials, memory budget
+    /// 200,000 B; 14 complete, 16 skipped; objectives accuracy, memory, train energy, so inference energy is not one)
+    /// with the frontier table and CSV that build printed for it. Read as it is, it gives the same output without being
+    /// changed; resumed, it is migrated to schema 3 (objective values in trial_values, the other measurements in the
+    /// metrics, the measurement columns gone, directions in the definition) and still gives the same output.
+    /// </summary>
+    [Test]
+    public void ASchema2StoreOfThePreviousBuildGivesItsOutputUnchangedAndIsMigratedToObjectiveValuesWhenResumed()
+    {
+        var store = Fixture("schema2-budget.db");
+        var bytes = File.ReadAllBytes(store);
+        var csv = Store("frontier.csv");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["frontier", "--store", store, "--csv", csv], stdout, stderr), Is.Zero, stderr.ToString());
+        Assert.That(stdout.ToString().Replace(csv, "schema2-budget.frontier.csv"), Is.EqualTo(FixtureText("schema2-budget.frontier.txt")));
+        Assert.That(File.ReadAllText(csv), Is.EqualTo(FixtureText("schema2-budget.frontier.csv")));
+        Assert.That(File.ReadAllBytes(store), Is.EqualTo(bytes), "reading never migrates");
+
+        var definition = Worker.Definition("random", 30, 3, memoryBudget: 200000);
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(store, definition, evaluator);
+        Assert.That(evaluator.Evaluations, Is.Zero, "every trial was stored");
+        using (var storage = SqliteStudyStorage.OpenExisting(store, null, StorageOptions.Default))
+        {
+            Assert.That(storage.Meta()["schema_version"], Is.EqualTo("3"));
+            Assert.That(storage.Meta()["definition"], Does.Contain("{\"name\":\"accuracy\",\"direction\":\"maximize\",\"unit\":\"fraction\"}"));
+            var trials = storage.LoadTrials();
+            Assert.That(trials.Count(t => t.Values is { Count: 3 }), Is.EqualTo(14));
+            Assert.That(trials.Where(t => t.Status == TrialStatus.Skipped).All(t => t.Values is null && t.Metrics.ContainsKey("memory_bytes")), Is.True);
+            Assert.That(trials.Where(t => t.Status == TrialStatus.Complete).All(t => t.Metrics.ContainsKey("inference_energy_j") && !t.Metrics.ContainsKey("accuracy")), Is.True);
+        }
+        using (var c = new SqliteConnection($"Data Source={store};Pooling=False"))
+        {
+            c.Open();
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT (SELECT count(*) FROM trial_values), (SELECT count(*) FROM pragma_table_info('trials') WHERE name IN ('accuracy', 'memory_bytes', 'train_energy_j', 'inference_energy_j'))";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.That((reader.GetInt64(0), reader.GetInt64(1)), Is.EqualTo((42L, 0L)), "14 x 3 values; no measurement column left");
+        }
+        stdout = new StringWriter();
+        Assert.That(CliApp.Run(["frontier", "--store", store, "--csv", csv], stdout, stderr), Is.Zero, stderr.ToString());
+        Assert.That(stdout.ToString().Replace(csv, "schema2-budget.frontier.csv"), Is.EqualTo(FixtureText("schema2-budget.frontier.txt")));
+        Assert.That(File.ReadAllText(csv), Is.EqualTo(FixtureText("schema2-budget.frontier.csv")));
     }
 
     [Test]

@@ -53,7 +53,7 @@ public sealed class StorageContractTests(string backend)
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     private static TrialRecord Running(int number, string worker, string host = "test-host") => new(
-        number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)},\"bits\":8}}"), 400, TrialStatus.Running, null, null, null, null,
+        number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)},\"bits\":8}}"), 400, TrialStatus.Running, null,
         new Dictionary<string, double>(), null, null, null, 1, "test", worker, host, 1, 0, 1, DateTime.UtcNow, null, DateTime.UtcNow, null);
 
     [Test]
@@ -95,10 +95,10 @@ public sealed class StorageContractTests(string backend)
     {
         var storage = NewStudy(Worker.Definition("grid", 10, 1));
         storage.Claim(tx => { tx.Insert(Running(0, "owner"), Lease); return 0; });
-        var done = Running(0, "owner") with
+        var measured = new EvaluationResult(0.5, 1000, 1e-6, 2e-7, new Dictionary<string, double> { ["spikes"] = 7 }, null);
+        var done = (Running(0, "owner") with { Objectives = storage.Definition.Objectives }).WithResult(measured) with
         {
-            Status = TrialStatus.Complete, Accuracy = 0.5, MemoryBytes = 1000, TrainEnergyJoules = 1e-6, InferenceEnergyJoules = 2e-7,
-            FinishedUtc = DateTime.UtcNow, DurationSeconds = 1.5, Violation = 0,
+            Status = TrialStatus.Complete, FinishedUtc = DateTime.UtcNow, DurationSeconds = 1.5, Violation = 0,
         };
         Assert.That(storage.Finish(done with { WorkerId = "intruder" }), Is.False);
         Assert.That(storage.Finish(done), Is.True);
@@ -106,6 +106,11 @@ public sealed class StorageContractTests(string backend)
         Assert.That(storage.Heartbeat("owner", 0, Lease), Is.False, "a finished trial has no lease");
         var stored = storage.LoadTrials().Single();
         Assert.That((stored.Status, stored.Accuracy, stored.MemoryBytes, stored.DurationSeconds), Is.EqualTo((TrialStatus.Complete, 0.5, 1000.0, 1.5)));
+        // the objective vector in the definition's order (accuracy, memory, train energy); the other measurement a metric
+        Assert.That(storage.Definition.Objectives, Is.EqualTo(new[] { Objective.Accuracy, Objective.Memory, Objective.TrainEnergy }));
+        Assert.That(stored.Values, Is.EqualTo(new[] { 0.5, 1000.0, 1e-6 }));
+        Assert.That(stored.Metrics, Is.EquivalentTo(new Dictionary<string, double> { ["spikes"] = 7, ["inference_energy_j"] = 2e-7 }));
+        Assert.That(stored.Result, Is.EqualTo(measured with { Metrics = stored.Metrics }));
         Assert.That(stored.LeaseUntilUtc, Is.Null);
     }
 

@@ -45,14 +45,7 @@ public static class StoredTrialPricing
             var evaluation = new EvaluationResult(trial.Accuracy ?? 0, report.InferenceMemoryBytes, report.Training.PerExampleJoules,
                 report.Inference.PerExampleJoules, metrics, trial.DetailsJson);
             var v = definition.Budgets.Violations(definition.Objectives, evaluation);
-            result.Add(trial with
-            {
-                MemoryBytes = evaluation.MemoryBytes,
-                TrainEnergyJoules = evaluation.TrainEnergyJoules,
-                InferenceEnergyJoules = evaluation.InferenceEnergyJoules,
-                Metrics = metrics,
-                Violation = v.Memory + v.Energy + v.Accuracy,
-            });
+            result.Add(trial.WithResult(evaluation) with { Violation = v.Memory + v.Energy + v.Accuracy });
             repriced++;
             if (!run.Training.HasExecutedWriteCounts) dense++;
         }

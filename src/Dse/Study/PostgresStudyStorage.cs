@@ -26,7 +26,7 @@ namespace FSpiNN.Dse.Study;
 /// </summary>
 public sealed class PostgresStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     private const string SchemaLockKey = "fspinn-dse-schema";
 
     private readonly NpgsqlDataSource _source;
@@ -209,8 +209,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// </summary>
     private static void EnsureSchema(NpgsqlConnection connection, DatabaseUrl url, bool create)
     {
-        if (SchemaState(connection, url) is { } ready && ready) return;
-        if (!create)
+        var state = SchemaState(connection, url);
+        if (state is true) return;
+        if (state is null && !create)
             throw new StoreFormatException($"{url.Redacted} holds no FSpiNN study schema (an empty database); nothing was changed. " +
                 "Start a study there with fspinn explore --store URL");
         // A session lock taken before the transaction: the transaction then starts after the lock, so its catalog
@@ -218,7 +219,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
         using (var lockCommand = Command(connection, "SELECT pg_advisory_lock(hashtext(@key))", ("key", SchemaLockKey))) lockCommand.ExecuteNonQuery();
         try
         {
-            CreateSchema(connection, url);
+            if (state is null) CreateSchema(connection, url);
+            else MigrateTo2(connection, url);
         }
         finally
         {
@@ -243,7 +245,6 @@ public sealed class PostgresStudyStorage : IStudyStorage
             CREATE TABLE fspinn_trials (
                 study_id integer NOT NULL REFERENCES fspinn_studies(id), number integer NOT NULL,
                 candidate_key text NOT NULL, config_json text NOT NULL, train_samples integer NOT NULL, status text NOT NULL,
-                accuracy double precision, memory_bytes double precision, train_energy_j double precision, inference_energy_j double precision,
                 metrics_json text, details_json text, violation double precision, error text, failure_cause text,
                 seed integer NOT NULL, code_version text NOT NULL, worker_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
                 process_start_ticks bigint NOT NULL, attempts integer NOT NULL, started_utc timestamptz NOT NULL, finished_utc timestamptz,
@@ -252,6 +253,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
             CREATE INDEX fspinn_trials_seq ON fspinn_trials (study_id, seq);
             CREATE TABLE fspinn_discarded (study_id integer NOT NULL REFERENCES fspinn_studies(id), seq bigint NOT NULL, number integer NOT NULL,
                 PRIMARY KEY (study_id, seq));
+            {TrialValuesDdl}
             CREATE TABLE fspinn_hypervolume (study_id integer NOT NULL REFERENCES fspinn_studies(id), completed_count integer NOT NULL,
                 trial_number integer NOT NULL, hypervolume double precision NOT NULL, reference_json text NOT NULL,
                 PRIMARY KEY (study_id, completed_count));
@@ -260,7 +262,67 @@ public sealed class PostgresStudyStorage : IStudyStorage
         transaction.Commit();
     }
 
-    /// <summary>True: our schema, this version. Null: an empty database. Throws for anything else.</summary>
+    /// <summary>The objective values of COMPLETE trials, one row per objective (index into the study definition's objectives).</summary>
+    private const string TrialValuesDdl = """
+        CREATE TABLE fspinn_trial_values (study_id integer NOT NULL REFERENCES fspinn_studies(id), number integer NOT NULL,
+            objective integer NOT NULL, value double precision NOT NULL, PRIMARY KEY (study_id, number, objective));
+        """;
+
+    /// <summary>
+    /// Schema 1 to 2, in one transaction (a concurrent migrator, serialised by the schema lock, finds version 2): the
+    /// objective values of each COMPLETE trial move from the four measurement columns to fspinn_trial_values, the
+    /// other measured columns into its metrics (see <see cref="TrialRecord.FromColumns"/>), the columns are dropped,
+    /// and each study definition is rewritten with its objectives' directions. Sequence numbers are kept.
+    /// </summary>
+    private static void MigrateTo2(NpgsqlConnection connection, DatabaseUrl url)
+    {
+        using var transaction = connection.BeginTransaction();
+        if (SchemaState(connection, url) is true)
+        {
+            transaction.Commit();
+            return;
+        }
+        using (var ddl = Command(connection, TrialValuesDdl)) ddl.ExecuteNonQuery();
+        var studies = new List<(int Id, StudyDefinition Definition)>();
+        using (var list = Command(connection, "SELECT id, definition FROM fspinn_studies"))
+        using (var reader = list.ExecuteReader())
+            while (reader.Read()) studies.Add((reader.GetInt32(0), StudyDefinition.FromJson(reader.GetString(1))));
+        foreach (var (id, definition) in studies)
+        {
+            var trials = new List<TrialRecord>();
+            using (var read = Command(connection, "SELECT * FROM fspinn_trials WHERE study_id = @id", ("id", id)))
+            using (var reader = read.ExecuteReader())
+                while (reader.Read()) trials.Add(TrialRows.Read(reader, url.Redacted, definition.Objectives));
+            foreach (var t in trials)
+            {
+                using (var update = Command(connection, "UPDATE fspinn_trials SET metrics_json = @m WHERE study_id = @id AND number = @n",
+                           ("m", System.Text.Json.JsonSerializer.Serialize(t.Metrics)), ("id", id), ("n", t.Number))) update.ExecuteNonQuery();
+                WriteValues(connection, id, t);
+            }
+            using var rewrite = Command(connection, "UPDATE fspinn_studies SET definition = @d WHERE id = @id", ("d", definition.ToJson()), ("id", id));
+            rewrite.ExecuteNonQuery();
+        }
+        using (var drop = Command(connection, "ALTER TABLE fspinn_trials " + string.Join(", ", TrialRows.MeasurementColumns.Select(c => $"DROP COLUMN {c}"))))
+            drop.ExecuteNonQuery();
+        using (var version = Command(connection, $"""
+            UPDATE fspinn_meta SET value = '{SchemaVersion}' WHERE key = 'schema_version';
+            INSERT INTO fspinn_meta VALUES ('migrated_from_1_utc', @now) ON CONFLICT (key) DO NOTHING;
+            """, ("now", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture)))) version.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>Replaces the stored objective values of <paramref name="t"/> by its own (none unless COMPLETE); inside the caller's transaction.</summary>
+    private static void WriteValues(NpgsqlConnection connection, int studyId, TrialRecord t)
+    {
+        var rows = TrialRows.ValueRows(t).ToArray();
+        using var command = Command(connection, """
+            DELETE FROM fspinn_trial_values WHERE study_id = @id AND number = @n;
+            INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, @n, o, v FROM unnest(@o, @v) AS x(o, v);
+            """, ("id", studyId), ("n", t.Number), ("o", rows.Select(r => r.Objective).ToArray()), ("v", rows.Select(r => r.Value).ToArray()));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>True: our schema, this version. False: our schema of version 1 (migrated in place). Null: an empty database. Throws for anything else.</summary>
     private static bool? SchemaState(NpgsqlConnection connection, DatabaseUrl url)
     {
         // one statement, so that tables another worker is creating are seen all or none
@@ -282,12 +344,13 @@ public sealed class PostgresStudyStorage : IStudyStorage
         if (meta.GetValueOrDefault("app") != SqliteStudyStorage.AppId)
             throw new StoreFormatException($"{url.Redacted}: table fspinn_meta belongs to another application (app = '{meta.GetValueOrDefault("app") ?? "none"}'); nothing was changed");
         var version = meta.GetValueOrDefault("schema_version");
-        if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
-            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads version {SchemaVersion} only; nothing was changed");
-        foreach (var table in new[] { "public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume" })
+        if (version is not ("1" or "2"))
+            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads versions 1 and {SchemaVersion} only; nothing was changed");
+        foreach (var table in new[] { "public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume" }
+                     .Concat(version == "2" ? ["public.fspinn_trial_values"] : []))
             if (!tables.Contains(table))
                 throw new StoreFormatException($"{url.Redacted}: the FSpiNN study schema is damaged (table {table} is missing); nothing was changed");
-        return true;
+        return version == "2";
     }
 
     private static List<string> StudyNames(NpgsqlConnection connection)
@@ -410,9 +473,18 @@ public sealed class PostgresStudyStorage : IStudyStorage
         using (var reader = command.ExecuteReader())
             while (reader.Read())
             {
-                var t = TrialRows.Read(reader, Location);
+                var t = TrialRows.Read(reader, Location, Definition.Objectives);
                 changes.Add(new TrialChange(t.Sequence, t.Number, t));
             }
+        if (changes.Any(c => c.Trial?.Status == TrialStatus.Complete))
+        {
+            using var command = Command(connection, """
+                SELECT v.number, v.objective, v.value FROM fspinn_trial_values v JOIN fspinn_trials t ON t.study_id = v.study_id AND t.number = v.number
+                WHERE t.study_id = @id AND t.seq > @since
+                """, ("id", _studyId), ("since", sinceSequence));
+            using var reader = command.ExecuteReader();
+            TrialRows.AttachValues(changes, reader, Definition.Objectives.Count, Location);
+        }
         using (var command = Command(connection, "SELECT seq, number FROM fspinn_discarded WHERE study_id = @id AND seq > @since", ("id", _studyId), ("since", sinceSequence)))
         using (var reader = command.ExecuteReader())
             while (reader.Read()) changes.Add(new TrialChange(reader.GetInt64(0), reader.GetInt32(1), null));
@@ -430,12 +502,17 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public bool Finish(TrialRecord final) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
+        // one statement (the row and its values together, or neither)
+        var values = TrialRows.ValueRows(final).ToArray();
         using var command = Command(connection, NextSeq + $"""
-            UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
-            WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING'
-            """, ("id", _studyId));
+            , u AS (UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
+                    WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING' RETURNING t.number)
+            , v AS (INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, u.number, x.o, x.v FROM u, unnest(@objectives, @values) AS x(o, v)
+                    ON CONFLICT (study_id, number, objective) DO UPDATE SET value = excluded.value)
+            SELECT count(*) FROM u
+            """, ("id", _studyId), ("objectives", values.Select(v => v.Objective).ToArray()), ("values", values.Select(v => v.Value).ToArray()));
         TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
-        if (command.ExecuteNonQuery() == 1) return true;
+        if (command.ExecuteScalar() is long updated && updated == 1) return true;
         using var check = Command(connection, "SELECT count(*) FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = @s",
             ("id", _studyId), ("n", final.Number), ("w", final.WorkerId), ("s", TrialRows.StatusText(final.Status)));
         return check.ExecuteScalar() is long n && n == 1;
@@ -498,6 +575,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 ("id", storage._studyId), ("seq", ++Sequence));
             TrialRows.Bind(command, WithLease(trial, lease), Utc);
             command.ExecuteNonQuery();
+            if (trial.Status == TrialStatus.Complete) WriteValues(connection, storage._studyId, trial);
         }
 
         public bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease)
@@ -506,6 +584,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 ("id", storage._studyId), ("seq", Sequence + 1), ("expected", expectedSequence));
             TrialRows.Bind(command, WithLease(updated, lease), Utc);
             if (command.ExecuteNonQuery() != 1) return false;
+            WriteValues(connection, storage._studyId, updated);
             Sequence++;
             return true;
         }

@@ -9,13 +9,13 @@ namespace FSpiNN.Dse.Study;
 /// One SQLite file per study. WAL mode lets several processes of one host share it; every claim and every write is
 /// a BEGIN IMMEDIATE transaction (so writes, and their sequence numbers, are serialised), and each trial is written
 /// as soon as it finishes. Existing files are checked read-only first and never modified if they are not a
-/// compatible store; a store of schema 1 is migrated in place, in one transaction. A new store is built under a
+/// compatible store; a store of schema 1 or 2 is migrated in place, in one transaction. A new store is built under a
 /// private temporary name and published with one rename; temporary files left by a killed creator are removed by the
 /// next run.
 /// </summary>
 public sealed class SqliteStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
     public const string AppId = "fspinn-dse-study";
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
@@ -32,7 +32,11 @@ public sealed class SqliteStudyStorage : IStudyStorage
         _options = options;
         _readOnly = readOnly;
         _hasSequence = Scalar(connection, "SELECT count(*) FROM pragma_table_info('trials') WHERE name = 'seq'") is long n && n > 0;
+        _hasValueTable = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'trial_values'") is long v && v > 0;
     }
+
+    /// <summary>False for a store of schema 1 or 2 opened read-only (never migrated): values are read from its measurement columns.</summary>
+    private readonly bool _hasValueTable;
 
     /// <summary>False for a schema-1 store opened read-only (never migrated): every read is a full read in trial order.</summary>
     private readonly bool _hasSequence;
@@ -82,7 +86,6 @@ public sealed class SqliteStudyStorage : IStudyStorage
                         config_json TEXT NOT NULL,
                         train_samples INTEGER NOT NULL,
                         status TEXT NOT NULL,
-                        accuracy REAL, memory_bytes REAL, train_energy_j REAL, inference_energy_j REAL,
                         metrics_json TEXT, details_json TEXT, violation REAL, error TEXT,
                         seed INTEGER NOT NULL, code_version TEXT NOT NULL,
                         worker_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, process_start_ticks INTEGER NOT NULL,
@@ -91,6 +94,7 @@ public sealed class SqliteStudyStorage : IStudyStorage
                     CREATE INDEX trials_key ON trials(candidate_key, train_samples, status);
                     CREATE INDEX trials_seq ON trials(seq);
                     CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
+                    CREATE TABLE trial_values (number INTEGER NOT NULL, objective INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (number, objective));
                     CREATE TABLE hypervolume_history (
                         completed_count INTEGER PRIMARY KEY, trial_number INTEGER NOT NULL, hypervolume REAL NOT NULL, reference_json TEXT NOT NULL);
                     """);
@@ -290,10 +294,10 @@ public sealed class SqliteStudyStorage : IStudyStorage
     }
 
     /// <summary>
-    /// Schema 1 to 2, in one transaction (a concurrent migrator finds version 2 and does nothing): a sequence number
+    /// Schema 1 to 2 to 3, in one transaction (a concurrent migrator finds version 3 and does nothing). 1 to 2: a sequence number
     /// per row (in trial order), a lease per running trial (its last heartbeat + 60 s, the staleness limit of schema 1),
     /// a failure cause (environment if the stored message names an I/O, memory or cancellation exception), a table of
-    /// discarded claims, and the study name.
+    /// discarded claims, and the study name. 2 to 3: see <see cref="MigrateTo3"/>.
     /// </summary>
     private static void Migrate(string path, StorageOptions options)
     {
@@ -302,44 +306,14 @@ public sealed class SqliteStudyStorage : IStudyStorage
         try
         {
             var meta = ReadMeta(connection);
-            if (meta.GetValueOrDefault("schema_version") != "1")
+            var version = meta.GetValueOrDefault("schema_version");
+            if (version is not ("1" or "2"))
             {
                 Execute(connection, "ROLLBACK");
                 return;
             }
-            Execute(connection, """
-                ALTER TABLE trials ADD COLUMN lease_until_utc TEXT;
-                ALTER TABLE trials ADD COLUMN failure_cause TEXT;
-                ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-                UPDATE trials SET seq = number + 1;
-                CREATE INDEX trials_seq ON trials(seq);
-                CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
-                """);
-            var running = new List<(int Number, string Heartbeat)>();
-            var failed = new List<(int Number, string? Error)>();
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = "SELECT number, status, heartbeat_utc, error FROM trials WHERE status IN ('RUNNING', 'FAILED')";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    if (reader.GetString(1) == "RUNNING") running.Add((reader.GetInt32(0), reader.GetString(2)));
-                    else failed.Add((reader.GetInt32(0), reader.IsDBNull(3) ? null : reader.GetString(3)));
-                }
-            }
-            foreach (var (number, heartbeat) in running)
-            {
-                var lease = DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var h)
-                    ? h + TimeSpan.FromSeconds(60) : DateTime.UnixEpoch;
-                Run(connection, "UPDATE trials SET lease_until_utc = @l WHERE number = @n", ("@l", Time(lease)), ("@n", number));
-            }
-            foreach (var (number, error) in failed)
-                Run(connection, "UPDATE trials SET failure_cause = @c WHERE number = @n",
-                    ("@c", TrialRows.LooksLikeEnvironmentFailure(error) ? "environment" : "configuration"), ("@n", number));
-            var maxSeq = Scalar(connection, "SELECT coalesce(max(seq), 0) FROM trials") is long s ? s : 0;
-            SetMeta(connection, "seq", maxSeq.ToString(CultureInfo.InvariantCulture));
-            SetMeta(connection, "study_name", StudyStorage.DefaultStudyName(StudyDefinition.FromJson(meta["definition"])));
-            SetMeta(connection, "migrated_from_1_utc", DateTime.UtcNow.ToString("O"));
+            if (version == "1") MigrateTo2(connection, meta);
+            MigrateTo3(connection, path, StudyDefinition.FromJson(meta["definition"]));
             SetMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
             Execute(connection, "COMMIT");
         }
@@ -348,6 +322,70 @@ public sealed class SqliteStudyStorage : IStudyStorage
             Execute(connection, "ROLLBACK");
             throw;
         }
+    }
+
+    private static void MigrateTo2(SqliteConnection connection, Dictionary<string, string> meta)
+    {
+        Execute(connection, """
+            ALTER TABLE trials ADD COLUMN lease_until_utc TEXT;
+            ALTER TABLE trials ADD COLUMN failure_cause TEXT;
+            ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+            UPDATE trials SET seq = number + 1;
+            CREATE INDEX trials_seq ON trials(seq);
+            CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
+            """);
+        var running = new List<(int Number, string Heartbeat)>();
+        var failed = new List<(int Number, string? Error)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT number, status, heartbeat_utc, error FROM trials WHERE status IN ('RUNNING', 'FAILED')";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetString(1) == "RUNNING") running.Add((reader.GetInt32(0), reader.GetString(2)));
+                else failed.Add((reader.GetInt32(0), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            }
+        }
+        foreach (var (number, heartbeat) in running)
+        {
+            var lease = DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var h)
+                ? h + TimeSpan.FromSeconds(60) : DateTime.UnixEpoch;
+            Run(connection, "UPDATE trials SET lease_until_utc = @l WHERE number = @n", ("@l", Time(lease)), ("@n", number));
+        }
+        foreach (var (number, error) in failed)
+            Run(connection, "UPDATE trials SET failure_cause = @c WHERE number = @n",
+                ("@c", TrialRows.LooksLikeEnvironmentFailure(error) ? "environment" : "configuration"), ("@n", number));
+        var maxSeq = Scalar(connection, "SELECT coalesce(max(seq), 0) FROM trials") is long s ? s : 0;
+        SetMeta(connection, "seq", maxSeq.ToString(CultureInfo.InvariantCulture));
+        SetMeta(connection, "study_name", StudyStorage.DefaultStudyName(StudyDefinition.FromJson(meta["definition"])));
+        SetMeta(connection, "migrated_from_1_utc", DateTime.UtcNow.ToString("O"));
+    }
+
+    /// <summary>
+    /// Schema 2 to 3: the objective values of each COMPLETE trial move from the four measurement columns to
+    /// trial_values (one row per objective, in the definition's order), the other measured columns into its metrics
+    /// (see <see cref="TrialRecord.FromColumns"/>), and the columns are dropped. Sequence numbers are kept: the rows
+    /// mean what they meant.
+    /// </summary>
+    private static void MigrateTo3(SqliteConnection connection, string path, StudyDefinition definition)
+    {
+        Execute(connection, "CREATE TABLE trial_values (number INTEGER NOT NULL, objective INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (number, objective))");
+        var trials = new List<TrialRecord>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT * FROM trials";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) trials.Add(TrialRows.Read(reader, path, definition.Objectives));
+        }
+        foreach (var t in trials)
+        {
+            Run(connection, "UPDATE trials SET metrics_json = @m WHERE number = @n", ("@m", JsonSerializer.Serialize(t.Metrics)), ("@n", t.Number));
+            foreach (var (objective, value) in TrialRows.ValueRows(t))
+                Run(connection, "INSERT INTO trial_values (number, objective, value) VALUES (@n, @o, @v)", ("@n", t.Number), ("@o", objective), ("@v", value));
+        }
+        foreach (var column in TrialRows.MeasurementColumns) Execute(connection, $"ALTER TABLE trials DROP COLUMN {column}");
+        SetMeta(connection, "definition", definition.ToJson());   // the objectives with their directions
+        SetMeta(connection, "migrated_from_2_utc", DateTime.UtcNow.ToString("O"));
     }
 
     private static object Time(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
@@ -422,10 +460,18 @@ public sealed class SqliteStudyStorage : IStudyStorage
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var t = TrialRows.Read(reader, Location);
+                var t = TrialRows.Read(reader, Location, Definition.Objectives);
                 if (!_hasSequence) t = t with { Sequence = t.Number + 1 };
                 changes.Add(new TrialChange(t.Sequence, t.Number, t));
             }
+        }
+        if (_hasValueTable && changes.Any(c => c.Trial?.Status == TrialStatus.Complete))
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT v.number, v.objective, v.value FROM trial_values v JOIN trials t ON t.number = v.number WHERE t.seq > @since";
+            command.Parameters.AddWithValue("@since", sinceSequence);
+            using var reader = command.ExecuteReader();
+            TrialRows.AttachValues(changes, reader, Definition.Objectives.Count, Location);
         }
         if (_hasSequence)
         {
@@ -454,9 +500,18 @@ public sealed class SqliteStudyStorage : IStudyStorage
         command.CommandText = $"UPDATE trials SET {TrialRows.Assignments}, seq = @seq WHERE number = @number AND worker_id = @worker_id AND status = 'RUNNING'";
         TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Time);
         command.Parameters.AddWithValue("@seq", seq);
-        if (command.ExecuteNonQuery() == 1) return true;
-        return AlreadyStored(final);
+        if (command.ExecuteNonQuery() != 1) return AlreadyStored(final);
+        WriteValues(_connection, final);
+        return true;
     });
+
+    /// <summary>Replaces the stored objective values of <paramref name="t"/> by its own (none unless COMPLETE).</summary>
+    private static void WriteValues(SqliteConnection connection, TrialRecord t)
+    {
+        Run(connection, "DELETE FROM trial_values WHERE number = @n", ("@n", t.Number));
+        foreach (var (objective, value) in TrialRows.ValueRows(t))
+            Run(connection, "INSERT INTO trial_values (number, objective, value) VALUES (@n, @o, @v)", ("@n", t.Number), ("@o", objective), ("@v", value));
+    }
 
     /// <summary>A repeated Finish whose first attempt was committed.</summary>
     private bool AlreadyStored(TrialRecord final)
@@ -480,7 +535,11 @@ public sealed class SqliteStudyStorage : IStudyStorage
     public bool Discard(string workerId, int number) => Write(() =>
     {
         var removed = Run(_connection, "DELETE FROM trials WHERE number = @n AND worker_id = @w AND status = 'RUNNING'", ("@n", number), ("@w", workerId)) == 1;
-        if (removed) Run(_connection, "INSERT INTO discarded (seq, number) VALUES (@s, @n)", ("@s", NextSequence()), ("@n", number));
+        if (removed)
+        {
+            Run(_connection, "DELETE FROM trial_values WHERE number = @n", ("@n", number));
+            Run(_connection, "INSERT INTO discarded (seq, number) VALUES (@s, @n)", ("@s", NextSequence()), ("@n", number));
+        }
         return removed;
     });
 
@@ -510,6 +569,7 @@ public sealed class SqliteStudyStorage : IStudyStorage
             TrialRows.Bind(command, WithLease(trial, lease), Time);
             command.Parameters.AddWithValue("@seq", storage.NextSequence());
             command.ExecuteNonQuery();
+            WriteValues(_c, trial);
         }
 
         public bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease)
@@ -519,7 +579,9 @@ public sealed class SqliteStudyStorage : IStudyStorage
             TrialRows.Bind(command, WithLease(updated, lease), Time);
             command.Parameters.AddWithValue("@seq", storage.NextSequence());
             command.Parameters.AddWithValue("@expected", expectedSequence);
-            return command.ExecuteNonQuery() == 1;
+            if (command.ExecuteNonQuery() != 1) return false;
+            WriteValues(_c, updated);
+            return true;
         }
 
         private static TrialRecord WithLease(TrialRecord t, TimeSpan lease)

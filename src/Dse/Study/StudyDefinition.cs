@@ -29,7 +29,12 @@ public sealed record StudyDefinition(
         ["strategy"] = Strategy,
         ["seed"] = Seed,
         ["trials"] = Trials,
-        ["objectives"] = new JsonArray(Objectives.Select(o => (JsonNode?)Dse.Objectives.Name(o)).ToArray()),
+        ["objectives"] = new JsonArray(Objectives.Select(o => (JsonNode?)new JsonObject
+        {
+            ["name"] = Dse.Objectives.Spec(o).Name,
+            ["direction"] = Dse.Objectives.Spec(o).Direction.ToString().ToLowerInvariant(),
+            ["unit"] = Dse.Objectives.Spec(o).Unit,
+        }).ToArray()),
         ["memory_budget_bytes"] = Budgets.MemoryBytes,
         ["energy_budget_joules"] = Budgets.EnergyJoules,
         ["min_accuracy"] = Budgets.MinAccuracy,
@@ -50,12 +55,28 @@ public sealed record StudyDefinition(
             o["strategy"]!.GetValue<string>(),
             o["seed"]!.GetValue<int>(),
             o["trials"]!.GetValue<int>(),
-            o["objectives"]!.AsArray().Select(n => Dse.Objectives.Parse(n!.GetValue<string>())[0]).ToArray(),
+            o["objectives"]!.AsArray().Select(ParseObjective).ToArray(),
             new Budgets(o["memory_budget_bytes"]?.GetValue<double>(), o["energy_budget_joules"]?.GetValue<double>(), o["min_accuracy"]?.GetValue<double>()),
             o["data_fingerprint"]!.GetValue<string>(),
             o["min_train_samples"]!.GetValue<int>(),
             o["default_train_samples"]!.GetValue<int>(),
             o["batch"]?.GetValue<int>() ?? 1);
+    }
+
+    /// <summary>
+    /// An objective as stored: {"name", "direction", "unit"}, or its bare name (stores of schema 1 and 2, whose
+    /// directions were implied). A stored direction other than the one this build measures is refused, not reversed.
+    /// </summary>
+    private static Objective ParseObjective(JsonNode? node)
+    {
+        if (node is JsonValue) return Dse.Objectives.Parse(node.GetValue<string>())[0];
+        var name = node?["name"]?.GetValue<string>() ?? throw new JsonException("an objective has no name");
+        var objective = Dse.Objectives.Parse(name)[0];
+        var direction = node["direction"]?.GetValue<string>();
+        var expected = Dse.Objectives.Spec(objective).Direction.ToString().ToLowerInvariant();
+        if (direction != expected)
+            throw new JsonException($"objective '{name}' is stored with direction '{direction ?? "none"}'; this build can only {expected} it");
+        return objective;
     }
 
     /// <summary>Human-readable differences ("seed: stored 1, requested 2"); empty when compatible.</summary>

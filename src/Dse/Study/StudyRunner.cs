@@ -84,6 +84,8 @@ public sealed class StudyRunner
         public readonly Dictionary<int, TrialRecord> Trials = [];
         /// <summary>Asked and not yet told, by number.</summary>
         public readonly SortedDictionary<int, Proposal> Pending = [];
+        /// <summary>Asked by <see cref="CatchUp"/> outside the claim lock and not yet handled: the claim takes it first.</summary>
+        public readonly Queue<Proposal> Lookahead = [];
         public readonly HashSet<int> Told = [];
         /// <summary>Lowest-numbered completed trial per (candidate, train_samples): results reused instead of retrained.</summary>
         public readonly Dictionary<(string Key, int Samples), TrialRecord> Completed = [];
@@ -117,6 +119,7 @@ public sealed class StudyRunner
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            WithRetry("reading the study", () => CatchUp(state), cancellationToken);
             var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
             Report(progress, state, clock.Elapsed);
             if (claim is { } trial)
@@ -179,6 +182,33 @@ public sealed class StudyRunner
         return changes.NowUtc;
     }
 
+    /// <summary>
+    /// Outside the claim lock: reads what changed since the last read, tells the strategy the stored results it waits
+    /// for, and replays the strategy over stored finished trials, so that the claim transaction, which every worker
+    /// of the study waits for, only handles the few changes made since (a worker joining a study of 10,000 trials
+    /// replays them here, not while holding the lock). Writes nothing. Returns true (for <see cref="WithRetry{T}"/>).
+    /// </summary>
+    private bool CatchUp(State state)
+    {
+        Apply(_storage.ReadChanges(state.Sequence), state);
+        foreach (var (number, _) in state.Pending.ToList())
+            if (state.Trials.TryGetValue(number, out var t) && t.IsTerminal && !IsRetryable(t, state)) TellStored(state, t);
+        // A proposal depends only on the results told before it (strategies replay identically on every worker), so
+        // asking here gives what the claim would ask; the first one that needs the lock waits in Lookahead.
+        while (state.Lookahead.Count == 0 && state.Strategy.Ask() is { } proposal)
+        {
+            if (state.Trials.TryGetValue(proposal.Id, out var stored) && stored.Candidate.Key == proposal.Candidate.Key
+                && stored.IsTerminal && !IsRetryable(stored, state))
+            {
+                state.Pending[proposal.Id] = proposal;
+                TellStored(state, stored);
+                continue;
+            }
+            state.Lookahead.Enqueue(proposal);
+        }
+        return true;
+    }
+
     /// <summary>A failure of the environment stored before this runner started: retried instead of told.</summary>
     private static bool IsRetryable(TrialRecord t, State state) =>
         t is { Status: TrialStatus.Failed, Cause: FailureCause.Environment } && t.Sequence <= state.StartSequence;
@@ -206,7 +236,7 @@ public sealed class StudyRunner
                 return (retried, false);
             if (IsAbandoned(t, now) && Reclaim(tx, t, state, now) is { } reclaimed) return (reclaimed, false);
         }
-        while (state.Strategy.Ask() is { } proposal)
+        while ((state.Lookahead.Count > 0 ? state.Lookahead.Dequeue() : state.Strategy.Ask()) is { } proposal)
         {
             state.Pending[proposal.Id] = proposal;
             if (state.Trials.TryGetValue(proposal.Id, out var existing))
@@ -233,7 +263,8 @@ public sealed class StudyRunner
             {
                 var skipped = fresh with
                 {
-                    Status = TrialStatus.Skipped, MemoryBytes = memory, Violation = budgets.MemoryViolation(memory),
+                    Status = TrialStatus.Skipped, Metrics = new Dictionary<string, double> { [Objectives.MetricName(Objective.Memory)] = memory },
+                    Violation = budgets.MemoryViolation(memory),
                     Error = $"analytic memory {Units.FormatBytes(memory)} exceeds the budget {Units.FormatBytes(limit)}; not trained",
                     FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
@@ -246,9 +277,7 @@ public sealed class StudyRunner
                 // Same configuration and fidelity already evaluated: record the stored result instead of retraining.
                 var reused = fresh with
                 {
-                    Status = TrialStatus.Complete, Accuracy = source.Accuracy, MemoryBytes = source.MemoryBytes,
-                    TrainEnergyJoules = source.TrainEnergyJoules, InferenceEnergyJoules = source.InferenceEnergyJoules,
-                    Metrics = source.Metrics, DetailsJson = source.DetailsJson, Violation = source.Violation,
+                    Status = TrialStatus.Complete, Values = source.Values, Metrics = source.Metrics, DetailsJson = source.DetailsJson, Violation = source.Violation,
                     Error = $"result reused from trial {source.Number} (same configuration and train_samples)",
                     FinishedUtc = fresh.StartedUtc, DurationSeconds = 0,
                 };
@@ -265,8 +294,9 @@ public sealed class StudyRunner
     private TrialRecord NewRecord(int number, Candidate candidate, int samples)
     {
         var now = DateTime.UtcNow;
-        return new(number, candidate, samples, TrialStatus.Running, null, null, null, null, new Dictionary<string, double>(), null, null, null,
-            _definition.Seed, StudyStorage.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null);
+        return new(number, candidate, samples, TrialStatus.Running, null, new Dictionary<string, double>(), null, null, null,
+            _definition.Seed, StudyStorage.CodeVersion, _worker.Id, _worker.Host, _worker.Pid, _worker.ProcessStartTicks, 1, now, null, now, null)
+        { Objectives = _definition.Objectives };
     }
 
     /// <summary>Makes <paramref name="t"/> this worker's (or fails it for good) if it is still as last read; null if not.</summary>
@@ -378,12 +408,7 @@ public sealed class StudyRunner
             var report = _options.TrialProgress;
             var result = _evaluator.Evaluate(trial.Candidate, trial.TrainSamples, report is null ? null : pass => report(trial.Number, pass), cancellationToken);
             var v = _definition.Budgets.Violations(_definition.Objectives, result);
-            final = trial with
-            {
-                Status = TrialStatus.Complete, Accuracy = result.Accuracy, MemoryBytes = result.MemoryBytes,
-                TrainEnergyJoules = result.TrainEnergyJoules, InferenceEnergyJoules = result.InferenceEnergyJoules,
-                Metrics = result.Metrics, DetailsJson = result.DetailsJson, Violation = v.Memory + v.Energy + v.Accuracy,
-            };
+            final = trial.WithResult(result) with { Status = TrialStatus.Complete, Violation = v.Memory + v.Energy + v.Accuracy };
         }
         catch (Exception e) when (e is OperationCanceledException && cancellationToken.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
@@ -417,7 +442,7 @@ public sealed class StudyRunner
     /// Appends the hypervolume history entries that became known (see <see cref="StudyResults.HypervolumeHistory"/>:
     /// trial-number order, closed prefix only, so the history does not depend on worker timing). The reference point
     /// (<see cref="StudyResults.HypervolumeReference"/>) is fixed in the store the first time it is known.
-    /// Called inside the claim transaction.
+    /// Called inside the claim transaction; the trials it needs were read by <see cref="CatchUp"/> or the claim.
     /// </summary>
     private void UpdateHypervolume(IClaimTransaction tx, State state)
     {
@@ -435,10 +460,13 @@ public sealed class StudyRunner
             state.Hypervolume = new HypervolumeTracker(_definition, reference);
             state.ReferenceJson = refJson;
         }
+        // Only the entries no worker has stored yet are computed: each entry is computed once in the study, by the
+        // first claimer that sees its trial finished, instead of once per worker inside the lock.
+        var known = Math.Max(state.HypervolumeKnown, tx.HypervolumeCount());
         var entries = new List<HypervolumePoint>();
-        state.Hypervolume.Advance(n => state.Trials.GetValueOrDefault(n), state.HypervolumeKnown, entries);
+        state.Hypervolume.Advance(n => state.Trials.GetValueOrDefault(n), known, entries);
+        state.HypervolumeKnown = known;
         if (entries.Count == 0) return;
-        var known = tx.HypervolumeCount();
         if (known == 0 && tx.HypervolumeReference() is null) tx.SetHypervolumeReference(state.ReferenceJson!);
         foreach (var e in entries.Where(e => e.CompletedCount > known))
             tx.AppendHypervolume(new StoredHypervolume(e.CompletedCount, e.TrialNumber, e.Hypervolume, state.ReferenceJson!));

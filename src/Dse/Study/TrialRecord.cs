@@ -26,7 +26,10 @@ public sealed record WorkerIdentity(string Id, string Host, int Pid, long Proces
 }
 
 /// <summary>
-/// One stored trial. Objective fields are null when not measured (running, failed, skipped keeps its memory estimate).
+/// One stored trial. <see cref="Values"/> is the objective vector of a COMPLETE trial (null otherwise), aligned with
+/// <see cref="Objectives"/>, the study definition's objectives (as Optuna's FrozenTrial.values with the study's
+/// directions); measurements that are not objectives (e.g. memory when only accuracy and energy are, or the memory
+/// estimate of a skipped trial) are kept in <see cref="Metrics"/> under their <see cref="Dse.Objectives.MetricName"/>.
 /// <see cref="LeaseUntilUtc"/> (storage clock) is when a RUNNING trial may be taken over unless renewed;
 /// <see cref="Sequence"/> is the storage's sequence number of the row's last write (0 for a record not read from a storage).
 /// </summary>
@@ -35,10 +38,7 @@ public sealed record TrialRecord(
     Candidate Candidate,
     int TrainSamples,
     TrialStatus Status,
-    double? Accuracy,
-    double? MemoryBytes,
-    double? TrainEnergyJoules,
-    double? InferenceEnergyJoules,
+    IReadOnlyList<double>? Values,
     IReadOnlyDictionary<string, double> Metrics,
     string? DetailsJson,
     double? Violation,
@@ -58,9 +58,70 @@ public sealed record TrialRecord(
     FailureCause? Cause = null,
     long Sequence = 0)
 {
+    /// <summary>The study's objectives, in the order of <see cref="Values"/>.</summary>
+    public IReadOnlyList<Objective> Objectives { get; init; } = [];
+
     public bool IsTerminal => Status != TrialStatus.Running;
+
+    /// <summary>A measurement: the objective value if it is an objective, else the metric of that name; null when not measured.</summary>
+    public double? Measured(Objective objective)
+    {
+        var index = IndexOf(objective);
+        if (Values is { } values && index >= 0 && index < values.Count) return values[index];
+        return Metrics.TryGetValue(Dse.Objectives.MetricName(objective), out var value) ? value : null;
+    }
+
+    private int IndexOf(Objective objective)
+    {
+        for (var i = 0; i < Objectives.Count; i++)
+            if (Objectives[i] == objective) return i;
+        return -1;
+    }
+
+    public double? Accuracy => Measured(Objective.Accuracy);
+    public double? MemoryBytes => Measured(Objective.Memory);
+    public double? TrainEnergyJoules => Measured(Objective.TrainEnergy);
+    public double? InferenceEnergyJoules => Measured(Objective.InferenceEnergy);
 
     public EvaluationResult? Result => Status == TrialStatus.Complete
         ? new EvaluationResult(Accuracy ?? 0, MemoryBytes ?? 0, TrainEnergyJoules ?? 0, InferenceEnergyJoules ?? 0, Metrics, DetailsJson)
         : null;
+
+    /// <summary>
+    /// This trial holding <paramref name="result"/>: the objective vector from it, its other measurements added to its
+    /// metrics, its details (status, violation and times are the caller's).
+    /// </summary>
+    public TrialRecord WithResult(EvaluationResult result)
+    {
+        var metrics = new Dictionary<string, double>(result.Metrics);
+        foreach (var o in Enum.GetValues<Objective>())
+        {
+            if (IndexOf(o) >= 0) metrics.Remove(Dse.Objectives.MetricName(o));
+            else metrics[Dse.Objectives.MetricName(o)] = Dse.Objectives.Measure(o, result);
+        }
+        return this with { Values = [.. Objectives.Select(o => Dse.Objectives.Measure(o, result))], Metrics = metrics, DetailsJson = result.DetailsJson };
+    }
+
+    /// <summary>
+    /// A record from the four measurement columns of stores before schema 3 (null: not measured): the objectives of a
+    /// COMPLETE trial become its values, every other measured column a metric.
+    /// </summary>
+    public static (IReadOnlyList<double>? Values, IReadOnlyDictionary<string, double> Metrics) FromColumns(IReadOnlyList<Objective> objectives,
+        TrialStatus status, IReadOnlyDictionary<string, double> metrics, double? accuracy, double? memoryBytes, double? trainEnergy, double? inferenceEnergy)
+    {
+        var merged = new Dictionary<string, double>(metrics);
+        double? Column(Objective o) => o switch
+        {
+            Objective.Accuracy => accuracy,
+            Objective.Memory => memoryBytes,
+            Objective.TrainEnergy => trainEnergy,
+            _ => inferenceEnergy,
+        };
+        var complete = status == TrialStatus.Complete;
+        foreach (var o in Enum.GetValues<Objective>())
+            if ((!complete || !objectives.Contains(o)) && Column(o) is { } v) merged[Dse.Objectives.MetricName(o)] = v;
+        // schema 2 read a NULL measurement of a complete trial as 0 (see Result): kept
+        IReadOnlyList<double>? values = complete ? [.. objectives.Select(o => Column(o) ?? 0)] : null;
+        return (values, merged);
+    }
 }

@@ -11,11 +11,13 @@ namespace FSpiNN.Dse.Study;
 /// </summary>
 internal static class TrialRows
 {
-    /// <summary>Every column but the backend's own keys (study id) and the sequence number, in insert order.</summary>
+    /// <summary>
+    /// Every column but the backend's own keys (study id) and the sequence number, in insert order. The objective
+    /// values live in their own table (trial_values), one row per objective, as Optuna's trial_values.
+    /// </summary>
     public static readonly string[] Columns =
     [
-        "number", "candidate_key", "config_json", "train_samples", "status", "accuracy", "memory_bytes", "train_energy_j",
-        "inference_energy_j", "metrics_json", "details_json", "violation", "error", "failure_cause", "seed", "code_version",
+        "number", "candidate_key", "config_json", "train_samples", "status", "metrics_json", "details_json", "violation", "error", "failure_cause", "seed", "code_version",
         "worker_id", "host", "pid", "process_start_ticks", "attempts", "started_utc", "finished_utc", "heartbeat_utc",
         "lease_until_utc", "duration_s",
     ];
@@ -45,10 +47,6 @@ internal static class TrialRows
         Add("config_json", t.Candidate.ToJson());
         Add("train_samples", t.TrainSamples);
         Add("status", StatusText(t.Status));
-        Add("accuracy", t.Accuracy);
-        Add("memory_bytes", t.MemoryBytes);
-        Add("train_energy_j", t.TrainEnergyJoules);
-        Add("inference_energy_j", t.InferenceEnergyJoules);
         Add("metrics_json", JsonSerializer.Serialize(t.Metrics));
         Add("details_json", t.DetailsJson);
         Add("violation", t.Violation);
@@ -68,8 +66,15 @@ internal static class TrialRows
         Add("duration_s", t.DurationSeconds);
     }
 
-    /// <summary>Reads the current row (which must include every column of <see cref="Columns"/> and `seq`, if the schema has it).</summary>
-    public static TrialRecord Read(DbDataReader r, string location)
+    /// <summary>Columns of the trial row before schema 3 (SQLite) and 2 (PostgreSQL), read by <see cref="Read"/> where present.</summary>
+    public static readonly string[] MeasurementColumns = ["accuracy", "memory_bytes", "train_energy_j", "inference_energy_j"];
+
+    /// <summary>
+    /// Reads the current row (which must include every column of <see cref="Columns"/> and `seq`, if the schema has
+    /// it). <see cref="TrialRecord.Values"/> is null (the caller adds them from trial_values) unless the row is of an
+    /// older schema, whose measurement columns are read into values and metrics.
+    /// </summary>
+    public static TrialRecord Read(DbDataReader r, string location, IReadOnlyList<Objective> objectives)
     {
         var number = -1;
         var column = "number";
@@ -93,19 +98,20 @@ internal static class TrialRows
             if (!Enum.TryParse<TrialStatus>(statusText, ignoreCase: true, out var status) || !Enum.IsDefined(status) || int.TryParse(statusText, out _))
                 throw new FormatException($"status '{statusText}' is not one of {string.Join(", ", Enum.GetValues<TrialStatus>().Select(StatusText))}");
             var candidate = Candidate.FromJson(Text("config_json"));
-            var metrics = S("metrics_json") is { } m ? JsonSerializer.Deserialize<Dictionary<string, double>>(m) ?? [] : [];
+            IReadOnlyDictionary<string, double> metrics = S("metrics_json") is { } m ? JsonSerializer.Deserialize<Dictionary<string, double>>(m) ?? [] : [];
             FailureCause? cause = null;
             if (HasColumn(r, "failure_cause") && S("failure_cause") is { } causeText)
                 cause = Enum.TryParse<FailureCause>(causeText, ignoreCase: true, out var c) ? c : throw new FormatException($"failure cause '{causeText}' is not configuration or environment");
             var lease = HasColumn(r, "lease_until_utc") ? T("lease_until_utc") : null;
             var seq = HasColumn(r, "seq") ? L("seq") : 0;
+            IReadOnlyList<double>? values = null;
+            if (HasColumn(r, "accuracy"))
+                (values, metrics) = TrialRecord.FromColumns(objectives, status, metrics, D("accuracy"), D("memory_bytes"), D("train_energy_j"), D("inference_energy_j"));
             column = "";
-            return new TrialRecord(number, candidate, (int)L("train_samples"), status,
-                D("accuracy"), D("memory_bytes"), D("train_energy_j"), D("inference_energy_j"),
-                metrics, S("details_json"), D("violation"), S("error"),
+            return new TrialRecord(number, candidate, (int)L("train_samples"), status, values, metrics, S("details_json"), D("violation"), S("error"),
                 (int)L("seed"), Text("code_version"), Text("worker_id"), Text("host"), (int)L("pid"), L("process_start_ticks"), (int)L("attempts"),
                 T("started_utc") ?? throw new FormatException("NULL start time"), T("finished_utc"), T("heartbeat_utc") ?? throw new FormatException("NULL heartbeat"),
-                D("duration_s"), lease, status == TrialStatus.Failed ? cause ?? FailureCause.Configuration : null, seq);
+                D("duration_s"), lease, status == TrialStatus.Failed ? cause ?? FailureCause.Configuration : null, seq) { Objectives = objectives };
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidCastException or OverflowException or ArgumentException
                                       or IndexOutOfRangeException or NullReferenceException or InvalidOperationException or KeyNotFoundException)
@@ -123,6 +129,36 @@ internal static class TrialRows
                 "Repair or remove that row with an SQL client, or start a new study with another --store.");
         }
     }
+
+    /// <summary>
+    /// Reads `number, objective, value` rows into each trial's values (COMPLETE trials only; a missing or extra
+    /// objective index is a corrupt store, named like a corrupt row).
+    /// </summary>
+    public static void AttachValues(List<TrialChange> changes, DbDataReader r, int objectiveCount, string location)
+    {
+        var byNumber = new Dictionary<int, double[]>();
+        while (r.Read())
+        {
+            var number = Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture);
+            var index = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture);
+            if (index < 0 || index >= objectiveCount)
+                throw new StoreFormatException($"'{location}': trial {number} is corrupt (trial_values: objective index {index}, the study has {objectiveCount} objectives); the store was left untouched.");
+            if (!byNumber.TryGetValue(number, out var values)) byNumber[number] = values = Enumerable.Repeat(double.NaN, objectiveCount).ToArray();
+            values[index] = Convert.ToDouble(r.GetValue(2), CultureInfo.InvariantCulture);
+        }
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (changes[i].Trial is not { Status: TrialStatus.Complete, Values: null } t) continue;
+            if (!byNumber.TryGetValue(t.Number, out var values) || values.Any(double.IsNaN))
+                throw new StoreFormatException($"'{location}': trial {t.Number} is corrupt (COMPLETE without a value for every objective in trial_values); the store was left untouched. " +
+                    "Repair or remove that row with an SQL client, or start a new study with another --store.");
+            changes[i] = changes[i] with { Trial = t with { Values = values } };
+        }
+    }
+
+    /// <summary>The objective values to store for a trial: (objective index, value), none unless it is COMPLETE.</summary>
+    public static IEnumerable<(int Objective, double Value)> ValueRows(TrialRecord t) =>
+        t is { Status: TrialStatus.Complete, Values: { } values } ? values.Select((v, i) => (i, v)) : [];
 
     private static bool HasColumn(DbDataReader r, string name)
     {
