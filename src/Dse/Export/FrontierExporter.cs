@@ -9,16 +9,20 @@ namespace FSpiNN.Dse.Export;
 public static class FrontierExporter
 {
     /// <summary>
-    /// Columns: trial, status, train_samples (the fidelity the trial ran at), every other config parameter, objectives,
-    /// constraint violations, feasible, pareto, rank, recommended.
+    /// Columns: trial, status, train_samples (the fidelity the trial ran at), every other config parameter, objectives
+    /// (accuracy is the mean over the trial's replicates), the accuracy's measurement (replicates, accuracy_sd,
+    /// accuracy_ci_low, accuracy_ci_high: the 95 % Student-t interval of the mean), constraint violations, feasible,
+    /// pareto, rank, recommended. A complete trial measured once has replicates 1 and empty sd and interval (one value
+    /// has no spread); a trial that did not complete has all four empty.
     /// </summary>
     public static void WriteCsv(StudyReport report, TextWriter writer)
     {
         var parameterNames = report.Rows.SelectMany(r => r.Trial.Candidate.Values.Select(v => v.Key))
-            .Where(name => name != "train_samples").Distinct().ToList();
+            .Where(name => name is not ("train_samples" or Statistics.ReplicateEvaluation.ParameterName)).Distinct().ToList();
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var h in new[] { "trial", "status", "train_samples" }.Concat(parameterNames).Concat([
             "accuracy", "memory_bytes", "train_energy_j", "inference_energy_j",
+            "replicates", "accuracy_sd", "accuracy_ci_low", "accuracy_ci_high",
             "memory_violation", "energy_violation", "accuracy_violation", "feasible", "pareto", "rank", "recommended"]))
             csv.WriteField(h);
         csv.NextRecord();
@@ -34,6 +38,11 @@ public static class FrontierExporter
             csv.WriteField(Number(t.MemoryBytes));
             csv.WriteField(Number(t.TrainEnergyJoules));
             csv.WriteField(Number(t.InferenceEnergyJoules));
+            var measured = t.AccuracyReplicates;
+            csv.WriteField(measured?.Count.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(measured is { Count: > 1 } m ? Number(m.StandardDeviation) : "");
+            csv.WriteField(measured is { Count: > 1 } lo ? Number(lo.ConfidenceLow) : "");
+            csv.WriteField(measured is { Count: > 1 } hi ? Number(hi.ConfidenceHigh) : "");
             csv.WriteField(Number(row.MemoryViolation));
             csv.WriteField(Number(row.EnergyViolation));
             csv.WriteField(Number(row.AccuracyViolation));
@@ -58,6 +67,7 @@ public static class FrontierExporter
     /// side by side; PNG or SVG by extension. Units are chosen from the data (B/KiB/MiB, pJ..J). Completed trials that
     /// violate a budget are grey, feasible ones blue, the Pareto frontier (over all objectives) red, the recommended trial
     /// circled green; given budgets are dashed black lines (memory and energy vertical, minimum accuracy horizontal).
+    /// Trials measured with replicates are plotted at their mean with its 95 % confidence interval as an error bar.
     /// </summary>
     public static void WritePlot(StudyReport report, string path, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null, int width = 1400, int height = 600)
     {
@@ -148,6 +158,15 @@ public static class FrontierExporter
             var s = plot.Add.ScatterPoints(list.Select(x).ToArray(), list.Select(r => (r.Trial.Accuracy ?? 0) * 100).ToArray(), color);
             s.LegendText = label;
             s.MarkerSize = size;
+        }
+        // replicated trials: their mean accuracy's 95 % interval as a vertical error bar
+        var measured = rows.Where(r => r.Trial.AccuracyReplicates is { Count: > 1 }).ToList();
+        if (measured.Count > 0)
+        {
+            var bars = plot.Add.ErrorBar(measured.Select(x).ToArray(), measured.Select(r => (r.Trial.Accuracy ?? 0) * 100).ToArray(),
+                measured.Select(r => r.Trial.AccuracyReplicates!.Value.HalfWidth * 100).ToArray());
+            bars.Color = Colors.Black.WithAlpha(0.6);
+            bars.LegendText = "95 % interval of the mean";
         }
         Points(rows.Where(r => !r.Feasible), Colors.Gray, "violates a budget", 6);
         Points(rows.Where(r => r.Feasible && !r.Pareto), Colors.SteelBlue, "feasible", 7);

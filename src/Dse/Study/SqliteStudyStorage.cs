@@ -9,13 +9,25 @@ namespace FSpiNN.Dse.Study;
 /// One SQLite file per study. WAL mode lets several processes of one host share it; every claim and every write is
 /// a BEGIN IMMEDIATE transaction (so writes, and their sequence numbers, are serialised), and each trial is written
 /// as soon as it finishes. Existing files are checked read-only first and never modified if they are not a
-/// compatible store; a store of schema 1 is migrated in place, in one transaction. A new store is built under a
+/// compatible store; a store of an older schema is migrated in place, in one transaction (see <see cref="Migrate"/>). A new store is built under a
 /// private temporary name and published with one rename; temporary files left by a killed creator are removed by the
 /// next run.
 /// </summary>
 public sealed class SqliteStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
+
+    /// <summary>The schema version that added the `replicates` table (a renumbering changes this constant only).</summary>
+    private const int ReplicatesSchemaVersion = 3;
+
+    /// <summary>The replicates table (created by new stores and by the migration that adds it).</summary>
+    private const string ReplicatesTableSql = """
+        CREATE TABLE replicates (
+            trial_number INTEGER NOT NULL, replicate INTEGER NOT NULL, candidate_key TEXT NOT NULL, train_samples INTEGER NOT NULL,
+            seed INTEGER, accuracy REAL NOT NULL, memory_bytes REAL NOT NULL, train_energy_j REAL NOT NULL, inference_energy_j REAL NOT NULL,
+            metrics_json TEXT, details_json TEXT, worker_id TEXT NOT NULL, finished_utc TEXT NOT NULL, duration_s REAL NOT NULL,
+            PRIMARY KEY (trial_number, replicate));
+        """;
     public const string AppId = "fspinn-dse-study";
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
@@ -32,7 +44,11 @@ public sealed class SqliteStudyStorage : IStudyStorage
         _options = options;
         _readOnly = readOnly;
         _hasSequence = Scalar(connection, "SELECT count(*) FROM pragma_table_info('trials') WHERE name = 'seq'") is long n && n > 0;
+        _hasReplicates = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'replicates'") is long r && r > 0;
     }
+
+    /// <summary>False for a store older than <see cref="ReplicatesSchemaVersion"/> opened read-only (never migrated): it holds no replicates.</summary>
+    private readonly bool _hasReplicates;
 
     /// <summary>False for a schema-1 store opened read-only (never migrated): every read is a full read in trial order.</summary>
     private readonly bool _hasSequence;
@@ -93,7 +109,7 @@ public sealed class SqliteStudyStorage : IStudyStorage
                     CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
                     CREATE TABLE hypervolume_history (
                         completed_count INTEGER PRIMARY KEY, trial_number INTEGER NOT NULL, hypervolume REAL NOT NULL, reference_json TEXT NOT NULL);
-                    """);
+                    """ + ReplicatesTableSql);
                 SetMeta(connection, "app", AppId);
                 SetMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
                 SetMeta(connection, "definition", definition.ToJson());
@@ -290,10 +306,8 @@ public sealed class SqliteStudyStorage : IStudyStorage
     }
 
     /// <summary>
-    /// Schema 1 to 2, in one transaction (a concurrent migrator finds version 2 and does nothing): a sequence number
-    /// per row (in trial order), a lease per running trial (its last heartbeat + 60 s, the staleness limit of schema 1),
-    /// a failure cause (environment if the stored message names an I/O, memory or cancellation exception), a table of
-    /// discarded claims, and the study name.
+    /// Brings an older store to <see cref="SchemaVersion"/> in one transaction, one step per version it lacks (a
+    /// concurrent migrator finds the current version and does nothing).
     /// </summary>
     private static void Migrate(string path, StorageOptions options)
     {
@@ -302,44 +316,19 @@ public sealed class SqliteStudyStorage : IStudyStorage
         try
         {
             var meta = ReadMeta(connection);
-            if (meta.GetValueOrDefault("schema_version") != "1")
+            var version = int.Parse(meta.GetValueOrDefault("schema_version") ?? "0", CultureInfo.InvariantCulture);
+            if (version >= SchemaVersion)
             {
                 Execute(connection, "ROLLBACK");
                 return;
             }
-            Execute(connection, """
-                ALTER TABLE trials ADD COLUMN lease_until_utc TEXT;
-                ALTER TABLE trials ADD COLUMN failure_cause TEXT;
-                ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-                UPDATE trials SET seq = number + 1;
-                CREATE INDEX trials_seq ON trials(seq);
-                CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
-                """);
-            var running = new List<(int Number, string Heartbeat)>();
-            var failed = new List<(int Number, string? Error)>();
-            using (var command = connection.CreateCommand())
+            if (version < 2) MigrateTo2(connection, meta);
+            if (version < ReplicatesSchemaVersion)
             {
-                command.CommandText = "SELECT number, status, heartbeat_utc, error FROM trials WHERE status IN ('RUNNING', 'FAILED')";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    if (reader.GetString(1) == "RUNNING") running.Add((reader.GetInt32(0), reader.GetString(2)));
-                    else failed.Add((reader.GetInt32(0), reader.IsDBNull(3) ? null : reader.GetString(3)));
-                }
+                // replicates are stored apart from their trial: older stores simply have none
+                Execute(connection, ReplicatesTableSql);
+                SetMeta(connection, $"migrated_to_{ReplicatesSchemaVersion}_utc", DateTime.UtcNow.ToString("O"));
             }
-            foreach (var (number, heartbeat) in running)
-            {
-                var lease = DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var h)
-                    ? h + TimeSpan.FromSeconds(60) : DateTime.UnixEpoch;
-                Run(connection, "UPDATE trials SET lease_until_utc = @l WHERE number = @n", ("@l", Time(lease)), ("@n", number));
-            }
-            foreach (var (number, error) in failed)
-                Run(connection, "UPDATE trials SET failure_cause = @c WHERE number = @n",
-                    ("@c", TrialRows.LooksLikeEnvironmentFailure(error) ? "environment" : "configuration"), ("@n", number));
-            var maxSeq = Scalar(connection, "SELECT coalesce(max(seq), 0) FROM trials") is long s ? s : 0;
-            SetMeta(connection, "seq", maxSeq.ToString(CultureInfo.InvariantCulture));
-            SetMeta(connection, "study_name", StudyStorage.DefaultStudyName(StudyDefinition.FromJson(meta["definition"])));
-            SetMeta(connection, "migrated_from_1_utc", DateTime.UtcNow.ToString("O"));
             SetMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
             Execute(connection, "COMMIT");
         }
@@ -348,6 +337,48 @@ public sealed class SqliteStudyStorage : IStudyStorage
             Execute(connection, "ROLLBACK");
             throw;
         }
+    }
+
+    /// <summary>
+    /// Schema 1 to 2: a sequence number per row (in trial order), a lease per running trial (its last heartbeat + 60 s,
+    /// the staleness limit of schema 1), a failure cause (environment if the stored message names an I/O, memory or
+    /// cancellation exception), a table of discarded claims, and the study name.
+    /// </summary>
+    private static void MigrateTo2(SqliteConnection connection, Dictionary<string, string> meta)
+    {
+        Execute(connection, """
+            ALTER TABLE trials ADD COLUMN lease_until_utc TEXT;
+            ALTER TABLE trials ADD COLUMN failure_cause TEXT;
+            ALTER TABLE trials ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+            UPDATE trials SET seq = number + 1;
+            CREATE INDEX trials_seq ON trials(seq);
+            CREATE TABLE discarded (seq INTEGER PRIMARY KEY, number INTEGER NOT NULL);
+            """);
+        var running = new List<(int Number, string Heartbeat)>();
+        var failed = new List<(int Number, string? Error)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT number, status, heartbeat_utc, error FROM trials WHERE status IN ('RUNNING', 'FAILED')";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetString(1) == "RUNNING") running.Add((reader.GetInt32(0), reader.GetString(2)));
+                else failed.Add((reader.GetInt32(0), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            }
+        }
+        foreach (var (number, heartbeat) in running)
+        {
+            var lease = DateTime.TryParse(heartbeat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var h)
+                ? h + TimeSpan.FromSeconds(60) : DateTime.UnixEpoch;
+            Run(connection, "UPDATE trials SET lease_until_utc = @l WHERE number = @n", ("@l", Time(lease)), ("@n", number));
+        }
+        foreach (var (number, error) in failed)
+            Run(connection, "UPDATE trials SET failure_cause = @c WHERE number = @n",
+                ("@c", TrialRows.LooksLikeEnvironmentFailure(error) ? "environment" : "configuration"), ("@n", number));
+        var maxSeq = Scalar(connection, "SELECT coalesce(max(seq), 0) FROM trials") is long s ? s : 0;
+        SetMeta(connection, "seq", maxSeq.ToString(CultureInfo.InvariantCulture));
+        SetMeta(connection, "study_name", StudyStorage.DefaultStudyName(StudyDefinition.FromJson(meta["definition"])));
+        SetMeta(connection, "migrated_from_1_utc", DateTime.UtcNow.ToString("O"));
     }
 
     private static object Time(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
@@ -491,6 +522,35 @@ public sealed class SqliteStudyStorage : IStudyStorage
         using var reader = command.ExecuteReader();
         var list = new List<StoredHypervolume>();
         while (reader.Read()) list.Add(new StoredHypervolume(reader.GetInt32(0), reader.GetInt32(1), reader.GetDouble(2), reader.GetString(3)));
+        return list;
+    }
+
+    public bool StoreReplicate(string workerId, ReplicateRecord replicate) => Write(() =>
+    {
+        using (var owned = _connection.CreateCommand())
+        {
+            owned.CommandText = "SELECT count(*) FROM trials WHERE number = @n AND worker_id = @w AND status = 'RUNNING'";
+            owned.Parameters.AddWithValue("@n", replicate.TrialNumber);
+            owned.Parameters.AddWithValue("@w", workerId);
+            if (owned.ExecuteScalar() is not long n || n != 1) return false;
+        }
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"INSERT INTO replicates ({ReplicateRows.ColumnList}) VALUES ({ReplicateRows.ParameterList}) " +
+                              $"ON CONFLICT (trial_number, replicate) DO UPDATE SET {ReplicateRows.Assignments()}";
+        ReplicateRows.Bind(command, replicate, Time);
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    public IReadOnlyList<ReplicateRecord> ReadReplicates(int? trialNumber = null)
+    {
+        if (!_hasReplicates) return [];
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT {ReplicateRows.ColumnList} FROM replicates WHERE @n IS NULL OR trial_number = @n ORDER BY trial_number, replicate";
+        command.Parameters.AddWithValue("@n", (object?)trialNumber ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var list = new List<ReplicateRecord>();
+        while (reader.Read()) list.Add(ReplicateRows.Read(reader, Location));
         return list;
     }
 
