@@ -166,6 +166,31 @@ public sealed class PostgresInputTests
         Assert.That(Server.Snapshot(database), Is.EqualTo(before));
     }
 
+    /// <summary>Issue 14: schema 2 adds fspinn_replicates; a schema-1 database gets it in place, and its studies resume.</summary>
+    [Test]
+    public void ASchema1DatabaseGetsTheReplicatesTableAndItsStudyResumes()
+    {
+        var url = Server.NewDatabase("v1");
+        var database = PostgresServer.DatabaseOf(url);
+        const string Columns = """
+            SELECT column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns
+            WHERE table_name = 'fspinn_replicates' ORDER BY ordinal_position
+            """;
+        var definition = Worker.Definition("grid", 6, 1);
+        using (StudyStorage.OpenOrCreate(url, null, definition)) { }
+        var columns = Server.Query(Columns, database);
+        // schema 1 was schema 2 without the replicates table
+        Server.Execute("DROP TABLE fspinn_replicates; UPDATE fspinn_meta SET value = '1' WHERE key = 'schema_version'", database);
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(url, definition, evaluator);
+        Assert.That(evaluator.Evaluations, Is.EqualTo(6));
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "2" }));
+        Assert.That(Server.Query(Columns, database), Is.EqualTo(columns).And.Not.Empty, "the migrated table is the one a new database is created with");
+        using var storage = StudyStorage.OpenExisting(url);
+        Assert.That(storage.LoadTrials().Select(t => t.Status), Is.All.EqualTo(TrialStatus.Complete));
+        Assert.That(storage.ReadReplicates(), Is.Empty);
+    }
+
     [Test]
     public void AnotherApplicationsTablesAreRefusedAndLeftUnchanged()
     {
