@@ -93,7 +93,8 @@ public sealed class ReplicateStudyTests
         Assert.That(report.Rows[0].Trial.AccuracyReplicates!.Value.ConfidenceLow, Is.EqualTo(0.885159).Within(1e-6));
         Assert.That(report.Rows[1].Trial.AccuracyReplicates!.Value.ConfidenceHigh, Is.EqualTo(0.914841).Within(1e-6));
         Assert.That(report.Recommendation!.Trial.Number, Is.EqualTo(1), "2 pt apart, but the replicates cannot tell them apart: the cheaper one");
-        Assert.That(report.Recommendation.Why, Does.Contain("2 trials are tied on accuracy").And.Contain("95 % confidence intervals overlap").And.Contain("89.00% ± 2.48"));
+        Assert.That(report.Recommendation.Why, Does.Contain("Trial 1 has 89.00% ± 2.48 pt accuracy (the mean of 3 replicates ± half its 95 % confidence interval), the best is trial 0's 91.00% ± 2.48 pt")
+            .And.Contain("2 trials are tied on accuracy: trial 1 with a 95 % confidence interval overlapping the best's (the replicates cannot tell them apart)"));
     }
 
     [Test]

@@ -6,19 +6,24 @@ namespace FSpiNN.Dse.Statistics;
 /// <summary>
 /// The seed each replicate of an evaluation trains with. Replicate 1 keeps the base seed (the trial's, i.e. the
 /// evaluator's seed: `explore --seed`), so that a study with one replicate gives exactly what it gave before replicates
-/// existed. Replicate k ≥ 2 gets SplitMix64's finaliser (a bijection of 64-bit words) of base + k·φ·2⁶⁴: distinct for
-/// distinct (base, k) pairs of any realistic size (checked for bases 0–999 and k ≤ 10 in the tests), and unrelated to
-/// the neighbouring base seeds, which a plain base + k would reuse (base 1 replicate 2 = base 2 replicate 1).
+/// existed. Replicate k ≥ 2 gets SplitMix64's finaliser (a bijection of 64-bit words) of base + k·<see cref="Step"/>:
+/// distinct for distinct (base, k) pairs of any realistic size (checked for bases 0–999 and k ≤ 10 in the tests), and
+/// unrelated to the neighbouring base seeds, which a plain base + k would reuse (base 1 replicate 2 = base 2 replicate
+/// 1). The step is not SplitMix's own increment (φ·2⁶⁴), with which the simulator expands a seed into its generator's
+/// state: replicate k's seed is then no word of replicate 1's generator state.
 /// The seed does not depend on the trial number: every candidate's replicate k shares one seed, so that post-training
 /// quantization variants share their float training, and the model cache its files, per replicate.
 /// </summary>
 public static class ReplicateSeeds
 {
+    /// <summary>An odd 64-bit constant (wyhash's first prime), so that k·Step never repeats for k &lt; 2⁶⁴.</summary>
+    private const ulong Step = 0xA0761D6478BD642FUL;
+
     public static ulong For(ulong baseSeed, int replicate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(replicate, 1);
         if (replicate == 1) return baseSeed;
-        var z = unchecked(baseSeed + (ulong)replicate * 0x9E3779B97F4A7C15UL);
+        var z = unchecked(baseSeed + (ulong)replicate * Step);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
         return z ^ (z >> 31);

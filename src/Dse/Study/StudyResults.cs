@@ -161,16 +161,22 @@ public static class StudyResults
         var counts = $"Of {rows.Count} trials, {complete.Count} completed, {skipped} were skipped as over the memory budget without training, "
             + $"and {pool.Count} completed at the full {fidelity} training samples within the budgets ({budgetsGiven}). ";
         static string Measured(TrialRecord r) => r.AccuracyReplicates is { Count: > 1 } m
-            ? $"{ReplicateEvaluation.Format(m)} pt (mean of {m.Count} replicates ± half its 95 % interval)" : (r.Accuracy ?? 0).ToString("P2", CultureInfo.InvariantCulture);
-        var accuracy = $"Trial {t.Number} has {Measured(t)} accuracy, the best is {Measured(best.Trial)}{(best == chosen || best.Trial.AccuracyReplicates!.Value.Count < 2 ? "" : $" (trial {best.Trial.Number})")}; ";
-        var lowest = $"and among them it has the lowest energy ({Units.FormatJoules(Energy(chosen))}) then memory ({Units.FormatBytes(t.MemoryBytes ?? 0)}).";
+            ? $"{ReplicateEvaluation.Format(m)} pt" : (r.Accuracy ?? 0).ToString("P2", CultureInfo.InvariantCulture);
+        var replicated = pool.Where(r => r.Trial.AccuracyReplicates!.Value.Count > 1).Select(r => r.Trial.AccuracyReplicates!.Value.Count).Distinct().ToList();
+        var explain = replicated.Count == 0 ? ""
+            : $" (the mean of {string.Join(" or ", replicated.Order())} replicates ± half its 95 % confidence interval)";
+        var accuracy = best == chosen
+            ? $"Trial {t.Number} has {Measured(t)} accuracy{explain}, the best is {Measured(best.Trial)}; "
+            : $"Trial {t.Number} has {Measured(t)} accuracy{explain}, the best is trial {best.Trial.Number}'s {Measured(best.Trial)}; ";
+        var lowest = $"among them it has the lowest energy ({Units.FormatJoules(Energy(chosen))}) then memory ({Units.FormatBytes(t.MemoryBytes ?? 0)}).";
+        var byInterval = $"trial{(tiedByInterval.Count > 1 ? "s" : "")} {string.Join(", ", tiedByInterval.Take(8).Select(r => r.Trial.Number))}{(tiedByInterval.Count > 8 ? ", ..." : "")}";
+        var withinCount = tied.Count - 1 - tiedByInterval.Count;
         var tie = tied.Count > 1 && tiedByInterval.Count > 0
-            ? $"{tied.Count} trials are tied on accuracy with the best: {tied.Count - 1 - tiedByInterval.Count} within 0.1 pt of it and {tiedByInterval.Count} " +
-              $"(trial{(tiedByInterval.Count > 1 ? "s" : "")} {string.Join(", ", tiedByInterval.Take(8).Select(r => r.Trial.Number))}{(tiedByInterval.Count > 8 ? ", ..." : "")}) " +
-              $"whose 95 % confidence intervals overlap the best's, so that their replicates cannot tell them apart; {lowest}"
+            ? $"{tied.Count} trials are tied on accuracy: {(withinCount > 0 ? $"{withinCount} within 0.1 pt of the best, and " : "")}" +
+              $"{byInterval} with a 95 % confidence interval overlapping the best's (the replicates cannot tell them apart); {lowest}"
             : tied.Count > 1
-            ? $"{tied.Count} trials are within 0.1 pt of it, {lowest}"
-            : $"no other feasible trial is within 0.1 pt{(bestInterval.Count > 1 || pool.Any(r => r.Trial.AccuracyReplicates!.Value.Count > 1) ? " or has a 95 % interval overlapping the best's" : "")}. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";
+            ? $"{tied.Count} trials are within 0.1 pt of it, and {lowest}"
+            : $"no other feasible trial is within 0.1 pt{(replicated.Count > 0 ? " or has a 95 % interval overlapping the best's" : "")}. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";
         var why = counts + accuracy + tie;
         return new Recommendation(t, why);
     }
