@@ -42,7 +42,9 @@ public readonly record struct StudyProgress(int Finished, int Total, int Skipped
 /// (deterministic for a seed), claims the next unclaimed or abandoned trial inside <see cref="IStudyStorage.Claim{T}"/>,
 /// skips it if over the memory budget, evaluates it while renewing its lease, and stores the result. Several runners
 /// (threads, processes, hosts) may share one study. The runner keeps its own copy of the trials and reads only what
-/// changed since its last read. An unreachable storage is retried with backoff, and said so on the log.
+/// changed since its last read. An unreachable storage is retried with backoff, and said so on the log. A trial with
+/// several replicates (<see cref="ReplicateCount"/>) stores each as it finishes and, when rerun, evaluates only the
+/// missing ones; its stored result is their combination (<see cref="ReplicateEvaluation.Combine"/>).
 /// </summary>
 public sealed class StudyRunner
 {
