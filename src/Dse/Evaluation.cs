@@ -45,6 +45,18 @@ public interface ICandidateEvaluator
     EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<Snn.Training.PassProgress>? progress, CancellationToken cancellationToken) =>
         Evaluate(candidate, trainSamples, cancellationToken);
 
+    /// <summary>
+    /// Replicate <paramref name="replicate"/> (1-based) of <see cref="Evaluate"/>: the same evaluation trained with
+    /// <see cref="ReplicateSeed"/>(<paramref name="replicate"/>); replicate 1 is <see cref="Evaluate"/> itself. An
+    /// evaluator that supports replicates lists the <c>replicates</c> parameter; the others evaluate replicate 1 only.
+    /// </summary>
+    EvaluationResult EvaluateReplicate(Candidate candidate, int trainSamples, int replicate, CancellationToken cancellationToken) =>
+        replicate == 1 ? Evaluate(candidate, trainSamples, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} evaluates one replicate per trial (it has no training seed to vary)");
+
+    /// <summary>The seed replicate <paramref name="replicate"/> trains with; null when the evaluator has none (a replay of stored results).</summary>
+    ulong? ReplicateSeed(int replicate) => null;
+
     /// <summary>Dataset checksum recorded by the study; resuming with other data is refused.</summary>
     string DataFingerprint { get; }
 }
@@ -52,3 +64,10 @@ public interface ICandidateEvaluator
 /// <summary>The outcome of one evaluation. <paramref name="DetailsJson"/> is stored verbatim.</summary>
 public sealed record EvaluationResult(double Accuracy, double MemoryBytes, double TrainEnergyJoules,
     double InferenceEnergyJoules, IReadOnlyDictionary<string, double> Metrics, string? DetailsJson);
+
+public static class CandidateEvaluatorExtensions
+{
+    /// <summary>Most replicates per trial the evaluator supports: its <c>replicates</c> parameter's maximum, 1 if it has none.</summary>
+    public static int MaxReplicates(this ICandidateEvaluator evaluator) =>
+        evaluator.Parameters.FirstOrDefault(p => p.Name == Statistics.ReplicateEvaluation.ParameterName) is { } spec ? (int)(spec.Max ?? 1) : 1;
+}

@@ -8,7 +8,9 @@ using FSpiNN.Dse.TestWorker;
 // Child process for kill/resume, multi-process and multi-host tests:
 //   FSpiNN.Dse.TestWorker <store> <strategy> <trials> <seed> <delay-ms> [memory-budget-bytes]
 //       [--study NAME] [--host NAME] [--lease-ms N] [--heartbeat-ms N] [--max-neurons N] [--stop-after N] [--ready-file R --go-file G] [--copy-from STORE]
+//       [--replicates N] [--die-at-replicate K]
 // --stop-after N: stop (as on Ctrl-C) when N trials are stored, e.g. to fill a store for the storage benchmark
+// --die-at-replicate K: the process kills itself (SIGKILL, no clean-up) when it starts replicate K of its first trial
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 if (positional.Length < 5 || (args.Length - positional.Length) % 2 != 0)
 {
@@ -20,7 +22,9 @@ for (var i = positional.Length; i < args.Length; i += 2) named[args[i]] = args[i
 var inv = CultureInfo.InvariantCulture;
 var maxNeurons = named.TryGetValue("--max-neurons", out var max) ? int.Parse(max, inv) : 400;
 var definition = Worker.Definition(positional[1], int.Parse(positional[2], inv), int.Parse(positional[3], inv),
-    positional.Length > 5 && positional[5] != "none" ? double.Parse(positional[5], inv) : null, maxNeurons);
+    positional.Length > 5 && positional[5] != "none" ? double.Parse(positional[5], inv) : null, maxNeurons,
+    named.TryGetValue("--replicates", out var replicates) ? int.Parse(replicates, inv) : 1);
+var dieAt = named.TryGetValue("--die-at-replicate", out var die) ? int.Parse(die, inv) : 0;
 var options = Worker.FastOptions with
 {
     Host = named.GetValueOrDefault("--host"),
@@ -47,7 +51,16 @@ if (named.TryGetValue("--copy-from", out var source))
     Console.WriteLine($"copied {trials.Count} trials");
     return 0;
 }
-var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), new SyntheticEvaluator(int.Parse(positional[4], inv)), options);
+var evaluator = new SyntheticEvaluator(int.Parse(positional[4], inv))
+{
+    BeforeReplicate = (_, replicate) =>
+    {
+        if (replicate != dieAt) return;
+        Console.Out.Flush();
+        System.Diagnostics.Process.GetCurrentProcess().Kill(); // as kill -9: the trial stays RUNNING
+    },
+};
+var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), evaluator, options);
 // --ready-file R --go-file G: say "ready" (create R) once the storage is open, then wait for G before the first claim,
 // so that the store benchmark times all its workers from one moment, without their process start-up
 if (named.TryGetValue("--ready-file", out var ready)) File.WriteAllText(ready, "");
@@ -80,11 +93,11 @@ namespace FSpiNN.Dse.TestWorker
     {
         public static RunnerOptions FastOptions { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
 
-        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null, int maxNeurons = 400)
+        public static StudyDefinition Definition(string strategy, int trials, int seed, double? memoryBudget = null, int maxNeurons = 400, int replicates = 1)
         {
             var space = SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons);
             return new StudyDefinition(space.Name, space.ToCanonicalJson(), strategy, seed, trials,
-                [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(memoryBudget), "synthetic-v1", 50, 400);
+                [Objective.Accuracy, Objective.Memory, Objective.TrainEnergy], new Budgets(memoryBudget), "synthetic-v1", 50, 400, Replicates: replicates);
         }
 
         public static string FrontierCsv(string store, string? study = null)

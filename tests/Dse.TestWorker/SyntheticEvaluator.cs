@@ -1,6 +1,7 @@
 using System.Globalization;
 using FSpiNN.Dse;
 using FSpiNN.Dse.Space;
+using FSpiNN.Dse.Statistics;
 
 namespace FSpiNN.Dse.TestWorker;
 
@@ -9,11 +10,33 @@ namespace FSpiNN.Dse.TestWorker;
 /// model reference's dense formula (C.7); accuracy rises with N and samples and falls at low bits; energy grows with
 /// N and samples. Optional delay per evaluation, for kill/resume and multi-process tests.
 /// </summary>
-public sealed class SyntheticEvaluator(int delayMilliseconds = 0, string fingerprint = "synthetic-v1") : ICandidateEvaluator
+/// <para>
+/// Replicates: replicate 1 is <see cref="Evaluate"/>; replicate k ≥ 2 adds a deterministic accuracy offset within ±2 pt
+/// drawn from its seed (<see cref="ReplicateSeeds.For"/>(<paramref name="seed"/>, k)) and the candidate, as a
+/// retraining with another seed would. <see cref="BeforeReplicate"/> runs before each one (tests count, fail or kill there).
+/// </para>
+public sealed class SyntheticEvaluator(int delayMilliseconds = 0, string fingerprint = "synthetic-v1", ulong seed = 1) : ICandidateEvaluator
 {
     private int _evaluations;
 
     public int Evaluations => _evaluations;
+
+    /// <summary>Called with (candidate, replicate) before each replicate is evaluated.</summary>
+    public Action<Candidate, int>? BeforeReplicate { get; init; }
+
+    public ulong? ReplicateSeed(int replicate) => ReplicateSeeds.For(seed, replicate);
+
+    public EvaluationResult EvaluateReplicate(Candidate c, int trainSamples, int replicate, CancellationToken cancellationToken)
+    {
+        BeforeReplicate?.Invoke(c, replicate);
+        var result = Evaluate(c, trainSamples, cancellationToken);
+        if (replicate == 1) return result;
+        // a stable hash of the seed and the candidate (string.GetHashCode differs between processes)
+        var h = ReplicateSeeds.For(ReplicateSeed(replicate)!.Value, 2);
+        foreach (var ch in c.Key) h = ReplicateSeeds.For(h ^ ch, 2);
+        var offset = ((h >> 11) * (1.0 / (1UL << 53)) * 2 - 1) * 0.02;
+        return result with { Accuracy = Math.Clamp(result.Accuracy + offset, 0, 1) };
+    }
 
     public IReadOnlyList<ParameterSpec> Parameters { get; } =
     [
@@ -29,6 +52,7 @@ public sealed class SyntheticEvaluator(int delayMilliseconds = 0, string fingerp
         new("w_inh", ParameterKind.Float, Min: 1e-9),
         new("presentation_ms", ParameterKind.Float, Min: 1e-9),
         new("train_samples", ParameterKind.Int, Min: 1),
+        new(ReplicateEvaluation.ParameterName, ParameterKind.Int, Min: 1, Max: ReplicateEvaluation.MaxReplicates),
     ];
 
     public string DataFingerprint => fingerprint;

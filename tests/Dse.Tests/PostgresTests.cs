@@ -267,12 +267,35 @@ public sealed class PostgresInputTests
         var evaluator = new SyntheticEvaluator();
         Worker.Run(url, Worker.Definition("random", 30, 3, memoryBudget: 200000), evaluator, study: "budget");
         Assert.That(evaluator.Evaluations, Is.Zero, "every trial was stored");
-        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "2" }));
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "3" }));
         Assert.That(Server.Query("SELECT count(*) FROM fspinn_trial_values", database), Is.EqualTo(new[] { "42" }));
         Assert.That(Server.Query("SELECT count(*) FROM information_schema.columns WHERE table_name = 'fspinn_trials' AND column_name IN ('accuracy', 'memory_bytes', 'train_energy_j', 'inference_energy_j')", database),
             Is.EqualTo(new[] { "0" }));
         Assert.That(Server.Query("SELECT definition FROM fspinn_studies", database).Single(), Does.Contain("\"direction\":\"maximize\""));
         Assert.That(Worker.FrontierCsv(url, "budget"), Is.EqualTo(File.ReadAllText(Path.Combine(fixtures, "schema2-budget.frontier.csv"))));
+    /// <summary>Issue 14: schema 3 adds fspinn_replicates; a schema-2 database gets it in place, and its studies resume.</summary>
+    [Test]
+    public void ASchema2DatabaseGetsTheReplicatesTableAndItsStudyResumes()
+    {
+        var url = Server.NewDatabase("v1");
+        var database = PostgresServer.DatabaseOf(url);
+        const string Columns = """
+            SELECT column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns
+            WHERE table_name = 'fspinn_replicates' ORDER BY ordinal_position
+            """;
+        var definition = Worker.Definition("grid", 6, 1);
+        using (StudyStorage.OpenOrCreate(url, null, definition)) { }
+        var columns = Server.Query(Columns, database);
+        // schema 2 was schema 3 without the replicates table
+        Server.Execute("DROP TABLE fspinn_replicates; UPDATE fspinn_meta SET value = '2' WHERE key = 'schema_version'", database);
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(url, definition, evaluator);
+        Assert.That(evaluator.Evaluations, Is.EqualTo(6));
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "3" }));
+        Assert.That(Server.Query(Columns, database), Is.EqualTo(columns).And.Not.Empty, "the migrated table is the one a new database is created with");
+        using var storage = StudyStorage.OpenExisting(url);
+        Assert.That(storage.LoadTrials().Select(t => t.Status), Is.All.EqualTo(TrialStatus.Complete));
+        Assert.That(storage.ReadReplicates(), Is.Empty);
     }
 
     [Test]

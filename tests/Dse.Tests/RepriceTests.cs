@@ -49,6 +49,29 @@ public sealed class RepriceTests
         });
     }
 
+    /// <summary>Issue 14: a trial measured with replicates stores each one's counts; each is priced and the means kept, as the trial was combined.</summary>
+    [Test]
+    public void AReplicatedTrial_IsRepricedFromEachReplicatesCounts_ToTheMeanItWasCombinedTo()
+    {
+        var sample = DatasetCatalog.Load(null);
+        var evaluator = new SnnEvaluator(new DatasetPair(sample.Train.Take(30), sample.Test!.Take(10)), new SnnEvaluatorOptions { Threads = 1 });
+        var candidate = new Candidate([new("network", ParameterValue.Of("bindsnet")), new("neurons", ParameterValue.Of(8L)),
+            new("presentation_ms", ParameterValue.Of(50.0))]);
+        var first = Evaluated();
+        var second = evaluator.EvaluateReplicate(candidate, 30, 2, CancellationToken.None);
+        Assert.That(second.TrainEnergyJoules, Is.Not.EqualTo(first.TrainEnergyJoules), "another seed, other counts");
+        var combined = Statistics.ReplicateEvaluation.Combine([first, second]);
+        var (trials, summary) = StoredTrialPricing.Reprice(Definition, [Trial(0, combined, combined.DetailsJson)]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary, Is.EqualTo(new RepriceSummary(1, 0, 0)));
+            Assert.That(trials[0].TrainEnergyJoules, Is.EqualTo((first.TrainEnergyJoules + second.TrainEnergyJoules) / 2).Within(1e-15));
+            Assert.That(trials[0].InferenceEnergyJoules, Is.EqualTo((first.InferenceEnergyJoules + second.InferenceEnergyJoules) / 2).Within(1e-15));
+            Assert.That(trials[0].MemoryBytes, Is.EqualTo(first.MemoryBytes));
+            Assert.That(trials[0].AccuracyReplicates!.Value.Count, Is.EqualTo(2), "the accuracy's measurement is kept");
+        });
+    }
+
     [Test]
     public void CountsRecordedBeforeExecutedWrites_ArePricedWithTheirWritesAsDense_AndSaidSo()
     {

@@ -75,6 +75,50 @@ public sealed class SqliteStoreTests
     }
 
     private static string FixtureText(string name) => File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name));
+    private static string? SchemaOf(string store, string table)
+    {
+        using var c = new SqliteConnection($"Data Source={store};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var command = c.CreateCommand();
+        command.CommandText = $"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'";
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>
+    /// Issue 14: schema 4 adds the replicates table. A schema-3 store (exactly the schema-4 one without that table) is
+    /// read as it is, and migrated in place when resumed: the table it gets is the one a new store is created with.
+    /// </summary>
+    [Test]
+    public void ASchema3StoreIsReadAsItIsAndGetsTheReplicatesTableWhenResumed()
+    {
+        var definition = Worker.Definition("nsga2", 16, 4);
+        Worker.Run(Store("whole.db"), definition, new SyntheticEvaluator());
+        var expected = Worker.FrontierCsv(Store("whole.db"));
+        var old = Store("old.db");
+        File.Copy(Store("whole.db"), old);
+        Sql(old, """
+            DROP TABLE replicates; UPDATE meta SET value = '3' WHERE key = 'schema_version';
+            DELETE FROM trials WHERE number >= 12; DELETE FROM hypervolume_history WHERE trial_number >= 10;
+            """);
+        SqliteConnection.ClearAllPools();
+
+        var bytes = File.ReadAllBytes(old);
+        using (var readOnly = StudyStorage.OpenExisting(old, readOnly: true))
+        {
+            Assert.That(readOnly.LoadTrials(), Has.Count.EqualTo(12));
+            Assert.That(readOnly.ReadReplicates(), Is.Empty, "a schema-3 store holds no replicates");
+        }
+        Assert.That(File.ReadAllBytes(old), Is.EqualTo(bytes), "reading never migrates");
+
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(old, definition, evaluator);
+        Assert.That(evaluator.Evaluations, Is.EqualTo(4));
+        using var storage = SqliteStudyStorage.OpenExisting(old, null, StorageOptions.Default);
+        Assert.That(storage.Meta()["schema_version"], Is.EqualTo("4"));
+        Assert.That(storage.Meta().ContainsKey("migrated_to_4_utc"), Is.True);
+        Assert.That(SchemaOf(old, "replicates"), Is.EqualTo(SchemaOf(Store("whole.db"), "replicates")).And.Not.Null);
+        Assert.That(Worker.FrontierCsv(storage), Is.EqualTo(expected));
+    }
 
     [Test]
     public void ASchema1StoreIsReadAsItIsAndMigratedInPlaceWhenResumed()
@@ -105,7 +149,7 @@ public sealed class SqliteStoreTests
         Worker.Run(old, definition, evaluator);
         Assert.That(evaluator.Evaluations, Is.EqualTo(6), "the 4 never run, the abandoned one and the I/O failure");
         using var storage = SqliteStudyStorage.OpenExisting(old, null, StorageOptions.Default);
-        Assert.That(storage.Meta()["schema_version"], Is.EqualTo("3"));
+        Assert.That(storage.Meta()["schema_version"], Is.EqualTo(SqliteStudyStorage.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(storage.StudyName, Is.EqualTo(StudyStorage.DefaultStudyName(definition)));
         var trials = storage.LoadTrials();
         Assert.That(trials.All(t => t.Status == TrialStatus.Complete), Is.True);
@@ -117,7 +161,7 @@ public sealed class SqliteStoreTests
     /// A schema-2 store as the previous build wrote it (Fixtures/schema2-budget.db: random, 30 trials, memory budget
     /// 200,000 B; 14 complete, 16 skipped; objectives accuracy, memory, train energy, so inference energy is not one)
     /// with the frontier table and CSV that build printed for it. Read as it is, it gives the same output without being
-    /// changed; resumed, it is migrated to schema 3 (objective values in trial_values, the other measurements in the
+    /// changed; resumed, it is migrated to schema 4 (objective values in trial_values, the other measurements in the
     /// metrics, the measurement columns gone, directions in the definition) and still gives the same output.
     /// </summary>
     [Test]
@@ -139,7 +183,7 @@ public sealed class SqliteStoreTests
         Assert.That(evaluator.Evaluations, Is.Zero, "every trial was stored");
         using (var storage = SqliteStudyStorage.OpenExisting(store, null, StorageOptions.Default))
         {
-            Assert.That(storage.Meta()["schema_version"], Is.EqualTo("3"));
+            Assert.That(storage.Meta()["schema_version"], Is.EqualTo("4"));
             Assert.That(storage.Meta()["definition"], Does.Contain("{\"name\":\"accuracy\",\"direction\":\"maximize\",\"unit\":\"fraction\"}"));
             var trials = storage.LoadTrials();
             Assert.That(trials.Count(t => t.Values is { Count: 3 }), Is.EqualTo(14));

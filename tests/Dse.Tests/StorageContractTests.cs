@@ -228,6 +228,98 @@ public sealed class StorageContractTests(string backend)
         Assert.That(storage.HypervolumeHistory().Select(h => h.Hypervolume), Is.EqualTo(expected.HypervolumeHistory().Select(h => h.Hypervolume)));
     }
 
+    private static ReplicateRecord Replicate(int trial, int replicate, string worker, double accuracy, ulong? seed = 7) => new(
+        trial, replicate, Running(trial, worker).Candidate.Key, 400, seed,
+        new EvaluationResult(accuracy, 1000 + replicate, 2e-6, 3e-7, new Dictionary<string, double> { ["spikes"] = 10 + replicate }, $"{{\"replicate\":{replicate}}}"),
+        worker, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), 1.5);
+
+    [Test]
+    public void ReplicatesAreStoredOnlyByTheTrialsOwnerAndReadBackAsWritten()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); tx.Insert(Running(1, "w1"), Lease); return 0; });
+        var sequence = storage.ReadChanges(0).Sequence;
+        Assert.That(storage.StoreReplicate("w2", Replicate(0, 1, "w2", 0.5)), Is.False, "not the owner");
+        Assert.That(storage.StoreReplicate("w1", Replicate(5, 1, "w1", 0.5)), Is.False, "no such trial");
+        Assert.That(storage.ReadReplicates(), Is.Empty);
+
+        // a seed above 2^63 and one of none survive the signed SQL integer
+        Assert.That(storage.StoreReplicate("w1", Replicate(0, 2, "w1", 0.61, seed: ulong.MaxValue - 3)), Is.True);
+        Assert.That(storage.StoreReplicate("w1", Replicate(0, 1, "w1", 0.60, seed: null)), Is.True);
+        Assert.That(storage.StoreReplicate("w1", Replicate(1, 1, "w1", 0.70)), Is.True);
+        Assert.That(storage.StoreReplicate("w1", Replicate(0, 2, "w1", 0.62, seed: ulong.MaxValue - 3)), Is.True, "storing again overwrites");
+        Assert.That(storage.ReadChanges(sequence).Changes, Is.Empty, "replicates change no trial row");
+
+        var trial0 = Handle(storage).ReadReplicates(0);
+        Assert.That(trial0.Select(r => (r.TrialNumber, r.Replicate, r.Result.Accuracy, r.Seed)),
+            Is.EqualTo(new (int, int, double, ulong?)[] { (0, 1, 0.60, null), (0, 2, 0.62, ulong.MaxValue - 3) }));
+        var stored = trial0[1];
+        var written = Replicate(0, 2, "w1", 0.62, seed: ulong.MaxValue - 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That((stored.CandidateKey, stored.TrainSamples, stored.WorkerId), Is.EqualTo((written.CandidateKey, 400, "w1")));
+            Assert.That((stored.Result.MemoryBytes, stored.Result.TrainEnergyJoules, stored.Result.InferenceEnergyJoules), Is.EqualTo((1002.0, 2e-6, 3e-7)));
+            Assert.That(stored.Result.Metrics, Is.EqualTo(written.Result.Metrics));
+            Assert.That(stored.Result.DetailsJson, Is.EqualTo(written.Result.DetailsJson));
+            Assert.That((stored.FinishedUtc, stored.DurationSeconds), Is.EqualTo((written.FinishedUtc, 1.5)));
+        });
+        Assert.That(storage.ReadReplicates().Select(r => (r.TrialNumber, r.Replicate)), Is.EqualTo(new[] { (0, 1), (0, 2), (1, 1) }));
+    }
+
+    [Test]
+    public void ReplicatesOutliveATakeOverAndADiscardAndAFinishedTrialTakesNoMore()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); tx.Insert(Running(1, "w1"), Lease); return 0; });
+        Assert.That(storage.StoreReplicate("w1", Replicate(0, 1, "w1", 0.6)), Is.True);
+        var current = storage.LoadTrials()[0];
+        Assert.That(storage.Claim(tx => tx.Replace(current with { WorkerId = "w2" }, current.Sequence, Lease)), Is.True, "w2 takes trial 0 over");
+        Assert.That(storage.StoreReplicate("w1", Replicate(0, 2, "w1", 0.7)), Is.False, "the old owner's late replicate is refused");
+        Assert.That(storage.StoreReplicate("w2", Replicate(0, 2, "w2", 0.7)), Is.True);
+        Assert.That(storage.ReadReplicates(0).Select(r => r.WorkerId), Is.EqualTo(new[] { "w1", "w2" }), "the first owner's replicate is kept");
+
+        Assert.That(storage.StoreReplicate("w1", Replicate(1, 1, "w1", 0.5)), Is.True);
+        Assert.That(storage.Discard("w1", 1), Is.True);
+        Assert.That(storage.ReadReplicates(1), Has.Count.EqualTo(1), "a cancelled trial's finished replicates are kept for its rerun");
+
+        var taken = storage.LoadTrials()[0];
+        Assert.That(storage.Finish(taken with { Status = TrialStatus.Complete, Accuracy = 0.65, FinishedUtc = DateTime.UtcNow }), Is.True);
+        Assert.That(storage.StoreReplicate("w2", Replicate(0, 3, "w2", 0.8)), Is.False, "a finished trial takes no more replicates");
+    }
+
+    [Test]
+    public void AStudyWithThreeReplicatesStoresEachAndKeepsTheirMeanWithTheTInterval()
+    {
+        var definition = Worker.Definition("grid", 4, 1, replicates: 3);
+        var storage = NewStudy(definition);
+        WorkerPool.RunAsync(storage, SyntheticEvaluator.TestSpace(), [new SyntheticEvaluator(), new SyntheticEvaluator()], Worker.FastOptions with { Log = null })
+            .GetAwaiter().GetResult();
+        var trials = storage.LoadTrials();
+        Assert.That(trials.Select(t => t.Status), Is.All.EqualTo(TrialStatus.Complete));
+        foreach (var t in trials)
+        {
+            var rows = storage.ReadReplicates(t.Number);
+            Assert.That(rows.Select(r => r.Replicate), Is.EqualTo(new[] { 1, 2, 3 }));
+            Assert.That(rows.Select(r => r.Seed).Distinct().Count(), Is.EqualTo(3));
+            // by hand: mean, sample sd (n - 1 = 2), and t(0.975, 2) = 4.302653 (Student-t table, e.g. NIST/SEMATECH
+            // e-Handbook of Statistical Methods, section 1.3.6.7.2: 4.303 to three decimals)
+            var a = rows.Select(r => r.Result.Accuracy).ToArray();
+            var mean = (a[0] + a[1] + a[2]) / 3;
+            var sd = Math.Sqrt(((a[0] - mean) * (a[0] - mean) + (a[1] - mean) * (a[1] - mean) + (a[2] - mean) * (a[2] - mean)) / 2);
+            var half = 4.302653 * sd / Math.Sqrt(3);
+            var m = t.AccuracyReplicates!.Value;
+            Assert.Multiple(() =>
+            {
+                Assert.That(sd, Is.GreaterThan(1e-4), "the replicates differ");
+                Assert.That(t.Accuracy, Is.EqualTo(mean).Within(1e-12));
+                Assert.That(m.Count, Is.EqualTo(3));
+                Assert.That(m.StandardDeviation, Is.EqualTo(sd).Within(1e-12));
+                Assert.That(m.ConfidenceLow, Is.EqualTo(mean - half).Within(1e-7));
+                Assert.That(m.ConfidenceHigh, Is.EqualTo(mean + half).Within(1e-7));
+            });
+        }
+    }
+
     private static void Worker_RunPool(IStudyStorage storage, int workers) =>
         WorkerPool.RunAsync(storage, SyntheticEvaluator.TestSpace(), [.. Enumerable.Range(0, workers).Select(_ => new SyntheticEvaluator(5))],
             Worker.FastOptions with { Log = null }).GetAwaiter().GetResult();

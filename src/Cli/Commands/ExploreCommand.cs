@@ -38,6 +38,14 @@ public static class ExploreCommand
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/explore-<space>-<strategy>-s<seed>)." };
         var replay = new Option<FileInfo?>("--replay") { Description = "Evaluate by looking candidates up in TABLE.csv (the frontier.csv of a finished grid study of the same space) instead of training: a tabular benchmark for strategies. Without --store, the study is kept in a temporary file deleted afterwards." };
         var json = JsonOutput.Option();
+        var replicates = new Option<string>("--replicates")
+        {
+            Description = "Trainings per trial, each with its own seed derived from --seed (replicate 1 uses --seed itself): the accuracy is their mean "
+                          + "with a 95 % Student-t interval, and candidates whose intervals overlap are tied. Costs that many trainings per trial. "
+                          + "With --strategy halving or tpe-halving, a comma list gives one count per rung, lowest first (e.g. 1,1,3). "
+                          + "A space's fixed 'replicates' wins over this.",
+            DefaultValueFactory = _ => "1",
+        };
         var modelCache = new Option<string?>("--model-cache") { Description = "Folder of trained models shared between studies: a training already done (same configuration, samples, seed, data and build) is loaded instead of repeated." };
 
         var command = new Command("explore", """
@@ -51,9 +59,11 @@ public static class ExploreCommand
               fspinn explore --space my.json --memory-budget 512KiB --model-cache runs/models   (then 2MiB: reuses the trainings)
               fspinn explore --space experiments/search-bench/space-mnist-1k-n25-100.json --replay experiments/search-bench/table-mnist-1k-n25-100.csv --trials 100
               fspinn explore --json runs/explore.json     (everything printed, and every trial, as JSON: docs/json.md)
+              fspinn explore --space my.json --replicates 3   (accuracy as a mean with a 95 % interval, 3 trainings per trial)
+              fspinn explore --space my.json --strategy halving --replicates 1,1,3   (3 replicates at the top rung only)
             """)
         {
-            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, data, output, modelCache, replay, json,
+            space, strategy, trials, seed, store, study, lease, heartbeat, workers, memoryBudget, energyBudget, minAccuracy, objectives, minSamples, replicates, data, output, modelCache, replay, json,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -77,6 +87,7 @@ public static class ExploreCommand
             if (trialCount < 1) throw new UsageException($"--trials must be >= 1, got {trialCount}");
             if (parse.GetValue(minSamples) < 1) throw new UsageException($"--min-train-samples must be >= 1, got {parse.GetValue(minSamples)}");
             var strategyName = parse.GetValue(strategy) ?? StrategyFactory.Default(searchSpace, trialCount);
+            var (replicateCount, rungReplicates) = ParseReplicates(parse.GetValue(replicates)!, strategyName);
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"explore-{searchSpace.Name}-{strategyName}-s{seedValue}");
             var replayTable = parse.GetValue(replay);
             // a replay is a benchmark run: its study lives in memory unless --store asks to keep it
@@ -105,11 +116,23 @@ public static class ExploreCommand
                 : Enumerable.Range(0, workerCount)
                     .Select(i => evaluatorFactory(new ExploreEvaluatorRequest(parse.GetValue(data), seedValue, i, workerCount, parse.GetValue(modelCache)))).ToList();
             searchSpace.Validate(evaluators[0].Parameters);
+            var mostReplicates = Math.Max(replicateCount, rungReplicates?.Max() ?? 1);
+            if (mostReplicates > evaluators[0].MaxReplicates())
+                throw new UsageException(replayTable is not null
+                    ? $"--replicates {parse.GetValue(replicates)}: a replay looks each candidate up once in its table (one stored result, no seed to vary); use --replicates 1"
+                    : $"--replicates {parse.GetValue(replicates)}: this evaluator supports at most {evaluators[0].MaxReplicates()} replicates per trial");
             // batch = proposals pending at once (model-based strategies); a resumed study keeps the batch it was created with
             var batch = workerCount;
             var definition = new StudyDefinition(searchSpace.Name, searchSpace.ToCanonicalJson(), strategyName, seedValue, trialCount,
-                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000, batch);
-            _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
+                objectiveList, budgets, evaluators[0].DataFingerprint, parse.GetValue(minSamples), 1000, batch, replicateCount, rungReplicates);
+            try
+            {
+                _ = StudyRunner.CreateStrategy(definition, searchSpace); // reports strategy/space mismatches before any work
+            }
+            catch (ArgumentException refused) when (refused.Message.Contains("replicate", StringComparison.Ordinal))
+            {
+                throw new UsageException($"--replicates {parse.GetValue(replicates)}: {refused.Message}");
+            }
             if (budgets.MemoryBytes is { } memoryLimit && SpaceMemory.IsExhaustive(searchSpace))
             {
                 var (smallest, bytes) = SpaceMemory.Estimate(searchSpace, evaluators[0], seedValue).MinBy(x => x.Bytes);
@@ -156,7 +179,8 @@ public static class ExploreCommand
             {
                 var kept = storage.LoadTrials();
                 console.WriteLine($"cancelled: {kept.Count(t => t.IsTerminal)} of {total} trials are finished and kept in {storage.Location}; "
-                    + "an interrupted trial is discarded (never stored as complete) and runs again on resume.");
+                    + "an interrupted trial is discarded (never stored as complete) and runs again on resume"
+                    + (mostReplicates > 1 ? ", keeping the replicates it finished." : "."));
                 writer.WriteLine($"resume with: {rerun}"); // unwrapped, to copy
                 return Cancelled;
             }
@@ -181,6 +205,27 @@ public static class ExploreCommand
             return FailureSummary(finalTrials, error) ? CliApp.Failure : CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// `--replicates`: one count for every trial ("3"), or, for a halving strategy, one per rung ("1,1,3"; the strategy
+    /// checks that there is one per rung).
+    /// </summary>
+    private static (int Count, IReadOnlyList<int>? PerRung) ParseReplicates(string text, string strategyName)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var counts = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                || n is < 1 or > Dse.Statistics.ReplicateEvaluation.MaxReplicates)
+                throw new UsageException($"--replicates '{text}': each count must be a whole number within 1..{Dse.Statistics.ReplicateEvaluation.MaxReplicates}");
+            counts.Add(n);
+        }
+        if (counts.Count == 1) return (counts[0], null);
+        if (!StrategyFactory.IsMultiFidelity(strategyName))
+            throw new UsageException($"--replicates '{text}': a count per rung needs --strategy halving or tpe-halving (strategy is {strategyName}); give one count for every trial");
+        return (1, counts);
     }
 
     /// <summary>The replay evaluator of <paramref name="table"/>, refused (usage error) when the table cannot replay every candidate of the space.</summary>

@@ -33,47 +33,62 @@ public static class StoredTrialPricing
         foreach (var trial in trials)
         {
             if (trial.Status != TrialStatus.Complete) { result.Add(trial); continue; }
-            if (StoredRun(trial) is not { } run) { kept++; result.Add(trial); continue; }
-            var report = SnnCost.Estimate(run.Config, run.Training, run.Inference, profile, options, inhibitionStorage);
+            if (StoredRuns(trial) is not { } runs) { kept++; result.Add(trial); continue; }
+            // a trial measured with replicates stored each replicate's counts: each is priced, and the means kept (as the
+            // trial's figures were combined, see ReplicateEvaluation.Combine)
+            var reports = runs.Select(run => SnnCost.Estimate(run.Config, run.Training, run.Inference, profile, options, inhibitionStorage)).ToList();
             var metrics = new Dictionary<string, double>(trial.Metrics)
             {
-                ["memory_training_bytes"] = report.TrainingMemoryBytes,
-                ["train_energy_per_pass_joules"] = report.Training.PerDatasetPassJoules,
-                ["inference_energy_per_pass_joules"] = report.Inference.PerDatasetPassJoules,
-                ["stdp_energy_share"] = report.Training.LearningShare,
+                ["memory_training_bytes"] = reports.Average(r => r.TrainingMemoryBytes),
+                ["train_energy_per_pass_joules"] = reports.Average(r => r.Training.PerDatasetPassJoules),
+                ["inference_energy_per_pass_joules"] = reports.Average(r => r.Inference.PerDatasetPassJoules),
+                ["stdp_energy_share"] = reports.Average(r => r.Training.LearningShare),
             };
-            var evaluation = new EvaluationResult(trial.Accuracy ?? 0, report.InferenceMemoryBytes, report.Training.PerExampleJoules,
-                report.Inference.PerExampleJoules, metrics, trial.DetailsJson);
+            var evaluation = new EvaluationResult(trial.Accuracy ?? 0, reports.Average(r => r.InferenceMemoryBytes), reports.Average(r => r.Training.PerExampleJoules),
+                reports.Average(r => r.Inference.PerExampleJoules), metrics, trial.DetailsJson);
             var v = definition.Budgets.Violations(definition.Objectives, evaluation);
             result.Add(trial.WithResult(evaluation) with { Violation = v.Memory + v.Energy + v.Accuracy });
             repriced++;
-            if (!run.Training.HasExecutedWriteCounts) dense++;
+            if (runs.Any(run => !run.Training.HasExecutedWriteCounts)) dense++;
         }
         return (result, new RepriceSummary(repriced, dense, kept));
     }
 
     private sealed record Run(NetworkConfig Config, WorkCounts Training, WorkCounts Inference);
 
-    /// <summary>The configuration and counts a trial stored, or null when it stored none (a details-less evaluator).</summary>
-    private static Run? StoredRun(TrialRecord trial)
+    /// <summary>
+    /// The configuration and counts a trial stored (one per replicate for a trial measured with replicates, whose details
+    /// are <c>{"replicates": [...]}</c>), or null when it stored none (a details-less evaluator).
+    /// </summary>
+    private static IReadOnlyList<Run>? StoredRuns(TrialRecord trial)
     {
         if (string.IsNullOrWhiteSpace(trial.DetailsJson)) return null;
         try
         {
             using var details = JsonDocument.Parse(trial.DetailsJson);
             var root = details.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("config", out var config)
-                || !root.TryGetProperty("training_counts", out var training)
-                || !root.TryGetProperty("inference_counts", out var inference))
-                return null;
-            var values = config.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
-            return new Run(ParameterTable.FromDescription(values), WorkCountsJson.Deserialize(training.GetRawText()),
-                WorkCountsJson.Deserialize(inference.GetRawText()));
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("replicates", out var replicates) && replicates.ValueKind == JsonValueKind.Array)
+            {
+                var runs = replicates.EnumerateArray().Select(StoredRun).ToList();
+                return runs.Count > 0 && runs.All(r => r is not null) ? [.. runs.Select(r => r!)] : null;
+            }
+            return StoredRun(root) is { } run ? [run] : null;
         }
         catch (Exception e) when (e is JsonException or ConfigException or InvalidDataException or KeyNotFoundException)
         {
             throw new StoreFormatException($"trial {trial.Number}: its stored details cannot be re-priced ({e.Message})");
         }
+    }
+
+    private static Run? StoredRun(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("config", out var config)
+            || !root.TryGetProperty("training_counts", out var training)
+            || !root.TryGetProperty("inference_counts", out var inference))
+            return null;
+        var values = config.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+        return new Run(ParameterTable.FromDescription(values), WorkCountsJson.Deserialize(training.GetRawText()),
+            WorkCountsJson.Deserialize(inference.GetRawText()));
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using FSpiNN.CostModel;
 using FSpiNN.Dse.Costing;
+using FSpiNN.Dse.Statistics;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
@@ -14,7 +15,10 @@ namespace FSpiNN.Dse.Evaluation;
 /// <summary>Settings of the real evaluator.</summary>
 public sealed record SnnEvaluatorOptions
 {
-    /// <summary>Seed of every trained network (same seed, same result).</summary>
+    /// <summary>
+    /// Seed of every trained network (same seed, same result): replicate 1's; replicate k trains with
+    /// <see cref="Statistics.ReplicateSeeds.For"/>(Seed, k).
+    /// </summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Threads for labelling and testing inside one evaluation (0 = all cores; results do not depend on it).</summary>
     public int Threads { get; init; }
@@ -95,7 +99,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         var config = NetworkPresets.Create(preset, neurons);
         foreach (var (name, value) in candidate.Values)
         {
-            if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName) continue;
+            if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName or ReplicateEvaluation.ParameterName) continue;
             config = ParameterTable.Set(config, name, value.ToString());
         }
         if (candidate.TryGet("bits", out var bits))
@@ -109,10 +113,24 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     }
 
     public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken) =>
-        Evaluate(candidate, trainSamples, null, cancellationToken);
+        EvaluateReplicate(candidate, trainSamples, 1, null, cancellationToken);
 
-    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken)
+    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken) =>
+        EvaluateReplicate(candidate, trainSamples, 1, progress, cancellationToken);
+
+    public ulong? ReplicateSeed(int replicate) => ReplicateSeeds.For(_options.Seed, replicate);
+
+    public EvaluationResult EvaluateReplicate(Candidate candidate, int trainSamples, int replicate, CancellationToken cancellationToken) =>
+        EvaluateReplicate(candidate, trainSamples, replicate, null, cancellationToken);
+
+    /// <summary>
+    /// The evaluation trained with replicate <paramref name="replicate"/>'s seed, telling <paramref name="progress"/> how
+    /// far its passes are. The trained-model sharing of post-training quantization and the model cache are keyed by that
+    /// seed, so they work per replicate.
+    /// </summary>
+    public EvaluationResult EvaluateReplicate(Candidate candidate, int trainSamples, int replicate, Action<PassProgress>? progress, CancellationToken cancellationToken)
     {
+        var seed = ReplicateSeeds.For(_options.Seed, replicate);
         var config = ToConfig(candidate);
         var watch = Stopwatch.StartNew();
         SnnModel model;
@@ -121,12 +139,12 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         {
             // the float network is the candidate's 32-bit variant (so the model cache shares it with every width)
             var floatConfig = ToConfig(candidate.With("bits", ParameterValue.Of(32L)));
-            var key = $"{TrainingKey(candidate)}|samples={trainSamples}|epochs={_options.Epochs}|seed={_options.Seed}";
+            var key = $"{TrainingKey(candidate)}|samples={trainSamples}|epochs={_options.Epochs}|seed={seed}";
             var created = false;
             var lazy = _trained.GetOrAdd(key, _ => new Lazy<SnnModel>(() =>
             {
                 created = true;
-                return Train(floatConfig, trainSamples, progress, cancellationToken);
+                return Train(floatConfig, trainSamples, seed, progress, cancellationToken);
             }, LazyThreadSafetyMode.ExecutionAndPublication));
             SnnModel trained;
             try
@@ -154,7 +172,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         }
         else
         {
-            model = Train(config, trainSamples, progress, cancellationToken);
+            model = Train(config, trainSamples, seed, progress, cancellationToken);
         }
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
@@ -197,15 +215,15 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             report.Inference.PerExampleJoules, metrics, details);
     }
 
-    private SnnModel Train(NetworkConfig config, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken)
+    private SnnModel Train(NetworkConfig config, int trainSamples, ulong seed, Action<PassProgress>? progress, CancellationToken cancellationToken)
     {
-        var cached = CachedModelPath(config, trainSamples);
+        var cached = CachedModelPath(config, trainSamples, seed);
         if (cached is not null && TryLoadCached(cached, config) is { } loaded)
         {
             Interlocked.Increment(ref _loadedFromCache);
             return loaded;
         }
-        var model = SnnModel.Create(config, _data.Train.PixelsPerImage, _options.Seed);
+        var model = SnnModel.Create(config, _data.Train.PixelsPerImage, seed);
         Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, progress, cancellationToken, _options.TrainThreads);
         if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
@@ -216,14 +234,14 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     private int _loadedFromCache;
 
     /// <summary>The file of a training in the model cache: a hash of everything the trained weights depend on.</summary>
-    private string? CachedModelPath(NetworkConfig config, int trainSamples)
+    private string? CachedModelPath(NetworkConfig config, int trainSamples, ulong seed)
     {
         if (_options.ModelCacheDirectory is not { } directory) return null;   // ModelFile.Save creates it
         var count = trainSamples <= 0 ? _data.Train.Count : Math.Min(trainSamples, _data.Train.Count);
         var identity = string.Join("\n",
             $"code={Study.StudyStorage.CodeVersion}",
             $"train={_data.Train.Describe()}:{_data.Train.ImagesSha256}:{_data.Train.LabelsSha256}",
-            $"samples={count}", $"epochs={_options.Epochs}", $"seed={_options.Seed}",
+            $"samples={count}", $"epochs={_options.Epochs}", $"seed={seed}",
             string.Join(";", ParameterTable.Describe(config).Select(p => $"{p.Key}={p.Value}")));
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)));
         return Path.Combine(directory, $"{config.Preset}-n{config.Neurons}-{hash[..20]}.model");
@@ -251,7 +269,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     public const string TestSamplesName = "test_samples";
 
     private static string TrainingKey(Candidate candidate) =>
-        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key is not ("train_samples" or LabelSamplesName or TestSamplesName))
+        string.Join(";", candidate.Values.Where(v => !QuantizationOnly.Contains(v.Key) && v.Key is not ("train_samples" or LabelSamplesName or TestSamplesName or ReplicateEvaluation.ParameterName))
             .Select(v => $"{v.Key}={v.Value}"));
 
     private static int[][] ToJagged(int[,] m) =>
@@ -269,6 +287,8 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             new("train_samples", ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples (the fidelity)"),
             new(LabelSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "training examples that label the neurons (default: the training samples)"),
             new(TestSamplesName, ParameterKind.Int, Min: 1, Max: 10_000_000, Description: "test examples, the first K of the test set (default: all of them)"),
+            new(ReplicateEvaluation.ParameterName, ParameterKind.Int, Min: 1, Max: ReplicateEvaluation.MaxReplicates,
+                Description: "trainings per trial, each with its own seed: accuracy as a mean with a 95 % interval (default: explore --replicates, 1)"),
         };
         foreach (var p in ParameterTable.Parameters)
         {

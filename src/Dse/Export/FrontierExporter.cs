@@ -9,16 +9,20 @@ namespace FSpiNN.Dse.Export;
 public static class FrontierExporter
 {
     /// <summary>
-    /// Columns: trial, status, train_samples (the fidelity the trial ran at), every other config parameter, objectives,
-    /// constraint violations, feasible, pareto, rank, recommended.
+    /// Columns: trial, status, train_samples (the fidelity the trial ran at), every other config parameter, objectives
+    /// (accuracy is the mean over the trial's replicates), the accuracy's measurement (replicates, accuracy_sd,
+    /// accuracy_ci_low, accuracy_ci_high: the 95 % Student-t interval of the mean), constraint violations, feasible,
+    /// pareto, rank, recommended. A complete trial measured once has replicates 1 and empty sd and interval (one value
+    /// has no spread); a trial that did not complete has all four empty.
     /// </summary>
     public static void WriteCsv(StudyReport report, TextWriter writer)
     {
         var parameterNames = report.Rows.SelectMany(r => r.Trial.Candidate.Values.Select(v => v.Key))
-            .Where(name => name != "train_samples").Distinct().ToList();
+            .Where(name => name is not ("train_samples" or Statistics.ReplicateEvaluation.ParameterName)).Distinct().ToList();
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var h in new[] { "trial", "status", "train_samples" }.Concat(parameterNames).Concat([
             "accuracy", "memory_bytes", "train_energy_j", "inference_energy_j",
+            "replicates", "accuracy_sd", "accuracy_ci_low", "accuracy_ci_high",
             "memory_violation", "energy_violation", "accuracy_violation", "feasible", "pareto", "rank", "recommended"]))
             csv.WriteField(h);
         csv.NextRecord();
@@ -34,6 +38,11 @@ public static class FrontierExporter
             csv.WriteField(Number(t.MemoryBytes));
             csv.WriteField(Number(t.TrainEnergyJoules));
             csv.WriteField(Number(t.InferenceEnergyJoules));
+            var measured = t.AccuracyReplicates;
+            csv.WriteField(measured?.Count.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(measured is { Count: > 1 } m ? Number(m.StandardDeviation) : "");
+            csv.WriteField(measured is { Count: > 1 } lo ? Number(lo.ConfidenceLow) : "");
+            csv.WriteField(measured is { Count: > 1 } hi ? Number(hi.ConfidenceHigh) : "");
             csv.WriteField(Number(row.MemoryViolation));
             csv.WriteField(Number(row.EnergyViolation));
             csv.WriteField(Number(row.AccuracyViolation));
@@ -55,7 +64,8 @@ public static class FrontierExporter
 
     /// <summary>
     /// Plots accuracy vs memory and accuracy vs energy (the study's constrained energy: the energy objectives, summed)
-    /// side by side; PNG or SVG by extension. See <see cref="BuildFigure"/> for what is drawn.
+    /// side by side; PNG or SVG by extension. See <see cref="BuildFigure"/> for what is drawn. Trials measured with
+    /// replicates are plotted at their mean with its 95 % confidence interval as an error bar.
     /// </summary>
     public static void WritePlot(StudyReport report, string path, IReadOnlyList<(int Evaluations, double Hypervolume)>? history = null, int width = 1400, int height = 600)
     {
@@ -203,6 +213,15 @@ public static class FrontierExporter
             rings.MarkerShape = MarkerShape.OpenCircle;
             rings.MarkerSize = 15;
             rings.LegendText = "Pareto frontier";
+        }
+        // replicated trials: their mean accuracy's 95 % interval as a vertical error bar
+        var measured = rows.Where(r => r.Trial.AccuracyReplicates is { Count: > 1 }).ToList();
+        if (measured.Count > 0)
+        {
+            var bars = plot.Add.ErrorBar(measured.Select(r => X(cost(r))).ToArray(), measured.Select(Y).ToArray(),
+                measured.Select(r => r.Trial.AccuracyReplicates!.Value.HalfWidth * 100).ToArray());
+            bars.Color = Colors.Black.WithAlpha(0.6);
+            bars.LegendText = "95 % interval of the mean";
         }
         if (budget is { } b)
         {

@@ -53,6 +53,10 @@ public static class FrontierSummary
 
     public static string Accuracy(double? accuracy) => accuracy is { } a ? (a * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
 
+    /// <summary>A trial's accuracy, with "± half the 95 % interval" (points) when it was measured with replicates.</summary>
+    public static string Accuracy(TrialRecord t) =>
+        t.AccuracyReplicates is { Count: > 1 } r ? Statistics.ReplicateEvaluation.Format(r) : Accuracy(t.Accuracy);
+
     public static string Bytes(double? bytes) => bytes is { } b ? Scaled(b, 1024, ["B", "KiB", "MiB", "GiB", "TiB"]) : "-";
 
     public static string Joules(double? joules)
@@ -97,7 +101,7 @@ public static class FrontierSummary
         var head = $"trial {t.Number} {Describe(t.Candidate, varying)}";
         return t.Status switch
         {
-            TrialStatus.Complete => $"{head}  acc {Accuracy(t.Accuracy)}  mem {Bytes(t.MemoryBytes)}  "
+            TrialStatus.Complete => $"{head}  acc {Accuracy(t)}  mem {Bytes(t.MemoryBytes)}  "
                 + string.Join("  ", EnergyColumns(definition).Select(c => $"{c.Header} {Joules(c.Value(t))}"))
                 + (withDuration ? $"  {Duration(TimeSpan.FromSeconds(t.DurationSeconds ?? 0))}" : "")
                 + (t.Error is { } note ? $"  ({note})" : ""),
@@ -138,7 +142,7 @@ public static class FrontierSummary
             var t = r.Trial;
             var cells = new List<string> { t.Number.ToString(CultureInfo.InvariantCulture) + (t.Number == recommended ? "*" : "") };
             cells.AddRange(varying.Select(p => t.Candidate.TryGet(p, out var v) ? Value(v) : "-"));
-            cells.AddRange([Accuracy(t.Accuracy), Bytes(t.MemoryBytes)]);
+            cells.AddRange([Accuracy(t), Bytes(t.MemoryBytes)]);
             cells.AddRange(energies.Select(e => Joules(e.Value(t))));
             cells.Add(r.Feasible ? (r.Rank ?? 0).ToString(CultureInfo.InvariantCulture) : "out");
             return (IReadOnlyList<string>)cells;

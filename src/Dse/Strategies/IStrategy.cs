@@ -64,18 +64,55 @@ public static class StrategyFactory
     /// </summary>
     public static string Default(SearchSpace space, int trials) => space.IsFinite && space.Count <= trials ? "grid" : "tpe";
 
-    /// <summary>Creates a strategy by name. <paramref name="minTrainSamples"/> is the lowest rung of successive halving.</summary>
-    public static IStrategy Create(string name, StrategyContext context, int minTrainSamples = 100) => name switch
+    /// <summary>The strategies that promote over rungs of training samples (and so can take a replicate count per rung).</summary>
+    public static bool IsMultiFidelity(string name) => name is "halving" or "tpe-halving";
+
+    /// <summary>
+    /// Creates a strategy by name. <paramref name="minTrainSamples"/> is the lowest rung of successive halving;
+    /// <paramref name="rungReplicates"/> (halving strategies only) the replicates of each rung, lowest first.
+    /// </summary>
+    public static IStrategy Create(string name, StrategyContext context, int minTrainSamples = 100, IReadOnlyList<int>? rungReplicates = null)
     {
-        "grid" => new GridStrategy(context),
-        "random" => new RandomStrategy(context),
-        "nsga2" => new Nsga2Strategy(context),
-        "halving" => new SuccessiveHalvingStrategy(context, minTrainSamples),
-        "fspinn" => new FSpiNNStrategy(context),
-        "tpe" => new TpeStrategy(context),
-        "tpe-halving" => new TpeHalvingStrategy(context, minTrainSamples),
-        _ => throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name)),
-    };
+        if (rungReplicates is { Count: > 0 } && !IsMultiFidelity(name))
+            throw new ArgumentException($"a replicate count per rung ({string.Join(",", rungReplicates)}) needs a strategy with rungs (halving, tpe-halving), not {name}; give one count for every trial instead");
+        return name switch
+        {
+            "grid" => new GridStrategy(context),
+            "random" => new RandomStrategy(context),
+            "nsga2" => new Nsga2Strategy(context),
+            "halving" => new SuccessiveHalvingStrategy(context, minTrainSamples, rungReplicates: rungReplicates),
+            "fspinn" => new FSpiNNStrategy(context),
+            "tpe" => new TpeStrategy(context),
+            "tpe-halving" => new TpeHalvingStrategy(context, minTrainSamples, rungReplicates: rungReplicates),
+            _ => throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name)),
+        };
+    }
+}
+
+/// <summary>
+/// The replicates of each rung of a halving strategy (multi-fidelity promotion can measure the few candidates of the
+/// top rungs more often than the many of the lowest): set on each proposal as the <c>replicates</c> parameter.
+/// </summary>
+internal sealed class RungReplicates
+{
+    private readonly IReadOnlyList<int>? _counts;
+
+    public RungReplicates(SearchSpace space, IReadOnlyList<int> rungSamples, IReadOnlyList<int>? counts, string strategyName)
+    {
+        if (counts is not { Count: > 0 }) return;
+        if (counts.Count != rungSamples.Count)
+            throw new ArgumentException($"{strategyName} has {rungSamples.Count} rungs ({string.Join(", ", rungSamples)} training samples) but the replicate counts " +
+                $"{string.Join(",", counts)} give {counts.Count}: give one count per rung, lowest rung first");
+        if (counts.Any(c => c is < 1 or > Statistics.ReplicateEvaluation.MaxReplicates))
+            throw new ArgumentException($"replicate counts must be within 1..{Statistics.ReplicateEvaluation.MaxReplicates}, got {string.Join(",", counts)}");
+        if (space.Find(Statistics.ReplicateEvaluation.ParameterName) is not null)
+            throw new ArgumentException($"space '{space.Name}' sets '{Statistics.ReplicateEvaluation.ParameterName}' and replicates per rung are given too: keep one of them");
+        _counts = counts;
+    }
+
+    /// <summary><paramref name="candidate"/> with the replicates of rung <paramref name="rung"/> (unchanged without per-rung counts).</summary>
+    public Candidate Apply(Candidate candidate, int rung) =>
+        _counts is null ? candidate : candidate.With(Statistics.ReplicateEvaluation.ParameterName, (long)_counts[rung]);
 }
 
 /// <summary>Shared plumbing for strategies that emit a precomputed list of proposals.</summary>

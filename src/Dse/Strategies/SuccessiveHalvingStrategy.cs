@@ -13,6 +13,7 @@ public sealed class SuccessiveHalvingStrategy : IStrategy
 {
     private readonly StrategyContext _context;
     private readonly int _eta;
+    private readonly RungReplicates _replicates;
     private readonly Dictionary<int, TrialOutcome> _outcomes = [];
     private readonly List<Candidate> _rungCandidates = [];  // base candidates (without fidelity) of the current rung
     private int _rung;
@@ -38,12 +39,14 @@ public sealed class SuccessiveHalvingStrategy : IStrategy
         return rungs;
     }
 
-    public SuccessiveHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3)
+    /// <param name="rungReplicates">Replicates of each rung, lowest first (null: the study's replicates for every trial).</param>
+    public SuccessiveHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3, IReadOnlyList<int>? rungReplicates = null)
     {
         if (eta < 2) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 2");
         _context = context;
         _eta = eta;
         RungSamples = Rungs(context.Space, minTrainSamples, eta, "successive halving");
+        _replicates = new RungReplicates(context.Space, RungSamples, rungReplicates, "halving");
         var n = 1;
         while (ScheduleCost(n + 1) <= context.Trials) n++;
         InitialCount = ScheduleCost(n) <= context.Trials ? n : 0;
@@ -86,7 +89,7 @@ public sealed class SuccessiveHalvingStrategy : IStrategy
             if (!Promote()) return null;
         }
         var baseCandidate = _rungCandidates[_rungNext++];
-        var candidate = Strip(baseCandidate).With(SearchSpace.TrainSamplesName, (long)RungSamples[_rung]);
+        var candidate = _replicates.Apply(Strip(baseCandidate).With(SearchSpace.TrainSamplesName, (long)RungSamples[_rung]), _rung);
         return new Proposal(_nextId++, candidate);
     }
 

@@ -16,6 +16,7 @@ public sealed class TpeHalvingStrategy : IStrategy
 {
     private readonly StrategyContext _context;
     private readonly int _eta;
+    private readonly RungReplicates _replicates;
     private readonly TpeSampler _sampler;
     private readonly int _minObservations;
     private readonly IEnumerator<Candidate> _random;
@@ -28,12 +29,14 @@ public sealed class TpeHalvingStrategy : IStrategy
     private int _rungNext;
     private bool _finished;
 
-    public TpeHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3, TpeOptions? options = null)
+    /// <param name="rungReplicates">Replicates of each rung, lowest first (null: the study's replicates for every trial).</param>
+    public TpeHalvingStrategy(StrategyContext context, int minTrainSamples, int eta = 3, TpeOptions? options = null, IReadOnlyList<int>? rungReplicates = null)
     {
         if (eta < 2) throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 2");
         _context = context;
         _eta = eta;
         RungSamples = SuccessiveHalvingStrategy.Rungs(context.Space, minTrainSamples, eta, "tpe-halving");
+        _replicates = new RungReplicates(context.Space, RungSamples, rungReplicates, "tpe-halving");
         var baseSpace = WithoutFidelity(context.Space);
         var o = options ?? new TpeOptions();
         _sampler = new TpeSampler(baseSpace, o, TpeStrategy.Known(context));
@@ -63,7 +66,7 @@ public sealed class TpeHalvingStrategy : IStrategy
         var baseCandidate = _rungCandidates[_rungNext++];
         var id0 = _byId.Count;
         _byId.Add((_rung, baseCandidate));
-        var candidate = baseCandidate.With(SearchSpace.TrainSamplesName, (long)RungSamples[_rung]);
+        var candidate = _replicates.Apply(baseCandidate.With(SearchSpace.TrainSamplesName, (long)RungSamples[_rung]), _rung);
         return new Proposal(id0, candidate);
     }
 

@@ -87,6 +87,18 @@ public interface IStudyStorage : IDisposable
     bool Discard(string workerId, int number);
 
     IReadOnlyList<StoredHypervolume> HypervolumeHistory();
+
+    /// <summary>
+    /// Stores one finished replicate of a RUNNING trial owned by <paramref name="workerId"/>, as soon as it finishes, so
+    /// that a rerun of the trial (after a kill, a lost lease or a cancelled run) evaluates only the missing replicates.
+    /// False (nothing written) if the trial is not that worker's. Storing the same replicate again overwrites it (safe
+    /// to repeat after a lost connection). Replicates live in their own table: writing one changes no trial row and
+    /// takes no sequence number, and they are kept when the trial is taken over or discarded.
+    /// </summary>
+    bool StoreReplicate(string workerId, ReplicateRecord replicate);
+
+    /// <summary>The stored replicates of trial <paramref name="trialNumber"/> (null: of every trial), by trial then replicate.</summary>
+    IReadOnlyList<ReplicateRecord> ReadReplicates(int? trialNumber = null);
 }
 
 /// <summary>What a <see cref="IStudyStorage.Claim{T}"/> body may do; valid only inside that call.</summary>

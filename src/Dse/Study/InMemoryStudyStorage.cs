@@ -12,6 +12,7 @@ public sealed class InMemoryStudyStorage : IStudyStorage
         public readonly Dictionary<int, TrialRecord> Trials = [];
         public readonly List<TrialChange> Log = []; // every change in sequence order (sequence = index + 1)
         public readonly List<StoredHypervolume> Hypervolume = [];
+        public readonly SortedDictionary<(int Trial, int Replicate), ReplicateRecord> Replicates = [];
         public string? Reference;
     }
 
@@ -115,6 +116,21 @@ public sealed class InMemoryStudyStorage : IStudyStorage
     public IReadOnlyList<StoredHypervolume> HypervolumeHistory()
     {
         lock (_data.Gate) return [.. _data.Hypervolume];
+    }
+
+    public bool StoreReplicate(string workerId, ReplicateRecord replicate)
+    {
+        lock (_data.Gate)
+        {
+            if (!Owned(replicate.TrialNumber, workerId, out _)) return false;
+            _data.Replicates[(replicate.TrialNumber, replicate.Replicate)] = replicate;
+            return true;
+        }
+    }
+
+    public IReadOnlyList<ReplicateRecord> ReadReplicates(int? trialNumber = null)
+    {
+        lock (_data.Gate) return [.. _data.Replicates.Values.Where(r => trialNumber is not { } n || r.TrialNumber == n)];
     }
 
     public void Dispose() { }

@@ -26,7 +26,19 @@ namespace FSpiNN.Dse.Study;
 /// </summary>
 public sealed class PostgresStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
+
+    /// <summary>The schema version that added `fspinn_replicates` (a renumbering changes this constant only).</summary>
+    private const int ReplicatesSchemaVersion = 3;
+
+    private const string ReplicatesTableSql = """
+        CREATE TABLE fspinn_replicates (
+            study_id integer NOT NULL REFERENCES fspinn_studies(id), trial_number integer NOT NULL, replicate integer NOT NULL,
+            candidate_key text NOT NULL, train_samples integer NOT NULL, seed bigint, accuracy double precision NOT NULL,
+            memory_bytes double precision NOT NULL, train_energy_j double precision NOT NULL, inference_energy_j double precision NOT NULL,
+            metrics_json text, details_json text, worker_id text NOT NULL, finished_utc timestamptz NOT NULL, duration_s double precision NOT NULL,
+            PRIMARY KEY (study_id, trial_number, replicate));
+        """;
     private const string SchemaLockKey = "fspinn-dse-schema";
 
     private readonly NpgsqlDataSource _source;
@@ -204,14 +216,15 @@ public sealed class PostgresStudyStorage : IStudyStorage
 
     /// <summary>
     /// Checks that the database holds this application's schema of this version. <paramref name="create"/>: an empty
-    /// database gets the schema (under an advisory lock, so that workers starting together create it once). Anything
-    /// else (another application's tables, another version) is refused before any write.
+    /// database gets the schema; a schema of an older version is migrated in place (both under an advisory lock, so that
+    /// workers starting together do it once). Anything else (another application's tables, a newer version) is refused
+    /// before any write.
     /// </summary>
     private static void EnsureSchema(NpgsqlConnection connection, DatabaseUrl url, bool create)
     {
-        var state = SchemaState(connection, url);
-        if (state is true) return;
-        if (state is null && !create)
+        var version = SchemaState(connection, url);
+        if (version == SchemaVersion) return;
+        if (version is null && !create)
             throw new StoreFormatException($"{url.Redacted} holds no FSpiNN study schema (an empty database); nothing was changed. " +
                 "Start a study there with fspinn explore --store URL");
         // A session lock taken before the transaction: the transaction then starts after the lock, so its catalog
@@ -219,8 +232,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
         using (var lockCommand = Command(connection, "SELECT pg_advisory_lock(hashtext(@key))", ("key", SchemaLockKey))) lockCommand.ExecuteNonQuery();
         try
         {
-            if (state is null) CreateSchema(connection, url);
-            else MigrateTo2(connection, url);
+            CreateOrMigrateSchema(connection, url);
         }
         finally
         {
@@ -229,11 +241,27 @@ public sealed class PostgresStudyStorage : IStudyStorage
         }
     }
 
-    private static void CreateSchema(NpgsqlConnection connection, DatabaseUrl url)
+    /// <summary>
+    /// In one transaction (a concurrent worker, serialised by the schema lock, finds the current version): an empty
+    /// database gets the schema; an older one is migrated one step per version it lacks, 1 to 2 <see cref="MigrateTo2"/>
+    /// (the objective vector), 2 to 3 the replicates table.
+    /// </summary>
+    private static void CreateOrMigrateSchema(NpgsqlConnection connection, DatabaseUrl url)
     {
         using var transaction = connection.BeginTransaction();
-        if (SchemaState(connection, url) is true)
+        var version = SchemaState(connection, url);
+        if (version == SchemaVersion)
         {
+            transaction.Commit();
+            return;
+        }
+        if (version is { } older)
+        {
+            if (older < 2) MigrateTo2(connection, url);
+            if (older < ReplicatesSchemaVersion)
+                using (var add = Command(connection, ReplicatesTableSql)) add.ExecuteNonQuery();
+            using (var set = Command(connection, "UPDATE fspinn_meta SET value = @v WHERE key = 'schema_version'",
+                       ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)))) set.ExecuteNonQuery();
             transaction.Commit();
             return;
         }
@@ -258,7 +286,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 trial_number integer NOT NULL, hypervolume double precision NOT NULL, reference_json text NOT NULL,
                 PRIMARY KEY (study_id, completed_count));
             INSERT INTO fspinn_meta VALUES ('app', '{SqliteStudyStorage.AppId}'), ('schema_version', '{SchemaVersion}');
-            """)) ddl.ExecuteNonQuery();
+            """ + ReplicatesTableSql)) ddl.ExecuteNonQuery();
         transaction.Commit();
     }
 
@@ -269,19 +297,13 @@ public sealed class PostgresStudyStorage : IStudyStorage
         """;
 
     /// <summary>
-    /// Schema 1 to 2, in one transaction (a concurrent migrator, serialised by the schema lock, finds version 2): the
+    /// Schema 1 to 2, inside the caller's transaction (see <see cref="CreateOrMigrateSchema"/>): the
     /// objective values of each COMPLETE trial move from the four measurement columns to fspinn_trial_values, the
     /// other measured columns into its metrics (see <see cref="TrialRecord.FromColumns"/>), the columns are dropped,
     /// and each study definition is rewritten with its objectives' directions. Sequence numbers are kept.
     /// </summary>
     private static void MigrateTo2(NpgsqlConnection connection, DatabaseUrl url)
     {
-        using var transaction = connection.BeginTransaction();
-        if (SchemaState(connection, url) is true)
-        {
-            transaction.Commit();
-            return;
-        }
         using (var ddl = Command(connection, TrialValuesDdl)) ddl.ExecuteNonQuery();
         var studies = new List<(int Id, StudyDefinition Definition)>();
         using (var list = Command(connection, "SELECT id, definition FROM fspinn_studies"))
@@ -304,11 +326,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
         }
         using (var drop = Command(connection, "ALTER TABLE fspinn_trials " + string.Join(", ", TrialRows.MeasurementColumns.Select(c => $"DROP COLUMN {c}"))))
             drop.ExecuteNonQuery();
-        using (var version = Command(connection, $"""
-            UPDATE fspinn_meta SET value = '{SchemaVersion}' WHERE key = 'schema_version';
+        using (var version = Command(connection, """
             INSERT INTO fspinn_meta VALUES ('migrated_from_1_utc', @now) ON CONFLICT (key) DO NOTHING;
             """, ("now", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture)))) version.ExecuteNonQuery();
-        transaction.Commit();
     }
 
     /// <summary>Replaces the stored objective values of <paramref name="t"/> by its own (none unless COMPLETE); inside the caller's transaction.</summary>
@@ -322,8 +342,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
         command.ExecuteNonQuery();
     }
 
-    /// <summary>True: our schema, this version. False: our schema of version 1 (migrated in place). Null: an empty database. Throws for anything else.</summary>
-    private static bool? SchemaState(NpgsqlConnection connection, DatabaseUrl url)
+    /// <summary>Our schema's version (this one, or an older one to migrate). Null: an empty database. Throws for anything else.</summary>
+    private static int? SchemaState(NpgsqlConnection connection, DatabaseUrl url)
     {
         // one statement, so that tables another worker is creating are seen all or none
         var tables = new List<string>();
@@ -343,14 +363,16 @@ public sealed class PostgresStudyStorage : IStudyStorage
             while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
         if (meta.GetValueOrDefault("app") != SqliteStudyStorage.AppId)
             throw new StoreFormatException($"{url.Redacted}: table fspinn_meta belongs to another application (app = '{meta.GetValueOrDefault("app") ?? "none"}'); nothing was changed");
-        var version = meta.GetValueOrDefault("schema_version");
-        if (version is not ("1" or "2"))
-            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {version ?? "unknown"}; this build reads versions 1 and {SchemaVersion} only; nothing was changed");
-        foreach (var table in new[] { "public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume" }
-                     .Concat(version == "2" ? ["public.fspinn_trial_values"] : []))
+        var versionText = meta.GetValueOrDefault("schema_version");
+        if (!int.TryParse(versionText, CultureInfo.InvariantCulture, out var version) || version is < 1 or > SchemaVersion)
+            throw new StoreFormatException($"{url.Redacted} holds an FSpiNN study schema of version {versionText ?? "unknown"}; this build reads versions 1 to {SchemaVersion}; nothing was changed");
+        string[] required = ["public.fspinn_studies", "public.fspinn_trials", "public.fspinn_discarded", "public.fspinn_hypervolume",
+            .. version >= 2 ? ["public.fspinn_trial_values"] : Array.Empty<string>(),
+            .. version >= ReplicatesSchemaVersion ? ["public.fspinn_replicates"] : Array.Empty<string>()];
+        foreach (var table in required)
             if (!tables.Contains(table))
                 throw new StoreFormatException($"{url.Redacted}: the FSpiNN study schema is damaged (table {table} is missing); nothing was changed");
-        return version == "2";
+        return version;
     }
 
     private static List<string> StudyNames(NpgsqlConnection connection)
@@ -548,6 +570,33 @@ public sealed class PostgresStudyStorage : IStudyStorage
         var list = new List<StoredHypervolume>();
         while (reader.Read()) list.Add(new StoredHypervolume(reader.GetInt32(0), reader.GetInt32(1), reader.GetDouble(2), reader.GetString(3)));
         return (IReadOnlyList<StoredHypervolume>)list;
+    });
+
+    public bool StoreReplicate(string workerId, ReplicateRecord replicate) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        // one statement: written only while the trial is this worker's (the row lock orders it with a take-over)
+        using var command = Command(connection, $"""
+            INSERT INTO fspinn_replicates (study_id, {ReplicateRows.ColumnList})
+            SELECT @id, {ReplicateRows.ParameterList} FROM fspinn_trials t
+            WHERE t.study_id = @id AND t.number = @trial_number AND t.worker_id = @owner AND t.status = 'RUNNING' FOR UPDATE
+            ON CONFLICT (study_id, trial_number, replicate) DO UPDATE SET {ReplicateRows.Assignments("excluded.")}
+            """, ("id", _studyId), ("owner", workerId));
+        ReplicateRows.Bind(command, replicate, Utc);
+        return command.ExecuteNonQuery() == 1;
+    });
+
+    public IReadOnlyList<ReplicateRecord> ReadReplicates(int? trialNumber = null) => Guard(() =>
+    {
+        using var connection = _source.OpenConnection();
+        using var command = Command(connection, $"""
+            SELECT {ReplicateRows.ColumnList} FROM fspinn_replicates
+            WHERE study_id = @id{(trialNumber is null ? "" : " AND trial_number = @n")} ORDER BY trial_number, replicate
+            """, ("id", _studyId), ("n", trialNumber ?? -1));
+        using var reader = command.ExecuteReader();
+        var list = new List<ReplicateRecord>();
+        while (reader.Read()) list.Add(ReplicateRows.Read(reader, Location));
+        return (IReadOnlyList<ReplicateRecord>)list;
     });
 
     public void Dispose() { } // connections go back to the shared pool after each operation

@@ -9,13 +9,25 @@ namespace FSpiNN.Dse.Study;
 /// One SQLite file per study. WAL mode lets several processes of one host share it; every claim and every write is
 /// a BEGIN IMMEDIATE transaction (so writes, and their sequence numbers, are serialised), and each trial is written
 /// as soon as it finishes. Existing files are checked read-only first and never modified if they are not a
-/// compatible store; a store of schema 1 or 2 is migrated in place, in one transaction. A new store is built under a
+/// compatible store; a store of an older schema is migrated in place, in one transaction (see <see cref="Migrate"/>). A new store is built under a
 /// private temporary name and published with one rename; temporary files left by a killed creator are removed by the
 /// next run.
 /// </summary>
 public sealed class SqliteStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
+
+    /// <summary>The schema version that added the `replicates` table (a renumbering changes this constant only).</summary>
+    private const int ReplicatesSchemaVersion = 4;
+
+    /// <summary>The replicates table (created by new stores and by the migration that adds it).</summary>
+    private const string ReplicatesTableSql = """
+        CREATE TABLE replicates (
+            trial_number INTEGER NOT NULL, replicate INTEGER NOT NULL, candidate_key TEXT NOT NULL, train_samples INTEGER NOT NULL,
+            seed INTEGER, accuracy REAL NOT NULL, memory_bytes REAL NOT NULL, train_energy_j REAL NOT NULL, inference_energy_j REAL NOT NULL,
+            metrics_json TEXT, details_json TEXT, worker_id TEXT NOT NULL, finished_utc TEXT NOT NULL, duration_s REAL NOT NULL,
+            PRIMARY KEY (trial_number, replicate));
+        """;
     public const string AppId = "fspinn-dse-study";
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
@@ -33,10 +45,14 @@ public sealed class SqliteStudyStorage : IStudyStorage
         _readOnly = readOnly;
         _hasSequence = Scalar(connection, "SELECT count(*) FROM pragma_table_info('trials') WHERE name = 'seq'") is long n && n > 0;
         _hasValueTable = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'trial_values'") is long v && v > 0;
+        _hasReplicates = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'replicates'") is long r && r > 0;
     }
 
     /// <summary>False for a store of schema 1 or 2 opened read-only (never migrated): values are read from its measurement columns.</summary>
     private readonly bool _hasValueTable;
+
+    /// <summary>False for a store older than <see cref="ReplicatesSchemaVersion"/> opened read-only (never migrated): it holds no replicates.</summary>
+    private readonly bool _hasReplicates;
 
     /// <summary>False for a schema-1 store opened read-only (never migrated): every read is a full read in trial order.</summary>
     private readonly bool _hasSequence;
@@ -97,7 +113,7 @@ public sealed class SqliteStudyStorage : IStudyStorage
                     CREATE TABLE trial_values (number INTEGER NOT NULL, objective INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (number, objective));
                     CREATE TABLE hypervolume_history (
                         completed_count INTEGER PRIMARY KEY, trial_number INTEGER NOT NULL, hypervolume REAL NOT NULL, reference_json TEXT NOT NULL);
-                    """);
+                    """ + ReplicatesTableSql);
                 SetMeta(connection, "app", AppId);
                 SetMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
                 SetMeta(connection, "definition", definition.ToJson());
@@ -294,10 +310,9 @@ public sealed class SqliteStudyStorage : IStudyStorage
     }
 
     /// <summary>
-    /// Schema 1 to 2 to 3, in one transaction (a concurrent migrator finds version 3 and does nothing). 1 to 2: a sequence number
-    /// per row (in trial order), a lease per running trial (its last heartbeat + 60 s, the staleness limit of schema 1),
-    /// a failure cause (environment if the stored message names an I/O, memory or cancellation exception), a table of
-    /// discarded claims, and the study name. 2 to 3: see <see cref="MigrateTo3"/>.
+    /// Brings an older store to <see cref="SchemaVersion"/> in one transaction, one step per version it lacks (a
+    /// concurrent migrator finds the current version and does nothing): 1 to 2 <see cref="MigrateTo2"/>, 2 to 3
+    /// <see cref="MigrateTo3"/> (the objective vector), 3 to 4 the replicates table.
     /// </summary>
     private static void Migrate(string path, StorageOptions options)
     {
@@ -306,14 +321,20 @@ public sealed class SqliteStudyStorage : IStudyStorage
         try
         {
             var meta = ReadMeta(connection);
-            var version = meta.GetValueOrDefault("schema_version");
-            if (version is not ("1" or "2"))
+            var version = int.Parse(meta.GetValueOrDefault("schema_version") ?? "0", CultureInfo.InvariantCulture);
+            if (version >= SchemaVersion)
             {
                 Execute(connection, "ROLLBACK");
                 return;
             }
-            if (version == "1") MigrateTo2(connection, meta);
-            MigrateTo3(connection, path, StudyDefinition.FromJson(meta["definition"]));
+            if (version < 2) MigrateTo2(connection, meta);
+            if (version < 3) MigrateTo3(connection, path, StudyDefinition.FromJson(meta["definition"]));
+            if (version < ReplicatesSchemaVersion)
+            {
+                // replicates are stored apart from their trial: older stores simply have none
+                Execute(connection, ReplicatesTableSql);
+                SetMeta(connection, $"migrated_to_{ReplicatesSchemaVersion}_utc", DateTime.UtcNow.ToString("O"));
+            }
             SetMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
             Execute(connection, "COMMIT");
         }
@@ -324,6 +345,11 @@ public sealed class SqliteStudyStorage : IStudyStorage
         }
     }
 
+    /// <summary>
+    /// Schema 1 to 2: a sequence number per row (in trial order), a lease per running trial (its last heartbeat + 60 s,
+    /// the staleness limit of schema 1), a failure cause (environment if the stored message names an I/O, memory or
+    /// cancellation exception), a table of discarded claims, and the study name.
+    /// </summary>
     private static void MigrateTo2(SqliteConnection connection, Dictionary<string, string> meta)
     {
         Execute(connection, """
@@ -550,6 +576,35 @@ public sealed class SqliteStudyStorage : IStudyStorage
         using var reader = command.ExecuteReader();
         var list = new List<StoredHypervolume>();
         while (reader.Read()) list.Add(new StoredHypervolume(reader.GetInt32(0), reader.GetInt32(1), reader.GetDouble(2), reader.GetString(3)));
+        return list;
+    }
+
+    public bool StoreReplicate(string workerId, ReplicateRecord replicate) => Write(() =>
+    {
+        using (var owned = _connection.CreateCommand())
+        {
+            owned.CommandText = "SELECT count(*) FROM trials WHERE number = @n AND worker_id = @w AND status = 'RUNNING'";
+            owned.Parameters.AddWithValue("@n", replicate.TrialNumber);
+            owned.Parameters.AddWithValue("@w", workerId);
+            if (owned.ExecuteScalar() is not long n || n != 1) return false;
+        }
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"INSERT INTO replicates ({ReplicateRows.ColumnList}) VALUES ({ReplicateRows.ParameterList}) " +
+                              $"ON CONFLICT (trial_number, replicate) DO UPDATE SET {ReplicateRows.Assignments()}";
+        ReplicateRows.Bind(command, replicate, Time);
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    public IReadOnlyList<ReplicateRecord> ReadReplicates(int? trialNumber = null)
+    {
+        if (!_hasReplicates) return [];
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT {ReplicateRows.ColumnList} FROM replicates WHERE @n IS NULL OR trial_number = @n ORDER BY trial_number, replicate";
+        command.Parameters.AddWithValue("@n", (object?)trialNumber ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var list = new List<ReplicateRecord>();
+        while (reader.Read()) list.Add(ReplicateRows.Read(reader, Location));
         return list;
     }
 

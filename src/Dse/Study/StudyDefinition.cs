@@ -18,8 +18,13 @@ public sealed record StudyDefinition(
     string DataFingerprint,
     int MinTrainSamples,
     int DefaultTrainSamples,
-    int Batch = 1)
+    int Batch = 1,
+    int Replicates = 1,
+    IReadOnlyList<int>? RungReplicates = null)
 {
+    /// <summary>"3" or, per halving rung, "1,1,3" (as the explore options take them).</summary>
+    public string ReplicatesText => RungReplicates is { Count: > 0 } rungs ? string.Join(",", rungs) : Replicates.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public string ToJson()
     {
         var json = new JsonObject
@@ -43,6 +48,9 @@ public sealed record StudyDefinition(
         ["default_train_samples"] = DefaultTrainSamples,
         };
         if (Batch != 1) json["batch"] = Batch;   // absent (1) in stores written before proposals were batched
+        // absent (1, none) in stores written before replicates, and in every study evaluated once per trial
+        if (Replicates != 1) json["replicates"] = Replicates;
+        if (RungReplicates is { Count: > 0 } rungs) json["rung_replicates"] = new JsonArray([.. rungs.Select(r => (JsonNode?)r)]);
         return json.ToJsonString();
     }
 
@@ -60,7 +68,9 @@ public sealed record StudyDefinition(
             o["data_fingerprint"]!.GetValue<string>(),
             o["min_train_samples"]!.GetValue<int>(),
             o["default_train_samples"]!.GetValue<int>(),
-            o["batch"]?.GetValue<int>() ?? 1);
+            o["batch"]?.GetValue<int>() ?? 1,
+            o["replicates"]?.GetValue<int>() ?? 1,
+            o["rung_replicates"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray());
     }
 
     /// <summary>
@@ -99,6 +109,7 @@ public sealed record StudyDefinition(
         Check("min accuracy", Budgets.MinAccuracy, requested.Budgets.MinAccuracy);
         Check("min train samples", MinTrainSamples, requested.MinTrainSamples);
         Check("default train samples", DefaultTrainSamples, requested.DefaultTrainSamples);
+        Check("replicates", ReplicatesText, requested.ReplicatesText);
         // Batch is not compared: the stored one wins (runners take the stored definition), so a study created with two
         // workers resumes with any number and still replays the same proposals.
         return diffs;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FSpiNN.Dse.Pareto;
+using FSpiNN.Dse.Statistics;
 
 namespace FSpiNN.Dse.Study;
 
@@ -126,8 +127,11 @@ public static class StudyResults
     }
 
     /// <summary>
-    /// Among feasible completed trials at the study's highest train_samples: highest accuracy; within 0.1 pt of it, lower
-    /// energy (the constrained energy measure), then lower memory, then lower trial number. Never an infeasible trial.
+    /// Among feasible completed trials at the study's highest train_samples: highest (mean) accuracy; tied with it on
+    /// accuracy are the trials within 0.1 pt of it and, for trials measured with replicates, those whose 95 % confidence
+    /// interval overlaps its own (the data cannot tell their means apart); among the tied, lower energy (the constrained
+    /// energy measure), then lower memory, then lower trial number. Never an infeasible trial. The reason says which
+    /// trials were tied and why.
     /// </summary>
     public static Recommendation? Recommend(StudyDefinition definition, IReadOnlyList<TrialRow> rows)
     {
@@ -137,8 +141,14 @@ public static class StudyResults
         var pool = complete.Where(r => r.Feasible && r.Trial.TrainSamples == fidelity).ToList();
         if (pool.Count == 0) return null;
         double Energy(TrialRow r) => Budgets.ConstrainedEnergy(definition.Objectives, r.Trial.Result!);
-        var bestAccuracy = pool.Max(r => r.Trial.Accuracy ?? 0);
-        var tied = pool.Where(r => (r.Trial.Accuracy ?? 0) >= bestAccuracy - AccuracyTieTolerance - 1e-12).ToList();
+        var best = pool.OrderByDescending(r => r.Trial.Accuracy ?? 0).ThenBy(r => r.Trial.Number).First();
+        var bestAccuracy = best.Trial.Accuracy ?? 0;
+        var bestInterval = best.Trial.AccuracyReplicates!.Value;
+        bool WithinTolerance(TrialRow r) => (r.Trial.Accuracy ?? 0) >= bestAccuracy - AccuracyTieTolerance - 1e-12;
+        // one measurement's interval is the point itself: overlap then only ties trials whose interval contains it
+        bool IntervalsOverlap(TrialRow r) => r.Trial.AccuracyReplicates!.Value is var i && (i.Count > 1 || bestInterval.Count > 1) && i.Overlaps(bestInterval);
+        var tied = pool.Where(r => WithinTolerance(r) || IntervalsOverlap(r)).ToList();
+        var tiedByInterval = tied.Where(r => r != best && !WithinTolerance(r)).ToList();
         var chosen = tied.OrderBy(Energy).ThenBy(r => r.Trial.MemoryBytes).ThenBy(r => r.Trial.Number).First();
         var t = chosen.Trial;
         var inv = CultureInfo.InvariantCulture;
@@ -150,10 +160,23 @@ public static class StudyResults
         var budgetsGiven = budgetText.Count > 0 ? string.Join(", ", budgetText) : "none given";
         var counts = $"Of {rows.Count} trials, {complete.Count} completed, {skipped} were skipped as over the memory budget without training, "
             + $"and {pool.Count} completed at the full {fidelity} training samples within the budgets ({budgetsGiven}). ";
-        var accuracy = $"Trial {t.Number} has {(t.Accuracy ?? 0).ToString("P2", inv)} accuracy, the best is {bestAccuracy.ToString("P2", inv)}; ";
-        var tie = tied.Count > 1
-            ? $"{tied.Count} trials are within 0.1 pt of it, and among them it has the lowest energy ({Units.FormatJoules(Energy(chosen))}) then memory ({Units.FormatBytes(t.MemoryBytes ?? 0)})."
-            : $"no other feasible trial is within 0.1 pt. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";
+        static string Measured(TrialRecord r) => r.AccuracyReplicates is { Count: > 1 } m
+            ? $"{ReplicateEvaluation.Format(m)} pt" : (r.Accuracy ?? 0).ToString("P2", CultureInfo.InvariantCulture);
+        var replicated = pool.Where(r => r.Trial.AccuracyReplicates!.Value.Count > 1).Select(r => r.Trial.AccuracyReplicates!.Value.Count).Distinct().ToList();
+        var explain = replicated.Count == 0 ? ""
+            : $" (the mean of {string.Join(" or ", replicated.Order())} replicates ± half its 95 % confidence interval)";
+        var accuracy = best == chosen
+            ? $"Trial {t.Number} has {Measured(t)} accuracy{explain}, the best is {Measured(best.Trial)}; "
+            : $"Trial {t.Number} has {Measured(t)} accuracy{explain}, the best is trial {best.Trial.Number}'s {Measured(best.Trial)}; ";
+        var lowest = $"among them it has the lowest energy ({Units.FormatJoules(Energy(chosen))}) then memory ({Units.FormatBytes(t.MemoryBytes ?? 0)}).";
+        var byInterval = $"trial{(tiedByInterval.Count > 1 ? "s" : "")} {string.Join(", ", tiedByInterval.Take(8).Select(r => r.Trial.Number))}{(tiedByInterval.Count > 8 ? ", ..." : "")}";
+        var withinCount = tied.Count - 1 - tiedByInterval.Count;
+        var tie = tied.Count > 1 && tiedByInterval.Count > 0
+            ? $"{tied.Count} trials are tied on accuracy: {(withinCount > 0 ? $"{withinCount} within 0.1 pt of the best, and " : "")}" +
+              $"{byInterval} with a 95 % confidence interval overlapping the best's (the replicates cannot tell them apart); {lowest}"
+            : tied.Count > 1
+            ? $"{tied.Count} trials are within 0.1 pt of it, and {lowest}"
+            : $"no other feasible trial is within 0.1 pt{(replicated.Count > 0 ? " or has a 95 % interval overlapping the best's" : "")}. It needs {Units.FormatBytes(t.MemoryBytes ?? 0)} and {Units.FormatJoules(Energy(chosen))}.";
         var why = counts + accuracy + tie;
         return new Recommendation(t, why);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FSpiNN.Dse.Space;
+using FSpiNN.Dse.Statistics;
 using FSpiNN.Dse.Strategies;
 
 namespace FSpiNN.Dse.Study;
@@ -44,7 +45,9 @@ public readonly record struct StudyProgress(int Finished, int Total, int Skipped
 /// (deterministic for a seed), claims the next unclaimed or abandoned trial inside <see cref="IStudyStorage.Claim{T}"/>,
 /// skips it if over the memory budget, evaluates it while renewing its lease, and stores the result. Several runners
 /// (threads, processes, hosts) may share one study. The runner keeps its own copy of the trials and reads only what
-/// changed since its last read. An unreachable storage is retried with backoff, and said so on the log.
+/// changed since its last read. An unreachable storage is retried with backoff, and said so on the log. A trial with
+/// several replicates (<see cref="ReplicateCount"/>) stores each as it finishes and, when rerun, evaluates only the
+/// missing ones; its stored result is their combination (<see cref="ReplicateEvaluation.Combine"/>).
 /// </summary>
 public sealed class StudyRunner
 {
@@ -68,14 +71,34 @@ public sealed class StudyRunner
         _options = options ?? RunnerOptions.Default;
         _worker = WorkerIdentity.ForCurrentProcess(workerIndex, _options.Host);
         _maxSpaceMemory = new Lazy<double?>(MaxSpaceMemory);
+        var wanted = new[] { _definition.Replicates }.Concat(_definition.RungReplicates ?? [])
+            .Concat(space.Find(ReplicateEvaluation.ParameterName)?.Choices.Select(c => (int)c.AsDouble) ?? []).Max();
+        if (wanted > evaluator.MaxReplicates())
+            throw new ArgumentException($"the study asks for {wanted} replicates per trial but the evaluator ({evaluator.GetType().Name}) supports at most {evaluator.MaxReplicates()}" +
+                (evaluator.MaxReplicates() == 1 ? " (it has no training seed to vary)" : ""));
     }
 
     public WorkerIdentity Worker => _worker;
 
     /// <summary>Creates the strategy a study definition names; <paramref name="memory"/> (the evaluator's analytic memory) lets it avoid over-budget candidates.</summary>
-    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space, Func<Candidate, double>? memory = null) =>
-        StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch,
-            d.Objectives.Contains(Objective.Memory) ? d.Objectives.ToList().IndexOf(Objective.Memory) : null), d.MinTrainSamples);
+    /// <summary>
+    /// Creates the strategy a study definition names; <paramref name="memory"/> (the evaluator's analytic memory) lets it avoid over-budget candidates.
+    /// Also refuses a space that searches over <c>replicates</c> (a measurement setting: it changes the error bar, not the design).
+    /// </summary>
+    public static IStrategy CreateStrategy(StudyDefinition d, SearchSpace space, Func<Candidate, double>? memory = null)
+    {
+        if (space.Find(ReplicateEvaluation.ParameterName) is { Kind: not DimensionKind.Fixed })
+            throw new ArgumentException($"space '{space.Name}' searches over '{ReplicateEvaluation.ParameterName}': it is how often a trial is measured, not a design choice; " +
+                $"fix it (\"fixed\": {{ \"{ReplicateEvaluation.ParameterName}\": 3 }}) or use explore --replicates");
+        if (d.Replicates is < 1 or > ReplicateEvaluation.MaxReplicates)
+            throw new ArgumentException($"replicates must be within 1..{ReplicateEvaluation.MaxReplicates}, got {d.Replicates}");
+        return StrategyFactory.Create(d.Strategy, new StrategyContext(space, d.Objectives.Count, d.Trials, d.Seed, memory, d.Budgets.MemoryBytes, d.Batch,
+            d.Objectives.Contains(Objective.Memory) ? d.Objectives.ToList().IndexOf(Objective.Memory) : null), d.MinTrainSamples, d.RungReplicates);
+    }
+
+    /// <summary>How many replicates <paramref name="c"/> is evaluated with: its <c>replicates</c> value (space or rung), else the study's.</summary>
+    public int ReplicateCount(Candidate c) =>
+        c.TryGet(ReplicateEvaluation.ParameterName, out var v) && v.IsNumeric ? (int)v.AsDouble : _definition.Replicates;
 
     /// <summary>What this runner knows of the study: its copy of the trials and where its strategy is.</summary>
     private sealed class State(IStrategy strategy)
@@ -406,9 +429,16 @@ public sealed class StudyRunner
         try
         {
             var report = _options.TrialProgress;
-            var result = _evaluator.Evaluate(trial.Candidate, trial.TrainSamples, report is null ? null : pass => report(trial.Number, pass), cancellationToken);
+            var replicates = ReplicateCount(trial.Candidate);
+            var (result, kept) = replicates == 1
+                ? (_evaluator.Evaluate(trial.Candidate, trial.TrainSamples, report is null ? null : pass => report(trial.Number, pass), cancellationToken), 0)
+                : EvaluateReplicates(trial, replicates, cancellationToken);
             var v = _definition.Budgets.Violations(_definition.Objectives, result);
-            final = trial.WithResult(result) with { Status = TrialStatus.Complete, Violation = v.Memory + v.Energy + v.Accuracy };
+            final = trial.WithResult(result) with
+            {
+                Status = TrialStatus.Complete, Violation = v.Memory + v.Energy + v.Accuracy,
+                Error = kept == 0 ? trial.Error : $"{(trial.Error is null ? "" : trial.Error + "; ")}{kept} of {replicates} replicates kept from an earlier attempt",
+            };
         }
         catch (Exception e) when (e is OperationCanceledException && cancellationToken.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
@@ -429,7 +459,8 @@ public sealed class StudyRunner
         catch (Exception e)
         {
             var cause = IsEnvironmentFailure(e) ? FailureCause.Environment : FailureCause.Configuration;
-            final = trial with { Status = TrialStatus.Failed, Error = $"{e.GetType().Name}: {e.Message}", Cause = cause };
+            var error = e is ReplicateFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            final = trial with { Status = TrialStatus.Failed, Error = error, Cause = cause };
         }
         heartbeatStop.Cancel();
         heartbeat.Wait(CancellationToken.None);
@@ -437,6 +468,44 @@ public sealed class StudyRunner
         // false: another worker took the trial over after our lease expired; its result will be stored instead
         WithRetry($"storing trial {trial.Number}", () => _storage.Finish(final), CancellationToken.None);
     }
+
+    /// <summary>
+    /// Evaluates the replicates of <paramref name="trial"/> that are not stored yet (those of an earlier attempt at the
+    /// same candidate, fidelity and seed are kept), storing each as it finishes, and combines them
+    /// (<see cref="ReplicateEvaluation.Combine"/>). Returns the combined result and how many replicates were kept.
+    /// </summary>
+    private (EvaluationResult Result, int Kept) EvaluateReplicates(TrialRecord trial, int count, CancellationToken cancellationToken)
+    {
+        var stored = WithRetry($"reading the replicates of trial {trial.Number}", () => _storage.ReadReplicates(trial.Number), cancellationToken)
+            .Where(r => r.Replicate <= count && r.CandidateKey == trial.Candidate.Key && r.TrainSamples == trial.TrainSamples
+                        && r.Seed == _evaluator.ReplicateSeed(r.Replicate))
+            .ToDictionary(r => r.Replicate, r => r.Result);
+        var kept = stored.Count;
+        for (var k = 1; k <= count; k++)
+        {
+            if (stored.ContainsKey(k)) continue;
+            var clock = Stopwatch.StartNew();
+            EvaluationResult result;
+            try
+            {
+                result = _evaluator.EvaluateReplicate(trial.Candidate, trial.TrainSamples, k, cancellationToken);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested || cancellationToken.IsCancellationRequested))
+            {
+                throw new ReplicateFailedException(k, count, e);
+            }
+            stored[k] = result;
+            var record = new ReplicateRecord(trial.Number, k, trial.Candidate.Key, trial.TrainSamples, _evaluator.ReplicateSeed(k), result,
+                _worker.Id, DateTime.UtcNow, clock.Elapsed.TotalSeconds);
+            // false: the trial was taken over (our lease expired); the new owner measures what is missing
+            WithRetry($"storing replicate {k} of trial {trial.Number}", () => _storage.StoreReplicate(_worker.Id, record), CancellationToken.None);
+        }
+        return (ReplicateEvaluation.Combine([.. Enumerable.Range(1, count).Select(k => stored[k])]), kept);
+    }
+
+    /// <summary>Replicate k of n failed: the trial fails with the replicate's cause (environment or configuration).</summary>
+    private sealed class ReplicateFailedException(int replicate, int count, Exception inner)
+        : Exception($"replicate {replicate} of {count}: {inner.GetType().Name}: {inner.Message}", inner);
 
     /// <summary>
     /// Appends the hypervolume history entries that became known (see <see cref="StudyResults.HypervolumeHistory"/>:

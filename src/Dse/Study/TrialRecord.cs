@@ -82,6 +82,11 @@ public sealed record TrialRecord(
     public double? MemoryBytes => Measured(Objective.Memory);
     public double? TrainEnergyJoules => Measured(Objective.TrainEnergy);
     public double? InferenceEnergyJoules => Measured(Objective.InferenceEnergy);
+    /// <summary>
+    /// The accuracy as measured: count, mean, standard deviation and 95 % interval over the trial's replicates (count 1
+    /// and no spread for a trial evaluated once); null unless complete.
+    /// </summary>
+    public Statistics.Replicates? AccuracyReplicates => Status == TrialStatus.Complete ? Statistics.ReplicateEvaluation.Read(Metrics, Accuracy) : null;
 
     public EvaluationResult? Result => Status == TrialStatus.Complete
         ? new EvaluationResult(Accuracy ?? 0, MemoryBytes ?? 0, TrainEnergyJoules ?? 0, InferenceEnergyJoules ?? 0, Metrics, DetailsJson)
@@ -125,3 +130,12 @@ public sealed record TrialRecord(
         return (values, merged);
     }
 }
+
+/// <summary>
+/// One finished replicate of a trial evaluated more than once (see <see cref="IStudyStorage.StoreReplicate"/>): its
+/// number (1-based), the candidate and fidelity it measured (so that a row left by a discarded proposal is never
+/// mistaken for another candidate's), the seed it trained with (null: the evaluator has none), its result as the
+/// evaluator returned it, and who measured it when.
+/// </summary>
+public sealed record ReplicateRecord(int TrialNumber, int Replicate, string CandidateKey, int TrainSamples, ulong? Seed,
+    EvaluationResult Result, string WorkerId, DateTime FinishedUtc, double DurationSeconds);
