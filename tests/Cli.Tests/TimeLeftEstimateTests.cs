@@ -12,7 +12,7 @@ public sealed class TimeLeftEstimateTests
 
     private static TrialRecord Trial(int number, int samples, int neurons, TrialStatus status, double? seconds, DateTime? started = null) =>
         new(number, new Candidate([new("neurons", ParameterValue.Of((long)neurons)), new("train_samples", ParameterValue.Of((long)samples))]), samples, status,
-            0.5, 1000, 1e-6, 1e-7, new Dictionary<string, double>(), null, 0, null, 1, "test", "w", "h", 1, 0, 1,
+            [0.5, 1000, 1e-6, 1e-7], new Dictionary<string, double>(), null, 0, null, 1, "test", "w", "h", 1, 0, 1,
             started ?? Now.AddSeconds(-100), status == TrialStatus.Running ? null : Now, Now, seconds);
 
     [Test]

@@ -13,10 +13,11 @@ public sealed class ImportanceAndHistoryPanelTests
     private static readonly StudyDefinition Definition = Worker.Definition("grid", 8, 1);
 
     private static TrialRecord Trial(int number, long a, string b, double accuracy, double memory, double energy,
-        int samples = 1000, TrialStatus status = TrialStatus.Complete) => new(
+        int samples = 1000, TrialStatus status = TrialStatus.Complete) => new TrialRecord(
         number, new Candidate([new("a", ParameterValue.Of(a)), new("b", ParameterValue.Of(b))]), samples, status,
-        accuracy, memory, energy, energy / 10, new Dictionary<string, double>(), null, 0, null, 1, "test", "w", "h", 1, 0, 1,
-        DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch, 1);
+        null, new Dictionary<string, double>(), null, 0, null, 1, "test", "w", "h", 1, 0, 1,
+        DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch, 1) { Objectives = Definition.Objectives }
+        .WithResult(new EvaluationResult(accuracy, memory, energy, energy / 10, new Dictionary<string, double>(), null));
 
     /// <summary>
     /// A balanced 2 x 2 grid: accuracy depends on a alone, memory on b alone, training energy = 1 uJ x 4^[a = 2] x 2^[b = y].
@@ -53,7 +54,7 @@ public sealed class ImportanceAndHistoryPanelTests
     public void ImportanceNeedsThreeCompletedTrialsAndSkipsAnObjectiveThatDoesNotVary()
     {
         Assert.That(ParameterImportance.Compute(Definition, Grid().Take(2).ToList()), Is.Empty);
-        var sameMemory = Grid().Select(t => t with { MemoryBytes = 4096 }).ToList();
+        var sameMemory = Grid().Select(t => t.WithResult(t.Result! with { MemoryBytes = 4096 })).ToList();
         Assert.That(ParameterImportance.Compute(Definition, sameMemory).Select(r => r.Objective), Is.EqualTo(new[] { Objective.Accuracy, Objective.TrainEnergy }));
     }
 

@@ -273,6 +273,8 @@ public sealed class PostgresInputTests
             Is.EqualTo(new[] { "0" }));
         Assert.That(Server.Query("SELECT definition FROM fspinn_studies", database).Single(), Does.Contain("\"direction\":\"maximize\""));
         Assert.That(Worker.FrontierCsv(url, "budget"), Is.EqualTo(File.ReadAllText(Path.Combine(fixtures, "schema2-budget.frontier.csv"))));
+    }
+
     /// <summary>Issue 14: schema 3 adds fspinn_replicates; a schema-2 database gets it in place, and its studies resume.</summary>
     [Test]
     public void ASchema2DatabaseGetsTheReplicatesTableAndItsStudyResumes()

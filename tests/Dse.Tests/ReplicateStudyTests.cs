@@ -79,8 +79,9 @@ public sealed class ReplicateStudyTests
     private static TrialRecord Measured(int number, double energy, params double[] accuracies)
     {
         var combined = ReplicateEvaluation.Combine([.. accuracies.Select(a => new EvaluationResult(a, 1000, energy, 1e-7, new Dictionary<string, double>(), null))]);
-        return new TrialRecord(number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)}}}"), 400, TrialStatus.Complete, combined.Accuracy, 1000,
-            energy, 1e-7, combined.Metrics, null, 0, null, 1, "test", "w", "h", 1, 0, 1, DateTime.UtcNow, DateTime.UtcNow, DateTime.UtcNow, 1);
+        return new TrialRecord(number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)}}}"), 400, TrialStatus.Complete, null,
+            new Dictionary<string, double>(), null, 0, null, 1, "test", "w", "h", 1, 0, 1, DateTime.UtcNow, DateTime.UtcNow, DateTime.UtcNow, 1)
+            { Objectives = Worker.Definition("grid", 2, 1).Objectives }.WithResult(combined);
     }
 
     [Test]

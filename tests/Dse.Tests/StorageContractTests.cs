@@ -283,7 +283,7 @@ public sealed class StorageContractTests(string backend)
         Assert.That(storage.ReadReplicates(1), Has.Count.EqualTo(1), "a cancelled trial's finished replicates are kept for its rerun");
 
         var taken = storage.LoadTrials()[0];
-        Assert.That(storage.Finish(taken with { Status = TrialStatus.Complete, Accuracy = 0.65, FinishedUtc = DateTime.UtcNow }), Is.True);
+        Assert.That(storage.Finish((taken with { Objectives = storage.Definition.Objectives }).WithResult(new EvaluationResult(0.65, 1000, 1e-6, 1e-7, new Dictionary<string, double>(), null)) with { Status = TrialStatus.Complete, FinishedUtc = DateTime.UtcNow }), Is.True);
         Assert.That(storage.StoreReplicate("w2", Replicate(0, 3, "w2", 0.8)), Is.False, "a finished trial takes no more replicates");
     }
 
