@@ -54,7 +54,7 @@ public sealed class ImportanceAndHistoryPanelTests
     public void ImportanceNeedsThreeCompletedTrialsAndSkipsAnObjectiveThatDoesNotVary()
     {
         Assert.That(ParameterImportance.Compute(Definition, Grid().Take(2).ToList()), Is.Empty);
-        var sameMemory = Grid().Select(t => t.WithResult(t.Result! with { MemoryBytes = 4096 })).ToList();
+        var sameMemory = Grid().Select(t => t.Result is { } r ? t.WithResult(r with { MemoryBytes = 4096 }) : t).ToList();
         Assert.That(ParameterImportance.Compute(Definition, sameMemory).Select(r => r.Objective), Is.EqualTo(new[] { Objective.Accuracy, Objective.TrainEnergy }));
     }
 

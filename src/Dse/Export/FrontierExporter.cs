@@ -226,13 +226,13 @@ public static class FrontierExporter
         if (budget is { } b)
         {
             var v = plot.Add.VerticalLine(X(b), 2, Colors.Black, LinePattern.Dashed);
-            v.Text = $"{what} budget {Number(b)} {unit}";
+            v.Text = $"{what} budget {PlotNumber(b)} {unit}";
             v.LegendText = v.Text;
         }
         if (report.Definition.Budgets.MinAccuracy is { } minAccuracy)
         {
             var h = plot.Add.HorizontalLine(minAccuracy * 100, 2, Colors.Black, LinePattern.Dotted);
-            h.Text = $"minimum accuracy {Number(minAccuracy * 100)} %";
+            h.Text = $"minimum accuracy {PlotNumber(minAccuracy * 100)} %";
             h.LegendText = h.Text;
         }
         if (report.Recommendation is { } rec && rows.FirstOrDefault(r => r.Trial.Number == rec.Trial.Number) is { } chosen)
@@ -267,14 +267,14 @@ public static class FrontierExporter
             for (var m = 1; m <= 9; m++)
             {
                 var value = m * Math.Pow(10, decade);
-                if (m is 1 or 2 or 5) ticks.AddMajor(Math.Log10(value), Number(value));
+                if (m is 1 or 2 or 5) ticks.AddMajor(Math.Log10(value), PlotNumber(value));
                 else ticks.AddMinor(Math.Log10(value));
             }
         return ticks;
     }
 
     /// <summary>A tick or budget value: up to 3 significant digits, no exponent.</summary>
-    internal static string Number(double value) =>
+    internal static string PlotNumber(double value) =>
         value >= 100 ? value.ToString("#,0", CultureInfo.InvariantCulture) : double.Parse(value.ToString("G3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
 }
 

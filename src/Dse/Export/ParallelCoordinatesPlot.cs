@@ -124,5 +124,5 @@ public static class ParallelCoordinatesPlot
         return new Axis(title, r => double.IsFinite(value(r)) ? At(value(r)) : 0.5, labels);
     }
 
-    private static string Number(double v) => FrontierExporter.Number(v);
+    private static string Number(double v) => FrontierExporter.PlotNumber(v);
 }
