@@ -233,6 +233,12 @@ public sealed class Plasticity
             var n = 0;
             foreach (var j in synapses)
                 if (PostTrace1[j] != 0 || _aboveMax[j]) _arrivalColumns[n++] = j;
+            if (n == 0 && _accumulator is null && !_weights.IsQuantized)
+            {
+                // nothing to write and no rounding draw to keep in step with the reference path: only the dense count
+                _projection.DenseWeightWrites += synapses.Length;
+                return;
+            }
             columns = _arrivalColumns.AsSpan(0, n);
         }
         var delta = _rowDelta;
