@@ -22,7 +22,9 @@ Writes, under experiments/results/:
   accuracy-vs-n.png        accuracy vs N, both networks and datasets, mean ± 95 % CI (single seeds as plain points)
   accuracy-vs-passes.csv/.png   accuracy vs passes over the training set, for every (network, N, dataset) with a
                            passes- row (its one-pass point is the size- row)
-Usage: experiments/headline/claims.py [--results CSV] [--out DIR]
+With --readme README.md the claims table also replaces the lines between "<!-- claims:begin -->" and
+"<!-- claims:end -->" there.
+Usage: experiments/headline/claims.py [--results CSV] [--out DIR] [--readme README.md]
 """
 import argparse, csv, math, os, re, shlex, sys
 from collections import defaultdict
@@ -181,6 +183,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(root, "experiments", "accuracy", "results.csv"))
     ap.add_argument("--out", default=os.path.join(root, "experiments", "results"))
+    ap.add_argument("--readme", help="markdown file whose claims block (between the claims:begin/end comments) gets the table")
     args = ap.parse_args()
     runs = read_runs(args.results)
     seeds, passes, problems = collect(runs)
@@ -251,8 +254,11 @@ def main():
     header = ["claim", "dataset", "neurons", "passes", "paper", "paper_source", "ours", "unit", "ci95_low", "ci95_high",
               "n", "verdict", "detail"]
     write_csv(os.path.join(args.out, "headline-claims.csv"), header, [[c[h] for h in header] for c in claims])
+    table = markdown_table(os.path.join(args.out, "headline-claims.csv"))
     with open(os.path.join(args.out, "headline-claims.md"), "w", encoding="utf-8") as f:
-        f.write(markdown_table(os.path.join(args.out, "headline-claims.csv")))
+        f.write(table)
+    if args.readme:
+        replace_block(args.readme, table)
 
     # 3. passes
     pass_rows = []
@@ -282,6 +288,18 @@ def markdown_table(csv_path):
         ci = f"[{r['ci95_low']}, {r['ci95_high']}]" if r["ci95_low"] else "—"
         lines.append(f"| {r['claim']} | {r['passes']} | {r['paper']} | {ours} | {ci} | {r['n']} | {r['verdict']} |")
     return "\n".join(lines) + "\n"
+
+
+def replace_block(path, table):
+    """Puts the table between the claims:begin and claims:end comments of a markdown file (refuses without them)."""
+    begin, end = "<!-- claims:begin -->", "<!-- claims:end -->"
+    text = open(path, encoding="utf-8").read()
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise SystemExit(f"{path}: needs exactly one '{begin}' line before one '{end}' line to hold the claims table")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{head}{begin}\n{table}{end}{tail}")
 
 
 def plot_vs_n(seeds, stats_of, path):
