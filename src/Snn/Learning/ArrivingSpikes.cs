@@ -81,13 +81,12 @@ internal sealed class ArrivingSpikes
         }
     }
 
-    /// <summary>The inputs that emitted at <paramref name="step"/> (empty if it was not recorded or is out of the window).</summary>
-    public ReadOnlySpan<int> EmittersAt(long step)
-    {
-        if (step < 0) return default;
-        var slot = (int)(step % _window);
-        return _slotSteps[slot] == step ? _emitters[slot].AsSpan(0, _emitterCounts[slot]) : default;
-    }
+    /// <summary>The slot that holds the emitters of <paramref name="step"/> (≥ 0); the slot of step − 1 is the one before, cyclically.</summary>
+    public int SlotOf(long step) => (int)(step % _window);
+
+    /// <summary>The inputs that emitted at <paramref name="step"/>, held in <paramref name="slot"/> = <see cref="SlotOf"/>(step) (empty if none did, or the step left the window).</summary>
+    public ReadOnlySpan<int> EmittersAt(int slot, long step) =>
+        _slotSteps[slot] == step ? _emitters[slot].AsSpan(0, _emitterCounts[slot]) : default;
 
     /// <summary>The columns j whose synapse (<paramref name="row"/>, j) has a delay of <paramref name="delay"/> steps.</summary>
     public ReadOnlySpan<int> ColumnsWithDelay(int row, int delay)

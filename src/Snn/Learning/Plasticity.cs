@@ -213,16 +213,56 @@ public sealed class Plasticity
             foreach (var i in preSpikes) DepressRow(i, eta);
             return;
         }
-        _arriving.Record(_step, preSpikes);
-        for (var d = 0; d <= _arriving.MaxDelay; d++)
-            foreach (var i in _arriving.EmittersAt(_step - d))
-                DepressSynapses(i, _arriving.ColumnsWithDelay(i, d), eta);
+        var arriving = _arriving;
+        arriving.Record(_step, preSpikes);
+        if (_sparseDepression && _accumulator is null && !_weights.IsQuantized)
+        {
+            DepressFloatArrivals(eta);
+            return;
+        }
+        // spikes emitted d steps ago reach the synapses of delay d now
+        for (int d = 0, slot = arriving.SlotOf(_step), maxDelay = arriving.MaxDelay; d <= maxDelay; d++, slot = slot == 0 ? maxDelay : slot - 1)
+            foreach (var i in arriving.EmittersAt(slot, _step - d))
+                DepressSynapses(i, arriving.ColumnsWithDelay(i, d), eta);
+    }
+
+    /// <summary>
+    /// The arrival depression of <see cref="DepressPre"/> for float32 weights on the sparse path without an accumulator
+    /// (dc2015's case) in one loop: the same weights and counts as <see cref="DepressSynapses"/> per synapse group, without
+    /// its per-group work (a few dozen groups arrive per step, each of a few synapses at small N).
+    /// </summary>
+    private void DepressFloatArrivals(float eta)
+    {
+        var arriving = _arriving!;
+        var w = _weights.WritableFloats();
+        var cols = _weights.Cols;
+        var trace = PostTrace1;
+        var aboveMax = _aboveMax;
+        var max = (float)_config.WeightMax;
+        long changed = 0, dense = 0;
+        for (int d = 0, slot = arriving.SlotOf(_step), maxDelay = arriving.MaxDelay; d <= maxDelay; d++, slot = slot == 0 ? maxDelay : slot - 1)
+            foreach (var i in arriving.EmittersAt(slot, _step - d))
+            {
+                var synapses = arriving.ColumnsWithDelay(i, d);
+                dense += synapses.Length;
+                var row = w.Slice(i * cols, cols);
+                foreach (var j in synapses)
+                {
+                    var x = trace[j];
+                    if (x == 0 && !aboveMax[j]) continue;   // Δw = 0 and the clip keeps the weight
+                    var delta = x * -eta;
+                    var old = row[j];
+                    if (delta != 0 || old > max) changed++;
+                    row[j] = Math.Clamp(old + delta, 0f, max);
+                }
+            }
+        if (dense > 0) CountWrites(changed, dense);
     }
 
     /// <summary>
     /// w[row, j] −= eta·x_post1[j] (clipped) for the listed columns: the synapses of one input a spike reaches now. On
     /// the sparse path only those it can change (x_post1 ≠ 0 or a weight above w_max), with the same weights and
-    /// rounding draws as writing all of them.
+    /// rounding draws as writing all of them (one draw per call, as the reference path makes).
     /// </summary>
     private void DepressSynapses(int row, ReadOnlySpan<int> synapses, float eta)
     {
@@ -233,12 +273,6 @@ public sealed class Plasticity
             var n = 0;
             foreach (var j in synapses)
                 if (PostTrace1[j] != 0 || _aboveMax[j]) _arrivalColumns[n++] = j;
-            if (n == 0 && _accumulator is null && !_weights.IsQuantized)
-            {
-                // nothing to write and no rounding draw to keep in step with the reference path: only the dense count
-                _projection.DenseWeightWrites += synapses.Length;
-                return;
-            }
             columns = _arrivalColumns.AsSpan(0, n);
         }
         var delta = _rowDelta;
