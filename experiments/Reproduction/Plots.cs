@@ -3,43 +3,13 @@ using ScottPlot;
 
 namespace FSpiNN.Reproduction;
 
-/// <summary>The three figures of the report (ScottPlot 5, PNG). N axes are logarithmic: log10 N, ticked at the sizes run.
+/// <summary>The figures of the report (accuracy vs N, with seeds and CIs, is drawn by experiments/headline/claims.py) (ScottPlot 5, PNG). N axes are logarithmic: log10 N, ticked at the sizes run.
 /// MNIST is drawn solid with filled circles, Fashion-MNIST dashed with open squares.</summary>
 internal static class Plots
 {
     private const int Width = 800;
     private const int Height = 500;
-    private static readonly Color Baseline = Colors.SteelBlue;
     private static readonly Color Fspinn = Colors.OrangeRed;
-
-    /// <summary>Accuracy (all-activity, %) vs N: MNIST and Fashion-MNIST, baseline and FSpiNN. False when there is nothing to plot.</summary>
-    public static bool AccuracyVsN(IReadOnlyList<SizeRun> sizes, string path)
-    {
-        var plot = new Plot();
-        var any = false;
-        foreach (var dataset in new[] { "mnist", "fashion" })
-            foreach (var network in new[] { "bindsnet", "fspinn" })
-            {
-                var points = sizes.Where(s => s.Dataset == dataset && s.Network == network && s.Result.AccuracyAllActivity is not null)
-                    .OrderBy(s => s.Neurons).ToList();
-                if (points.Count == 0) continue;
-                any = true;
-                var line = plot.Add.Scatter(points.Select(s => Math.Log10(s.Neurons)).ToArray(),
-                    points.Select(s => s.Result.AccuracyAllActivity!.Value).ToArray(), network == "fspinn" ? Fspinn : Baseline);
-                line.LegendText = $"{DatasetName(dataset)} {(network == "fspinn" ? "FSpiNN" : "baseline")}";
-                line.LinePattern = dataset == "mnist" ? LinePattern.Solid : LinePattern.Dashed;
-                line.MarkerShape = dataset == "mnist" ? MarkerShape.FilledCircle : MarkerShape.OpenSquare;
-                line.MarkerSize = 7;
-                line.LineWidth = 2;
-            }
-        if (!any) return false;
-        NeuronAxis(plot, sizes.Select(s => s.Neurons));
-        plot.YLabel("Test accuracy, all-activity (%)");
-        plot.Title("Accuracy vs network size (baseline: BindsNET-style, float32)");
-        plot.ShowLegend(Edge.Bottom);
-        plot.SavePng(path, Width, Height);
-        return true;
-    }
 
     /// <summary>
     /// Baseline / FSpiNN ratios vs N in three panels, one above the other, one per quantity (memory, training energy,

@@ -135,7 +135,6 @@ foreach (var table in new[] { Tables.SizesTable(sizes), Tables.RatiosTable(ratio
 // 3. Plots.
 foreach (var (file, draw) in new (string, Func<string, bool>)[]
          {
-             ("accuracy-vs-n.png", p => Plots.AccuracyVsN(sizes, p)),
              ("ratios-vs-n.png", p => Plots.RatiosVsN(ratios, p)),
              ("ablation.png", p => Plots.Ablation(ablation, p)),
          })

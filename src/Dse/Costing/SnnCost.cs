@@ -178,7 +178,7 @@ public static class SnnCost
     {
         var assumptions = new ActivityAssumptions
         {
-            StepsPerExample = config.PresentationSteps + (phase == Phase.Training ? config.RestSteps : 0),
+            StepsPerExample = config.PresentationSteps + (phase == Phase.Training ? config.RestSteps : config.InferenceRestSteps),
             DtMs = config.Dt,
             InputMaxRateHz = config.MaxInputRate,
             SpikesPerExample = spikesPerExample,

@@ -29,6 +29,15 @@ public enum StdpRule
     Potentiation,
 }
 
+/// <summary>When the presynaptic side of STDP (trace set, depression) acts on an input synapse with a delay.</summary>
+public enum PreSpikeTiming
+{
+    /// <summary>When the delayed spike arrives at the synapse, per synapse: Brian2's <c>on_pre</c> on a pathway with delays.</summary>
+    Arrival,
+    /// <summary>When the input neuron emits the spike, one trace per input neuron; the delay only moves the conductance.</summary>
+    Emission,
+}
+
 /// <summary>When the column normalisation of the input→excitatory weights runs during training.</summary>
 public enum NormalizationTiming { None, BeforeExample, AfterExample }
 

@@ -68,9 +68,20 @@ public sealed record NetworkConfig
     public bool ResetBetweenExamples { get; init; } = true;
     /// <summary>Input→excitatory delays drawn uniformly from [0, max] ms per synapse; 0 disables.</summary>
     public double InputDelayMaxMs { get; init; }
+    /// <summary>
+    /// Labelling and testing: rest this long between examples with no input and carry the state over (Diehl &amp; Cook's
+    /// test mode, 150 ms); 0 resets the state before each example instead. Examples are carried over within fixed blocks
+    /// of <see cref="InferenceBlock"/>, each starting from the reset state, so results do not depend on the thread count.
+    /// </summary>
+    public double InferenceRestMs { get; init; }
 
     // --- learning ---
     public StdpRule Stdp { get; init; } = StdpRule.PostPre;
+    /// <summary>
+    /// With input delays: when the pre-synaptic STDP terms act. Emission is what models saved before this parameter
+    /// existed did, so it is the default of a configuration that does not name it; the dc2015 preset uses arrival.
+    /// </summary>
+    public PreSpikeTiming StdpPreTiming { get; init; } = PreSpikeTiming.Emission;
     public double EtaPre { get; init; } = 1e-4;
     public double EtaPost { get; init; } = 1e-2;
     public double TauPre { get; init; } = 20;
@@ -108,6 +119,11 @@ public sealed record NetworkConfig
     /// <summary>Number of simulation steps of one presentation.</summary>
     public int PresentationSteps => (int)Math.Round(PresentationMs / Dt);
     public int RestSteps => (int)Math.Round(RestMs / Dt);
+    public int InferenceRestSteps => (int)Math.Round(InferenceRestMs / Dt);
+    /// <summary>Consecutive inference examples that carry their state over when <see cref="InferenceRestMs"/> &gt; 0.</summary>
+    public const int InferenceBlock = 64;
+    /// <summary>True when the pre-synaptic STDP terms act at arrival on synapses that have delays.</summary>
+    public bool StdpAtArrival => StdpPreTiming == PreSpikeTiming.Arrival && InputDelaySteps > 0;
     /// <summary>The longest input delay in whole steps (0: no delays); delays are drawn in 0 ..= this.</summary>
     public int InputDelaySteps => (int)Math.Round(InputDelayMaxMs / Dt);
 
@@ -129,6 +145,8 @@ public sealed record NetworkConfig
         Require(PresentationSteps >= 1, "presentation_ms", $"must be at least one time step (dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms)");
         Require((long)PresentationSteps + RestSteps <= MaxStepsPerExample, "presentation_ms",
             $"presentation_ms + rest_ms = {PresentationSteps + (long)RestSteps} steps of dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms per example; at most {MaxStepsPerExample} are supported");
+        Require((long)PresentationSteps + InferenceRestSteps <= MaxStepsPerExample, "inference_rest_ms",
+            $"presentation_ms + inference_rest_ms = {PresentationSteps + (long)InferenceRestSteps} steps of dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms per example; at most {MaxStepsPerExample} are supported");
         Require(InputDelaySteps <= MaxInputDelaySteps, "input_delay_max_ms",
             $"at most {MaxInputDelaySteps} steps of delay are supported, got {InputDelaySteps} (dt = {Dt.ToString(CultureInfo.InvariantCulture)} ms)");
         Require(MaxInputRate * Dt / 1000 <= 1, "max_input_rate", "rate·dt exceeds one spike per step");

@@ -28,9 +28,9 @@ public static class NetworkPresets
         OneSpikePerStep = false,
         Encoding = InputEncoding.Bernoulli,
         MaxInputRate = 255.0 / 8 * 2, RetryRateIncrement = 255.0 / 8, RetryMinSpikes = 5, MaxRetries = 20,
-        PresentationMs = 350, RestMs = 150, ResetBetweenExamples = false,
+        PresentationMs = 350, RestMs = 150, ResetBetweenExamples = false, InferenceRestMs = 150,
         InputDelayMaxMs = 10,
-        Stdp = StdpRule.Triplet, EtaPre = 1e-4, EtaPost = 1e-2, TauPre = 20, TauPost = 20, TauPost2 = 40, WeightMax = 1,
+        Stdp = StdpRule.Triplet, StdpPreTiming = PreSpikeTiming.Arrival, EtaPre = 1e-4, EtaPost = 1e-2, TauPre = 20, TauPost = 20, TauPost2 = 40, WeightMax = 1,
         InitScale = 0.3, InitOffset = 0.01,
         Normalization = NormalizationTiming.BeforeExample, NormalizationTarget = 78,
     }.Validate();

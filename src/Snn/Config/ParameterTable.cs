@@ -171,8 +171,12 @@ public static class ParameterTable
         Real("rest_ms", "rest time after each presentation, ms", 0, 10_000, c => c.RestMs, (c, v) => c with { RestMs = v });
         Flag("reset_between_examples", "reset state variables (not theta) before each example", c => c.ResetBetweenExamples, (c, v) => c with { ResetBetweenExamples = v });
         Real("input_delay_max_ms", "input→excitatory delays uniform in [0, max] ms (0 = none)", 0, 1000, c => c.InputDelayMaxMs, (c, v) => c with { InputDelayMaxMs = v });
+        Real("inference_rest_ms", "labelling/testing: rest between examples carrying the state over, ms (Diehl & Cook 150; 0 = reset before each example)",
+            0, 10_000, c => c.InferenceRestMs, (c, v) => c with { InferenceRestMs = v });
         Choice("stdp", "triplet (Diehl & Cook), postpre (BindsNET) or potentiation (FSpiNN)",
             [("triplet", StdpRule.Triplet), ("postpre", StdpRule.PostPre), ("potentiation", StdpRule.Potentiation)], c => c.Stdp, (c, v) => c with { Stdp = v });
+        Choice("stdp_pre_timing", "with input delays, the pre-synaptic STDP terms act at spike arrival, per synapse (Brian2) or at emission",
+            [("arrival", PreSpikeTiming.Arrival), ("emission", PreSpikeTiming.Emission)], c => c.StdpPreTiming, (c, v) => c with { StdpPreTiming = v });
         Real("eta_pre", "depression rate (pre spike)", 0, 1e6, c => c.EtaPre, (c, v) => c with { EtaPre = v });
         Real("eta_post", "potentiation rate (post spike)", 0, 1e6, c => c.EtaPost, (c, v) => c with { EtaPost = v });
         Real("tau_pre", "presynaptic trace time constant, ms", 1e-3, 1e15, c => c.TauPre, (c, v) => c with { TauPre = v });

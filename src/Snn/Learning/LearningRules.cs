@@ -27,7 +27,8 @@ public interface ILearningRule
 /// <summary>
 /// Diehl &amp; Cook's code: on a pre spike x_pre ← 1 and w −= η_pre·x_post1; on a post spike
 /// w += η_post·x_pre·x_post2 (read before it is set), then x_post1 ← 1, x_post2 ← 1.
-/// Pre terms run before post terms within a step, as in Brian.
+/// Pre terms run before post terms within a step, as in Brian. With input delays the pre terms act at emission or at
+/// arrival (<see cref="Plasticity.DepressPre"/>, <see cref="Plasticity.PreTraces(int)"/>).
 /// </summary>
 public sealed class TripletRule(double etaPre, double etaPost) : ILearningRule
 {
@@ -35,14 +36,9 @@ public sealed class TripletRule(double etaPre, double etaPost) : ILearningRule
 
     public void Apply(Plasticity p, ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, float kp)
     {
-        if (etaPre > 0)
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
+        if (etaPre > 0) p.DepressPre(preSpikes, (float)etaPre);
         p.SetPreTraces(preSpikes);
-        if (postSpikes.Length > 0)
-        {
-            var xPre = p.PreTraces();
-            foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp * p.PostTrace2[j]), xPre);
-        }
+        foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp * p.PostTrace2[j]), p.PreTraces(j));
         p.SetPostTraces(postSpikes);
     }
 }
@@ -58,13 +54,8 @@ public sealed class PostPreRule(double etaPre, double etaPost) : ILearningRule
     {
         p.SetPreTraces(preSpikes);
         p.SetPostTraces(postSpikes);
-        if (etaPre > 0)
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
-        if (postSpikes.Length > 0)
-        {
-            var xPre = p.PreTraces();
-            foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp), xPre);
-        }
+        if (etaPre > 0) p.DepressPre(preSpikes, (float)etaPre);
+        foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp), p.PreTraces(j));
     }
 }
 
@@ -82,12 +73,8 @@ public sealed class PotentiationOnlyRule(double etaPre, double etaPost) : ILearn
         if (etaPre > 0)
         {
             p.SetPostTraces(postSpikes);
-            foreach (var i in preSpikes) p.DepressRow(i, (float)etaPre);
+            p.DepressPre(preSpikes, (float)etaPre);
         }
-        if (postSpikes.Length > 0)
-        {
-            var xPre = p.PreTraces();
-            foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp), xPre);
-        }
+        foreach (var j in postSpikes) p.PotentiateColumn(j, (float)(etaPost * kp), p.PreTraces(j));
     }
 }

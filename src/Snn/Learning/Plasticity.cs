@@ -41,6 +41,7 @@ public sealed class Plasticity
     private readonly float[] _columnMax;
     private readonly int[] _columnsAboveMax;
     private int _columnsAboveMaxCount;
+    private readonly bool[] _aboveMax;
     private readonly bool[] _listed;
     private readonly int[] _depressionColumns;
     private int _depressionColumnCount;
@@ -49,6 +50,9 @@ public sealed class Plasticity
     private readonly float _post1Decay;
     private readonly float _post2Decay;
     private long _xPreStep = -1;
+    /// <summary>Pre-synaptic terms at spike arrival (input delays with stdp_pre_timing=arrival); null: at emission.</summary>
+    private readonly ArrivingSpikes? _arriving;
+    private readonly int[] _arrivalColumns;
     private long _step;
     private Xoshiro256 _rng;
 
@@ -59,7 +63,9 @@ public sealed class Plasticity
     /// The unoptimised path: post traces decayed over every neuron and depression rows written whole. The default path
     /// leaves bit-identical weights, traces and counts.
     /// </param>
-    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false)
+    /// <param name="delaySteps">The model's input delays (null: none); with <see cref="NetworkConfig.StdpAtArrival"/> the
+    /// pre-synaptic terms act when a spike reaches each synapse.</param>
+    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false, byte[]? delaySteps = null)
     {
         _sparseDepression = !reference && config.EtaPre > 0 && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
         _weights = weights;
@@ -86,6 +92,7 @@ public sealed class Plasticity
         if (!reference) _traced = new IndexSet(cols);
         _columnMax = new float[cols];
         _columnsAboveMax = new int[cols];
+        _aboveMax = new bool[cols];
         _listed = new bool[cols];
         _depressionColumns = new int[cols];
         _post1Decay = (float)Math.Exp(-config.Dt / config.TauPost);
@@ -96,6 +103,9 @@ public sealed class Plasticity
             _columnTouched = new bool[cols];
             _rowTouched = new bool[rows];
         }
+        if (config.StdpAtArrival && delaySteps is not null)
+            _arriving = new ArrivingSpikes(delaySteps, rows, cols, config.InputDelaySteps);
+        _arrivalColumns = new int[_arriving is null ? 0 : cols];
         ResetTraces();
         UpdateColumnsAboveMax();
     }
@@ -112,6 +122,7 @@ public sealed class Plasticity
         _traced?.Clear();
         _depressionColumnsStale = true;
         _xPreStep = -1;
+        _arriving?.Reset();
     }
 
     /// <summary>Advances to step <paramref name="step"/> (a counter that keeps increasing across examples) and decays the post traces.</summary>
@@ -146,6 +157,7 @@ public sealed class Plasticity
 
     public void SetPreTraces(ReadOnlySpan<int> preSpikes)
     {
+        _arriving?.Record(_step, preSpikes);
         foreach (var i in preSpikes) _lastPreStep[i] = _step;
         _inputCounts.TraceUpdates += preSpikes.Length;
         if (preSpikes.Length > 0) _xPreStep = -1;
@@ -176,6 +188,117 @@ public sealed class Plasticity
         _xPreStep = _step;
         _inputCounts.TraceUpdates += _xPre.Length;
         return _xPre;
+    }
+
+    /// <summary>
+    /// The pre-synaptic traces column <paramref name="column"/>'s synapses see at this step: <see cref="PreTraces()"/>
+    /// (one per input) at emission; at arrival, each synapse's own from the last spike that reached it.
+    /// </summary>
+    public ReadOnlySpan<float> PreTraces(int column)
+    {
+        if (_arriving is null) return PreTraces();
+        _inputCounts.TraceUpdates += _xPre.Length;
+        return _arriving.TracesOfColumn(column, _step, _preDecayTable);
+    }
+
+    /// <summary>
+    /// The depression of pre-synaptic spikes, w −= eta·x_post1 (clipped to [0, w_max]): at emission, one row per input
+    /// spiking at this step; at arrival, every synapse that a spike of the last max-delay steps (this one included)
+    /// reaches at this step, as Brian2's <c>on_pre</c> on a pathway with delays.
+    /// </summary>
+    public void DepressPre(ReadOnlySpan<int> preSpikes, float eta)
+    {
+        if (_arriving is null)
+        {
+            foreach (var i in preSpikes) DepressRow(i, eta);
+            return;
+        }
+        var arriving = _arriving;
+        arriving.Record(_step, preSpikes);
+        if (_sparseDepression && _accumulator is null && !_weights.IsQuantized)
+        {
+            DepressFloatArrivals(eta);
+            return;
+        }
+        // spikes emitted d steps ago reach the synapses of delay d now
+        for (int d = 0, slot = arriving.SlotOf(_step), maxDelay = arriving.MaxDelay; d <= maxDelay; d++, slot = slot == 0 ? maxDelay : slot - 1)
+            foreach (var i in arriving.EmittersAt(slot, _step - d))
+                DepressSynapses(i, arriving.ColumnsWithDelay(i, d), eta);
+    }
+
+    /// <summary>
+    /// The arrival depression of <see cref="DepressPre"/> for float32 weights on the sparse path without an accumulator
+    /// (dc2015's case) in one loop: the same weights and counts as <see cref="DepressSynapses"/> per synapse group, without
+    /// its per-group work (a few dozen groups arrive per step, each of a few synapses at small N).
+    /// </summary>
+    private void DepressFloatArrivals(float eta)
+    {
+        var arriving = _arriving!;
+        var w = _weights.WritableFloats();
+        var cols = _weights.Cols;
+        var trace = PostTrace1;
+        var aboveMax = _aboveMax;
+        var max = (float)_config.WeightMax;
+        long changed = 0, dense = 0;
+        for (int d = 0, slot = arriving.SlotOf(_step), maxDelay = arriving.MaxDelay; d <= maxDelay; d++, slot = slot == 0 ? maxDelay : slot - 1)
+            foreach (var i in arriving.EmittersAt(slot, _step - d))
+            {
+                var synapses = arriving.ColumnsWithDelay(i, d);
+                dense += synapses.Length;
+                var row = w.Slice(i * cols, cols);
+                foreach (var j in synapses)
+                {
+                    var x = trace[j];
+                    if (x == 0 && !aboveMax[j]) continue;   // Δw = 0 and the clip keeps the weight
+                    var delta = x * -eta;
+                    var old = row[j];
+                    if (delta != 0 || old > max) changed++;
+                    row[j] = Math.Clamp(old + delta, 0f, max);
+                }
+            }
+        if (dense > 0) CountWrites(changed, dense);
+    }
+
+    /// <summary>
+    /// w[row, j] −= eta·x_post1[j] (clipped) for the listed columns: the synapses of one input a spike reaches now. On
+    /// the sparse path only those it can change (x_post1 ≠ 0 or a weight above w_max), with the same weights and
+    /// rounding draws as writing all of them (one draw per call, as the reference path makes).
+    /// </summary>
+    private void DepressSynapses(int row, ReadOnlySpan<int> synapses, float eta)
+    {
+        if (synapses.IsEmpty) return;
+        var columns = synapses;
+        if (_sparseDepression)
+        {
+            var n = 0;
+            foreach (var j in synapses)
+                if (PostTrace1[j] != 0 || _aboveMax[j]) _arrivalColumns[n++] = j;
+            columns = _arrivalColumns.AsSpan(0, n);
+        }
+        var delta = _rowDelta;
+        foreach (var j in columns) delta[j] = PostTrace1[j] * -eta;
+        if (_accumulator is not null)
+        {
+            var acc = _accumulator.AsSpan(row * _weights.Cols, _weights.Cols);
+            foreach (var j in columns) acc[j] += delta[j];
+            MarkRowTouched(row);
+            _accumulatorDirty = true;
+            _counts.AccumulatorUpdates += NonZero(delta, columns);
+            return;
+        }
+        CountWrites(ChangedInRow(row, delta, columns), synapses.Length);
+        if (_weights.SupportsSparseRowUpdates)
+        {
+            _weights.AddToRowAt(row, columns, delta, _config.WeightMax, ref _rng);
+            return;
+        }
+        // 32-bit codes have no column-wise write: the whole row, zero elsewhere (its clip may also bring down a weight
+        // above w_max that no spike reached yet, which that spike's arrival would do)
+        var full = _scratch.AsSpan(0, _weights.Cols);
+        full.Clear();
+        foreach (var j in columns) full[j] = delta[j];
+        full.CopyTo(delta);
+        _weights.AddToRow(row, delta, _config.WeightMax, _scratch, ref _rng);
     }
 
     /// <summary>
@@ -313,8 +436,13 @@ public sealed class Plasticity
     {
         var max = (float)_config.WeightMax;
         var count = 0;
+        foreach (var j in _columnsAboveMax.AsSpan(0, _columnsAboveMaxCount)) _aboveMax[j] = false;
         for (var j = 0; j < _columnMax.Length; j++)
-            if (_columnMax[j] > max) _columnsAboveMax[count++] = j;
+            if (_columnMax[j] > max)
+            {
+                _columnsAboveMax[count++] = j;
+                _aboveMax[j] = true;
+            }
         if (count > 0 || _columnsAboveMaxCount > 0) _depressionColumnsStale = true;
         _columnsAboveMaxCount = count;
     }

@@ -124,6 +124,13 @@ public sealed class WeightMatrix
     /// <summary>The float32 storage of one row, or null when the storage is integer.</summary>
     public ReadOnlySpan<float> FloatRow(int row) => _f32 is null ? default : _f32.AsSpan(row * Cols, Cols);
 
+    /// <summary>
+    /// The float32 weights, row-major, to update in place (the plasticity engine's fused arrival depression); the caller
+    /// clips to [0, w_max] as <see cref="AddToRowAt"/> does (float storage keeps no cached state to invalidate).
+    /// </summary>
+    internal Span<float> WritableFloats() =>
+        _f32 ?? throw new InvalidOperationException("quantized weights have no float storage");
+
     /// <summary>target[j] += w[row, j] for all j (vectorised).</summary>
     public void AddRowTo(int row, Span<float> target, Span<float> scratch) => AddRowTo(row, target[..Cols], scratch, 0);
 

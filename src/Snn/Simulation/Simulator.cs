@@ -146,7 +146,7 @@ public sealed class Simulator : IDisposable
             _delayOffsets = model.DelayOffsets;
         }
 
-        _plasticity = new Plasticity(model.Weights, _c, Counts, reference);
+        _plasticity = new Plasticity(model.Weights, _c, Counts, reference, model.DelaySteps);
         if (_layer && !reference)
         {
             _inhActive = new IndexSet(_n);
@@ -291,13 +291,16 @@ public sealed class Simulator : IDisposable
     }
 
     /// <summary>
-    /// Runs one example with learning off and theta frozen. Inference always starts from the reset state and skips the
-    /// rest period, so that examples are independent and can run on any thread with identical results.
+    /// Runs one example with learning off and theta frozen, from the reset state; or, with <paramref name="carryOver"/>
+    /// and <see cref="NetworkConfig.InferenceRestMs"/> &gt; 0, from the previous example's state after that rest with no
+    /// input (Diehl &amp; Cook's test mode). The caller decides which examples carry over (fixed blocks), so that results
+    /// do not depend on which thread runs which example.
     /// </summary>
-    public ExampleResult Infer(ReadOnlySpan<byte> image, Xoshiro256 rng)
+    public ExampleResult Infer(ReadOnlySpan<byte> image, Xoshiro256 rng, bool carryOver = false)
     {
         _learning = false;
-        ResetState();
+        if (carryOver && _c.InferenceRestSteps > 0) RunSteps(_c.InferenceRestSteps, null, ref rng, countSpikes: false);
+        else ResetState();
         var result = PresentWithRetries(image, ref rng, learning: false);
         Counts.Examples++;
         return result;
@@ -325,6 +328,10 @@ public sealed class Simulator : IDisposable
             {
                 // the rest lets v, conductances and traces relax; learning stays on, as in Diehl & Cook's code
                 RunSteps(_c.RestSteps, null, ref rng, countSpikes: false);
+            }
+            else if (!learning && retry && _c.InferenceRestSteps > 0)
+            {
+                RunSteps(_c.InferenceRestSteps, null, ref rng, countSpikes: false);
             }
             else if (!learning && retry && _c.RestSteps > 0)
             {

@@ -1,3 +1,4 @@
+using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Numerics;
@@ -186,14 +187,17 @@ public static class Protocol
     /// own simulator, taking chunks of consecutive examples from a shared cursor so that a worker that meets slow
     /// examples (retries, busy inputs) does not hold the others up. Every example has its own random stream and
     /// per-worker results are merged with integer sums, so the outcome does not depend on the thread count or on
-    /// which worker ran which chunk.
+    /// which worker ran which chunk. With an inference rest (Diehl &amp; Cook's test mode) chunks are fixed blocks of
+    /// <see cref="NetworkConfig.InferenceBlock"/> examples: the first starts from the reset state, each next one from the
+    /// state its predecessor left after the rest.
     /// </summary>
     private static WorkCounts RunInference<TState>(SnnModel model, Dataset data, int count, ulong purpose, int threads,
         string phase, Action<PassProgress>? progress, CancellationToken cancellationToken,
         Func<TState> createState, Action<TState, int, ReadOnlySpan<int>, ExampleResult> onExample, Action<TState> merge)
     {
         var workers = Math.Max(1, Math.Min(threads <= 0 ? Environment.ProcessorCount : threads, Math.Max(1, count / 8)));
-        var chunk = Math.Clamp(count / (workers * 32), 1, 64);
+        var carryOver = model.Config.InferenceRestSteps > 0;
+        var chunk = carryOver ? NetworkConfig.InferenceBlock : Math.Clamp(count / (workers * 32), 1, 64);
         var total = Simulator.CreateCounts(model.Config, model.InputSize);
         long done = 0;
         var cursor = 0;
@@ -209,7 +213,7 @@ public static class Protocol
                 for (var i = start; i < end; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var result = simulator.Infer(data.Image(i), Xoshiro256.ForStream(model.Seed, purpose, (ulong)i));
+                    var result = simulator.Infer(data.Image(i), Xoshiro256.ForStream(model.Seed, purpose, (ulong)i), carryOver && i > start);
                     onExample(state, i, simulator.ExampleSpikes, result);
                     var d = Interlocked.Increment(ref done);
                     if (progress is not null && (d % 16 == 0 || d == count))

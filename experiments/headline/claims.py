@@ -1,0 +1,378 @@
+#!/usr/bin/python3
+"""Issue #15: the paper's accuracy claims against ours, over seeds, from experiments/accuracy/results.csv.
+
+Reads the accuracy runs (the last row of a name wins) of three kinds, recognised by name:
+  size-<net>-n<N>-<dataset>           one pass, seed 1 (no --seed option: the CLI default)
+  seed-<net>-n<N>-<dataset>-s<k>      one pass, seed k (runs-headline-seeds-*.txt)
+  passes-<net>-n<N>-<dataset>-e<k>    k passes, seed 1 (its one-pass point is the size- row)
+  dc2015-n<N>-...                     Diehl & Cook reproduction runs (passes from --epochs)
+with <net> bindsnet (the baseline) or fspinn and <dataset> mnist or fashion. The seed is taken from the command's
+--seed (1 without it) and must agree with the name. Accuracy is the all-activity rule throughout.
+
+Statistics: per (network, N, dataset) the mean, sample sd and 95 % Student-t CI over seeds (one-pass runs only); a
+group with one seed has no CI. FSpiNN − baseline is paired by seed: both networks of one seed see the same initial
+weight draw, the same input spike trains and the same example order, so the per-seed difference removes that shared
+variation; its CI is the Student-t CI of the paired differences (n − 1 degrees of freedom). The unpaired (Welch) CI
+is written too. "No accuracy loss" holds when the paired CI does not lie entirely below zero.
+
+Writes, under experiments/results/:
+  accuracy-groups.csv      every group: seeds, mean, sd, CI
+  headline-claims.csv      paper's claim vs ours (paper figures: ../shared/docs/model-reference.md, cited per row)
+  headline-claims.md       the same as a markdown table, for the README
+  accuracy-vs-n.png        accuracy vs N, both networks and datasets, mean ± 95 % CI (single seeds as plain points)
+  accuracy-vs-passes.csv/.png   accuracy vs passes over the training set, for every (network, N, dataset) with a
+                           passes- row (its one-pass point is the size- row)
+With --readme README.md the claims table also replaces the lines between "<!-- claims:begin -->" and
+"<!-- claims:end -->" there.
+Usage: experiments/headline/claims.py [--results CSV] [--out DIR] [--readme README.md]
+"""
+import argparse, csv, math, os, re, shlex, sys
+from collections import defaultdict
+
+import numpy as np
+from scipy import stats
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.normpath(os.path.join(here, "..", ".."))
+
+NETWORKS = ("bindsnet", "fspinn")
+DATASETS = ("mnist", "fashion")
+HEADLINE_SIZES = (400, 1600, 4900)
+NAMES = {"bindsnet": "baseline", "fspinn": "FSpiNN", "mnist": "MNIST", "fashion": "Fashion-MNIST"}
+
+# The papers' figures, with where they are written down.
+REFERENCE = "../shared/docs/model-reference.md"
+FSPINN_CLAIM = ("no accuracy loss at N = 4900 (MNIST and Fashion-MNIST)", f"{REFERENCE} C.10 (FSpiNN paper, [C] S5)")
+DC2015 = {  # N: (accuracy %, passes D&C used)
+    100: (82.9, "1"), 400: (87.0, "3"), 1600: (91.9, "7"), 6400: (95.0, "15"),
+}
+DC2015_SOURCE = f"{REFERENCE} A.10 (accuracies), A.7 (passes: 1/3/7/15, low confidence)"
+
+SIZE = re.compile(r"^size-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)$")
+SEED = re.compile(r"^seed-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-s(\d+)$")
+PASSES = re.compile(r"^passes-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-e(\d+)$")
+DC = re.compile(r"^dc2015-n(\d+)\b")
+
+
+def option(command, name, default=None):
+    words = shlex.split(command)
+    for k, w in enumerate(words[:-1]):
+        if w == name:
+            return words[k + 1]
+    return default
+
+
+def read_runs(path):
+    runs = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            runs[row["name"]] = row  # the last row of a name wins
+    return runs
+
+
+def accuracy(row):
+    try:
+        return float(row["accuracy_all_activity"])
+    except (KeyError, ValueError):
+        return None
+
+
+def summary(values):
+    """n, mean, sd, CI low, CI high (sd and CI None with fewer than two values)."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    if n == 0:
+        return 0, None, None, None, None
+    mean = float(v.mean())
+    if n < 2:
+        return n, mean, None, None, None
+    sd = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def welch(a, b):
+    """95 % CI of mean(b) − mean(a), unpaired with unequal variances (None below two values each)."""
+    if len(a) < 2 or len(b) < 2:
+        return None, None
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        d = float(b.mean() - a.mean())
+        return d, d
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.975, df)) * se
+    d = float(b.mean() - a.mean())
+    return d - half, d + half
+
+
+def verdict(n, low, high):
+    if n == 0:
+        return "no pair yet"
+    if low is None:
+        return "one seed: no CI"
+    if high < 0:
+        return "FSpiNN lower (CI below 0)"
+    if low > 0:
+        return "FSpiNN higher (CI above 0)"
+    return "no significant difference (CI contains 0)"
+
+
+def fmt(x, digits=2):
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+def collect(runs):
+    """{(net, N, dataset): {seed: (accuracy, name)}} for one-pass runs; {(net, N, dataset): {passes: [(acc, name)]}}."""
+    seeds = defaultdict(dict)
+    passes = defaultdict(lambda: defaultdict(list))
+    problems = []
+    for name, row in runs.items():
+        acc = accuracy(row)
+        if acc is None:
+            continue
+        command = row.get("command", "")
+        seed = int(option(command, "--seed", "1"))
+        epochs = int(option(command, "--epochs", "1"))
+        m = SIZE.match(name) or SEED.match(name)
+        if m:
+            key = (m[1], int(m[2]), m[3])
+            named_seed = int(m[4]) if m.re is SEED else 1
+            if named_seed != seed or epochs != 1:
+                problems.append(f"{name}: named seed {named_seed}, one pass, but its command has --seed {seed} --epochs {epochs}; left out")
+                continue
+            if seed in seeds[key]:
+                problems.append(f"{name}: seed {seed} of {key} already given by {seeds[key][seed][1]}; left out")
+                continue
+            seeds[key][seed] = (acc, name)
+            if seed == 1:
+                passes[key][1].append((acc, name))
+            continue
+        m = PASSES.match(name)
+        if m:
+            if seed != 1 or epochs != int(m[4]):
+                problems.append(f"{name}: named e{m[4]} seed 1, but its command has --epochs {epochs} --seed {seed}; left out")
+                continue
+            passes[(m[1], int(m[2]), m[3])][epochs].append((acc, name))
+    return seeds, passes, problems
+
+
+def options_without(command, dropped=("--data", "--out", "--seed", "--threads", "--epochs")):
+    words = shlex.split(command)[2:]  # without "fspinn train"
+    kept, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+            continue
+        if w in dropped:
+            skip = True
+            continue
+        kept.append(w)
+    return " ".join(kept)
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=os.path.join(root, "experiments", "accuracy", "results.csv"))
+    ap.add_argument("--out", default=os.path.join(root, "experiments", "results"))
+    ap.add_argument("--readme", help="markdown file whose claims block (between the claims:begin/end comments) gets the table")
+    args = ap.parse_args()
+    runs = read_runs(args.results)
+    seeds, passes, problems = collect(runs)
+    os.makedirs(args.out, exist_ok=True)
+
+    # every group's rows must differ only in seed (and paths, threads): otherwise they are not replicates
+    for key, by_seed in seeds.items():
+        variants = {options_without(runs[name]["command"]) for _, name in by_seed.values()}
+        if len(variants) > 1:
+            problems.append(f"{key}: the seeds' runs differ in options: {sorted(variants)}")
+
+    # 1. groups
+    group_rows = []
+    stats_of = {}
+    for (net, n, data) in sorted(seeds, key=lambda k: (k[2], k[0], k[1])):
+        by_seed = seeds[(net, n, data)]
+        values = [by_seed[s][0] for s in sorted(by_seed)]
+        count, mean, sd, low, high = summary(values)
+        stats_of[(net, n, data)] = (count, mean, sd, low, high)
+        group_rows.append([data, net, n, count, " ".join(str(s) for s in sorted(by_seed)),
+                           " ".join(f"{v:.2f}" for v in values), fmt(mean), fmt(sd), fmt(low), fmt(high),
+                           "" if count > 1 else "one seed: no CI",
+                           " ".join(by_seed[s][1] for s in sorted(by_seed))])
+    write_csv(os.path.join(args.out, "accuracy-groups.csv"),
+              ["dataset", "network", "neurons", "seeds", "seed_list", "accuracies", "mean", "sd", "ci95_low", "ci95_high", "note", "runs"],
+              group_rows)
+
+    # 2. claims: FSpiNN − baseline (paired by seed) at the headline sizes, then Diehl & Cook
+    claims = []
+    for data in DATASETS:
+        for n in HEADLINE_SIZES:
+            base = seeds.get(("bindsnet", n, data), {})
+            ours = seeds.get(("fspinn", n, data), {})
+            paired = sorted(set(base) & set(ours))
+            diffs = [ours[s][0] - base[s][0] for s in paired]
+            count, mean, sd, low, high = summary(diffs)
+            wl, wh = welch([v for v, _ in base.values()], [v for v, _ in ours.values()])
+            b, f = stats_of.get(("bindsnet", n, data)), stats_of.get(("fspinn", n, data))
+            claimed = n == 4900
+            claims.append({
+                "claim": f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}",
+                "dataset": data, "neurons": n, "passes": "1",
+                "paper": "0 (no loss)" if claimed else "not claimed",
+                "paper_source": FSPINN_CLAIM[1] if claimed else "",
+                "ours": fmt(mean), "unit": "points", "ci95_low": fmt(low), "ci95_high": fmt(high), "n": count,
+                "verdict": verdict(count, low, high) if claimed or count else "no pair yet",
+                "detail": (f"baseline {fmt(b[1])} ± {fmt(b[2])} %, FSpiNN {fmt(f[1])} ± {fmt(f[2])} % (mean ± sd); "
+                           f"seeds paired: {' '.join(map(str, paired)) or 'none'}; unpaired Welch CI [{fmt(wl)}, {fmt(wh)}]")
+                          if b and f else "missing runs",
+            })
+    for name in sorted(runs, key=lambda s: (int(DC.match(s)[1]) if DC.match(s) else 0, s)):
+        m = DC.match(name)
+        acc = accuracy(runs[name])
+        if not m or acc is None:
+            continue
+        n = int(m[1])
+        epochs = option(runs[name]["command"], "--epochs", "1")
+        paper, paper_passes = DC2015.get(n, (None, None))
+        claims.append({
+            "claim": f"Diehl & Cook accuracy, MNIST, N = {n} ({name})",
+            "dataset": "mnist", "neurons": n, "passes": epochs,
+            "paper": f"{paper} % after {paper_passes} pass{'' if paper_passes == '1' else 'es'}" if paper else "not reported",
+            "paper_source": DC2015_SOURCE if paper else "",
+            "ours": fmt(acc), "unit": "%", "ci95_low": "", "ci95_high": "", "n": 1,
+            "verdict": f"{acc - paper:+.2f} points, one seed" if paper else "",
+            "detail": f"commit {runs[name].get('commit', '')}, {runs[name].get('train_seconds', '')} s training",
+        })
+    header = ["claim", "dataset", "neurons", "passes", "paper", "paper_source", "ours", "unit", "ci95_low", "ci95_high",
+              "n", "verdict", "detail"]
+    write_csv(os.path.join(args.out, "headline-claims.csv"), header, [[c[h] for h in header] for c in claims])
+    table = markdown_table(os.path.join(args.out, "headline-claims.csv"))
+    with open(os.path.join(args.out, "headline-claims.md"), "w", encoding="utf-8") as f:
+        f.write(table)
+    if args.readme:
+        replace_block(args.readme, table)
+
+    # 3. passes
+    pass_rows = []
+    for key in sorted(passes, key=lambda k: (k[2], k[0], k[1])):
+        net, n, data = key
+        if len(passes[key]) < 2:
+            continue  # a one-pass run alone is a point of accuracy-groups.csv, not a curve
+        for p in sorted(passes[key]):
+            for acc, name in passes[key][p]:
+                pass_rows.append([data, net, n, p, f"{acc:.2f}", name])
+    write_csv(os.path.join(args.out, "accuracy-vs-passes.csv"), ["dataset", "network", "neurons", "passes", "accuracy_all_activity", "run"], pass_rows)
+
+    plot_vs_n(seeds, stats_of, os.path.join(args.out, "accuracy-vs-n.png"))
+    plot_vs_passes(passes, os.path.join(args.out, "accuracy-vs-passes.png"))
+    for p in problems:
+        print("warning:", p, file=sys.stderr)
+    print(f"{len(group_rows)} groups, {len(claims)} claims, {len(pass_rows)} pass points -> {args.out}")
+
+
+def markdown_table(csv_path):
+    """The claims CSV as a markdown table (what the README shows)."""
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    lines = ["| claim | passes | paper | ours | 95 % CI | seeds | verdict |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        ours = f"{r['ours']} {r['unit']}" if r["ours"] else "—"
+        ci = f"[{r['ci95_low']}, {r['ci95_high']}]" if r["ci95_low"] else "—"
+        lines.append(f"| {r['claim']} | {r['passes']} | {r['paper']} | {ours} | {ci} | {r['n']} | {r['verdict']} |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(path, table):
+    """Puts the table between the claims:begin and claims:end comments of a markdown file (refuses without them)."""
+    begin, end = "<!-- claims:begin -->", "<!-- claims:end -->"
+    text = open(path, encoding="utf-8").read()
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise SystemExit(f"{path}: needs exactly one '{begin}' line before one '{end}' line to hold the claims table")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{head}{begin}\n{table}{end}{tail}")
+
+
+def plot_vs_n(seeds, stats_of, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=False)
+    colours = {"bindsnet": "tab:blue", "fspinn": "tab:red"}
+    for ax, data in zip(axes, DATASETS):
+        for k, net in enumerate(NETWORKS):
+            keys = sorted(n for (nt, n, d) in seeds if nt == net and d == data)
+            if not keys:
+                continue
+            shift = 1.0 + (0.02 if k else -0.02)  # side by side on the log axis
+            xs = np.array(keys, float) * shift
+            means = [stats_of[(net, n, data)][1] for n in keys]
+            ax.plot(xs, means, "-", color=colours[net], label=f"{NAMES[net]} (mean over seeds)")
+            for x, n in zip(xs, keys):
+                count, mean, sd, low, high = stats_of[(net, n, data)]
+                for v, _ in seeds[(net, n, data)].values():
+                    ax.plot(x, v, ".", color=colours[net], alpha=0.45, markersize=5)
+                if low is not None:
+                    ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="o", color=colours[net], capsize=4, markersize=6)
+                else:
+                    ax.plot(x, mean, "o", mfc="white", color=colours[net], markersize=6)
+        ax.set_xscale("log")
+        ns = sorted({n for (_, n, d) in seeds if d == data})
+        ax.set_xticks(ns)
+        ax.set_xticklabels([str(n) for n in ns])
+        ax.minorticks_off()
+        ax.set_xlabel("excitatory neurons N")
+        ax.set_ylabel("test accuracy, all-activity (%)")
+        ax.set_title(f"{NAMES[data]}: filled = mean ± 95 % CI over seeds, open = one seed, dots = runs", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle("Accuracy vs network size, one pass (baseline: bindsnet preset; FSpiNN: fspinn preset)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_vs_passes(passes, path):
+    """One panel per dataset; a line per (network, N) that has runs of at least two training lengths."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    colours = {"bindsnet": "tab:blue", "fspinn": "tab:red"}
+    markers = {1600: "o", 4900: "s"}
+    for ax, data in zip(axes, DATASETS):
+        lines = 0
+        for (net, n, d) in sorted(passes, key=lambda k: (k[0], k[1])):
+            if d != data or len(passes[(net, n, d)]) < 2:
+                continue
+            points = sorted((p, float(np.mean([a for a, _ in v]))) for p, v in passes[(net, n, d)].items())
+            ax.plot([p for p, _ in points], [a for _, a in points], "-", marker=markers.get(n, "^"), color=colours[net],
+                    label=f"{NAMES[net]} N = {n}")
+            lines += 1
+        if lines == 0:
+            ax.text(0.5, 0.5, "no run with more than one pass yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xlim(0.5, 3.5)
+        else:
+            ax.legend(fontsize=8)
+        ax.set_xlabel("passes over the 60,000 training images")
+        ax.set_ylabel("test accuracy, all-activity (%)")
+        ax.set_title(f"{NAMES[data]} (seed 1; one pass = the size- run)", fontsize=10)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    fig.suptitle("Accuracy vs training length")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
