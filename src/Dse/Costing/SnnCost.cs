@@ -1,5 +1,6 @@
 using FSpiNN.CostModel;
 using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Learning;
 using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
 using CostProjection = FSpiNN.CostModel.Projection;
@@ -91,13 +92,7 @@ public static class SnnCost
         var weight = WeightPrecision(config);
         var f32 = Precision.Float32;
         var conductance = config.NeuronModel == NeuronModel.Conductance;
-        var rule = config.Stdp;
-        var postTraces = rule switch
-        {
-            StdpRule.Triplet => 2,
-            StdpRule.PostPre => 1,
-            _ => config.EtaPre > 0 ? 1 : 0,
-        };
+        var postTraces = ILearningRule.Create(config).PostTraces;
 
         var excState = new List<StateVariable> { new("v", f32) };
         excState.AddRange(conductance ? [new StateVariable("g_e", f32), new StateVariable("g_i", f32)] : [new StateVariable("input", f32)]);

@@ -12,7 +12,7 @@ namespace FSpiNN.Snn.Learning;
 /// postsynaptic traces decay eagerly (N values per step). With an update interval T_u &gt; 1, changes go into a
 /// dense accumulator and are written (clipped, re-quantized) once every T_u steps and at the end of each example.
 /// </summary>
-public sealed class Plasticity
+public sealed class Plasticity : IPlasticSynapses
 {
     private readonly WeightMatrix _weights;
     private readonly NetworkConfig _config;
@@ -59,7 +59,8 @@ public sealed class Plasticity
     /// The unoptimised path: post traces decayed over every neuron and depression rows written whole. The default path
     /// leaves bit-identical weights, traces and counts.
     /// </param>
-    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false)
+    /// <param name="rule">The learning rule (default: the configuration's, <see cref="ILearningRule.Create(NetworkConfig)"/>).</param>
+    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false, ILearningRule? rule = null)
     {
         _sparseDepression = !reference && config.EtaPre > 0 && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
         _weights = weights;
@@ -68,7 +69,7 @@ public sealed class Plasticity
         _projection = counts.Projection("input_exc")!;
         _inputCounts = counts.Population("input");
         _excCounts = counts.Population("exc");
-        Rule = ILearningRule.Create(config);
+        Rule = rule ?? ILearningRule.Create(config);
         var rows = weights.Rows;
         var cols = weights.Cols;
         // decay^k for k steps; beyond the table the trace is below 1e-30 and taken as 0
@@ -103,6 +104,14 @@ public sealed class Plasticity
     public ILearningRule Rule { get; }
     public float[] PostTrace1 { get; }
     public float[] PostTrace2 { get; }
+    ReadOnlySpan<float> IPlasticSynapses.SecondPostTraces => PostTrace2;
+
+    /// <summary>
+    /// Applies the rule for one step (after <see cref="BeginStep"/>): this step's input and excitatory spikes, and each
+    /// excitatory neuron's spikes so far in the example (for the rule's potentiation modulation).
+    /// </summary>
+    public void Apply(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, ReadOnlySpan<int> exampleSpikes) =>
+        Rule.Apply(this, preSpikes, postSpikes, exampleSpikes);
 
     public void ResetTraces()
     {
@@ -118,13 +127,14 @@ public sealed class Plasticity
     public void BeginStep(long step)
     {
         _step = step;
-        if (Rule.UsesPostTraces)
+        var postTraces = Rule.PostTraces;
+        if (postTraces > 0)
         {
-            var triplet = _config.Stdp == StdpRule.Triplet;
+            var second = postTraces > 1;
             if (_traced is null)
             {
                 Decay.Apply(PostTrace1, _post1Decay);
-                if (triplet) Decay.Apply(PostTrace2, _post2Decay);
+                if (second) Decay.Apply(PostTrace2, _post2Decay);
             }
             else
             {
@@ -135,12 +145,12 @@ public sealed class Plasticity
                     var before = PostTrace1[j];
                     var x1 = PostTrace1[j] = Decay.Flush(before * _post1Decay);
                     if (x1 == 0 && before != 0) _depressionColumnsStale = true;
-                    var x2 = triplet ? PostTrace2[j] = Decay.Flush(PostTrace2[j] * _post2Decay) : 0f;
+                    var x2 = second ? PostTrace2[j] = Decay.Flush(PostTrace2[j] * _post2Decay) : 0f;
                     if (x1 == 0 && x2 == 0) _traced.RemoveAt(k);
                     else k++;
                 }
             }
-            _excCounts.TraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
+            _excCounts.TraceUpdates += PostTrace1.Length * postTraces;
         }
     }
 

@@ -377,13 +377,7 @@ public sealed class Simulator : IDisposable
 
             if (_learning)
             {
-                var kp = 1f;
-                if (_c.AdaptivePotentiation && post.Length > 0)
-                {
-                    var maxSpikes = TensorPrimitives.Max<int>(_exampleSpikes);
-                    kp = (float)Math.Clamp(maxSpikes / _c.PotentiationReference, _c.PotentiationMin, _c.PotentiationMax);
-                }
-                _plasticity.Rule.Apply(_plasticity, preSpikes, post, kp);
+                _plasticity.Apply(preSpikes, post, _exampleSpikes);
                 if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
             }
             profile?.Lap(SimulatorPhase.Learning);
