@@ -66,9 +66,9 @@ public sealed class Plasticity : IPlasticSynapses
         _weights = weights;
         _config = config;
         _counts = counts;
-        _projection = counts.Projection("input_exc")!;
-        _inputCounts = counts.Population("input");
-        _excCounts = counts.Population("exc");
+        _projection = counts.Projection(NetworkTopology.InputToExcitatory)!;
+        _inputCounts = counts.Population(NetworkTopology.Input);
+        _excCounts = counts.Population(NetworkTopology.Excitatory);
         Rule = rule ?? ILearningRule.Create(config);
         var rows = weights.Rows;
         var cols = weights.Cols;
