@@ -131,8 +131,8 @@ public static class ParameterTable
     {
         Add(new("preset", "name of the preset this configuration started from", ParameterType.Text, c => c.Preset, (c, v) => c with { Preset = v }));
         Integer("neurons", "number of excitatory neurons N", 1, 100_000, c => c.Neurons, (c, v) => c with { Neurons = v });
-        Choice("neuron_model", "conductance (Diehl & Cook) or current (BindsNET)",
-            [("conductance", NeuronModel.Conductance), ("current", NeuronModel.Current)], c => c.NeuronModel, (c, v) => c with { NeuronModel = v });
+        Choice("neuron_model", "conductance (Diehl & Cook), current (BindsNET) or izhikevich",
+            [("conductance", NeuronModel.Conductance), ("current", NeuronModel.Current), ("izhikevich", NeuronModel.Izhikevich)], c => c.NeuronModel, (c, v) => c with { NeuronModel = v });
         Real("dt", "time step, ms", 1e-3, 10, c => c.Dt, (c, v) => c with { Dt = v });
         Real("exc_rest", "excitatory resting potential, mV", -1000, 1000, c => c.ExcRest, (c, v) => c with { ExcRest = v });
         Real("exc_reset", "excitatory reset potential, mV", -1000, 1000, c => c.ExcReset, (c, v) => c with { ExcReset = v });

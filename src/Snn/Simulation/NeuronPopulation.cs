@@ -126,6 +126,7 @@ internal static class NeuronModels
     {
         NeuronModel.Conductance => ConductanceLif.Model,
         NeuronModel.Current => CurrentLif.Model,
+        NeuronModel.Izhikevich => Izhikevich.Model,
         _ => throw new ConfigException("neuron_model", $"unknown neuron model {model}"),
     };
 
