@@ -37,6 +37,21 @@ public static class ParameterTable
     /// <summary>Returns a copy of <paramref name="config"/> with one parameter set from text; throws <see cref="ConfigException"/> on an unknown name or bad value.</summary>
     public static NetworkConfig Set(NetworkConfig config, string name, string value) => Find(name).Set(config, value.Trim());
 
+    /// <summary>
+    /// What giving a weight width means, the one rule for `fspinn train/cost --bits` and for a search space's `bits`:
+    /// 32 bits are float32 weights (quantization off, whatever the mode); fewer bits are fixed point, quantized in
+    /// training unless a mode was given with them (<paramref name="modeGiven"/>), and refused with quantization off.
+    /// Call it after the bits (and the mode, if given) are set.
+    /// </summary>
+    public static NetworkConfig ImplyQuantization(NetworkConfig config, bool modeGiven)
+    {
+        if (config.WeightBits == 32) return config with { Quantize = QuantizationMode.None };
+        if (config.Quantize != QuantizationMode.None) return config;
+        if (modeGiven)
+            throw new ConfigException("quantize", $"bits={config.WeightBits} needs quantization: give quantize ptq or itq");
+        return config with { Quantize = QuantizationMode.InTraining };
+    }
+
     /// <summary>Applies `name=value` assignments in order.</summary>
     public static NetworkConfig Apply(NetworkConfig config, IEnumerable<string> assignments)
     {
