@@ -1,8 +1,10 @@
 namespace FSpiNN.CostModel;
 
 /// <summary>
-/// Descriptions of the two networks FSpiNN compares (reference C.1, C.7), for tests, docs and quick estimates.
-/// The simulator's adapter builds its own descriptions from a run configuration; these are the paper's shapes.
+/// Descriptions of the two networks FSpiNN compares (reference C.1, C.7), for tests, docs and quick estimates: the
+/// current-based (BindsNET-style) neurons of the bindsnet and fspinn presets, each keeping the input delivered for its
+/// next step. The simulator's topology (FSpiNN.Snn's NetworkTopology) describes a run's network itself; a test checks
+/// that both agree on the presets' populations, state and connectivity.
 /// </summary>
 public static class ReferenceNetworks
 {
@@ -19,7 +21,7 @@ public static class ReferenceNetworks
     public static int AssignmentBits(int classes) => MemoryModel.CeilLog2(Math.Max(2, classes));
 
     /// <summary>
-    /// Diehl &amp; Cook 2015 as in BindsNET: X →(all-to-all, plastic) Ae →(one-to-one) Ai →(all-but-self) Ae, every
+    /// Diehl &amp; Cook 2015 as in BindsNET (current-based neurons): X →(all-to-all, plastic) Ae →(one-to-one) Ai →(all-but-self) Ae, every
     /// matrix dense at <paramref name="weight"/> (default float32); pre and post STDP traces while training.
     /// </summary>
     public static NetworkDescription DiehlCookBaseline(
@@ -33,6 +35,7 @@ public static class ReferenceNetworks
                 new Population(Excitatory, neurons,
                 [
                     new StateVariable("v", Precision.Float32),
+                    new StateVariable("input", Precision.Float32),
                     new StateVariable("theta", Precision.Float32),
                     new StateVariable("refractory", Precision.Fixed(8)),
                     StateVariable.Trace("x_post", Precision.Float32),
@@ -40,6 +43,7 @@ public static class ReferenceNetworks
                 new Population(Inhibitory, neurons,
                 [
                     new StateVariable("v", Precision.Float32),
+                    new StateVariable("input", Precision.Float32),
                     new StateVariable("refractory", Precision.Fixed(8)),
                 ]),
             ],
@@ -69,6 +73,7 @@ public static class ReferenceNetworks
                 new Population(Excitatory, neurons,
                 [
                     new StateVariable("v", Precision.Float32),
+                    new StateVariable("input", Precision.Float32),
                     new StateVariable("theta", Precision.Float32),
                     new StateVariable("refractory", Precision.Fixed(8)),
                 ]),

@@ -185,7 +185,7 @@ public sealed class EnergyProfileTests
         {
             Assert.That(free["weights:X->Ae"], Is.EqualTo("sram-1MB"), "784 × 100 bytes = 78.4 KB");
             Assert.That(free["weights:Ae->Ae"], Is.EqualTo("sram-32KB"), "100 × 100 bytes = 10 KB");
-            Assert.That(free["state:Ae"], Is.EqualTo("register-file"), "100 × 9 bytes = 900 B");
+            Assert.That(free["state:Ae"], Is.EqualTo("sram-8KB"), "100 × 13 bytes = 1.3 KB (v, input, θ and the refractory counter)");
             Assert.That(withPin["weights:X->Ae"], Is.EqualTo("dram"));
             Assert.That(withPin["weights:Ae->Ae"], Is.EqualTo("sram-32KB"));
         });

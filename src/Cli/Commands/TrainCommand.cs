@@ -16,7 +16,7 @@ internal static class TrainCommand
         var network = new Option<string>("--network") { Description = "Preset: dc2015, bindsnet or fspinn.", DefaultValueFactory = _ => "fspinn" };
         network.AcceptOnlyFromAmong([.. NetworkPresets.Names]);
         var neurons = new Option<int>("--neurons") { Description = "Number of excitatory neurons N.", DefaultValueFactory = _ => 100 };
-        var bits = new Option<int?>("--bits") { Description = "Weight bits (1-32); without --quantize this means in-training quantization." };
+        var bits = new Option<int?>("--bits") { Description = "Weight bits (1-32): 32 = float32; fewer without --quantize mean in-training quantization." };
         var rounding = new Option<string?>("--rounding") { Description = "Rounding of quantized weights: tr, rn or sr." };
         rounding.AcceptOnlyFromAmong("tr", "rn", "sr");
         var quantize = new Option<string?>("--quantize") { Description = "none, ptq (post-training) or itq (in-training)." };
@@ -104,25 +104,17 @@ internal static class TrainCommand
                 config = InhibitionSweep.WithStrength(config, result.Best);
                 sweepReport = new SweepJson(sweepCount, [.. result.Points.Select(p => new SweepPointJson(p.Strength, p.Accuracy, p.AccuracyProportion))], result.Best);
             }
-            var model = SnnModel.Create(config, pair.Train.PixelsPerImage, parse.GetValue(seed));
             stdout.WriteLine($"network {config.Preset}, N={config.Neurons}, weights {DescribeWeights(config)}, data {pair.Train.Describe()}");
-            var watch = Stopwatch.StartNew();
+            var options = new PipelineOptions(samples, epochCount, labelCount, testCount, threadCount, TrainThreads: parse.GetValue(threads));
+            SnnModel model = null!;
             var report = PassProgressDisplay.Run(stdout, progress =>
             {
-                Protocol.Train(model, pair.Train, samples, epochCount, progress, threads: parse.GetValue(threads));
+                var watch = Stopwatch.StartNew();
+                model = Pipeline.Train(config, pair.Train, parse.GetValue(seed), options, progress);
                 var trainSeconds = watch.Elapsed.TotalSeconds;
-                if (config.Quantize == QuantizationMode.PostTraining)
-                    model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
-                var labelStart = watch.Elapsed.TotalSeconds;
-                Protocol.Label(model, pair.Train, labelCount > 0 ? labelCount : samples, threadCount, progress);
-                var labelSeconds = watch.Elapsed.TotalSeconds - labelStart;
-                TestReport? r = null;
-                var testStart = watch.Elapsed.TotalSeconds;
-                if (pair.Test is not null)
-                    r = Protocol.Test(model, pair.Test, testCount, threadCount, progress);
-                var testSeconds = watch.Elapsed.TotalSeconds - testStart;
+                var outcome = Pipeline.Evaluate(model, config, pair, options, progress);
                 ModelFile.Save(model, outPath);
-                return (r, trainSeconds, labelSeconds, testSeconds);
+                return (r: outcome.Test, trainSeconds, labelSeconds: outcome.LabelSeconds, testSeconds: outcome.TestSeconds);
             });
             var trained = model.TrainingCounts.Examples;
             stdout.WriteLine($"trained {trained} examples in {report.trainSeconds:F1} s ({trained / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
@@ -167,14 +159,10 @@ internal static class TrainCommand
         try
         {
             var config = NetworkPresets.Create(preset, neurons);
-            if (bits is { } b)
-            {
-                config = ParameterTable.Set(config, "bits", b.ToString(CultureInfo.InvariantCulture));
-                if (quantize is null && config.Quantize == QuantizationMode.None)
-                    config = config with { Quantize = QuantizationMode.InTraining };
-            }
+            if (bits is { } b) config = ParameterTable.Set(config, "bits", b.ToString(CultureInfo.InvariantCulture));
             if (rounding is not null) config = ParameterTable.Set(config, "rounding", rounding);
             if (quantize is not null) config = ParameterTable.Set(config, "quantize", quantize);
+            if (bits is not null) config = ParameterTable.ImplyQuantization(config, modeGiven: quantize is not null);
             config = ParameterTable.Apply(config, overrides);
             if (config.Quantize == QuantizationMode.None && config.WeightBits != 32)
                 throw new UsageException($"bits={config.WeightBits} needs quantization: add --quantize ptq or --quantize itq");

@@ -1,5 +1,6 @@
 using FSpiNN.CostModel;
 using FSpiNN.Snn.Config;
+using FSpiNN.Snn.Learning;
 using FSpiNN.Snn.Quantization;
 using FSpiNN.Snn.Simulation;
 using CostProjection = FSpiNN.CostModel.Projection;
@@ -15,29 +16,13 @@ namespace FSpiNN.Dse.Costing;
 public static class SnnCost
 {
     /// <summary>Name of the Δw accumulator of timestep-based updates (update_interval &gt; 1) in the network description.</summary>
-    public const string AccumulatorBuffer = "dw";
+    public const string AccumulatorBuffer = NetworkTopology.AccumulatorBuffer;
 
     /// <summary>Bits per synapse of dc2015's input delay table (the simulator keeps one byte per synapse).</summary>
-    public const int DelayTableBits = 8;
-
-    private static readonly Dictionary<string, string> PopulationNames = new()
-    {
-        ["input"] = ReferenceNetworks.Input,
-        ["exc"] = ReferenceNetworks.Excitatory,
-        ["inh"] = ReferenceNetworks.Inhibitory,
-    };
-
-    private static readonly Dictionary<string, string> ProjectionNames = new()
-    {
-        ["input_exc"] = ReferenceNetworks.InputToExcitatory,
-        ["exc_inh"] = ReferenceNetworks.ExcitatoryToInhibitory,
-        ["inh_exc"] = ReferenceNetworks.InhibitoryToExcitatory,
-        ["exc_exc"] = ReferenceNetworks.Lateral,
-    };
+    public const int DelayTableBits = NetworkTopology.DelayTableBits;
 
     /// <summary>Precision the input weights are held at: float32, or the fixed-point width once quantized.</summary>
-    public static Precision WeightPrecision(NetworkConfig config) =>
-        config.Quantize == QuantizationMode.None ? Precision.Float32 : Precision.Fixed(config.WeightBits);
+    public static Precision WeightPrecision(NetworkConfig config) => NetworkTopology.WeightPrecision(config);
 
     /// <summary>
     /// How inhibition is stored by default: one shared value per projection, as the simulator holds it. The paper's 7.5×
@@ -50,19 +35,11 @@ public static class SnnCost
     /// weight width with enough integer bits to hold the value (w_inh = 250 at 8 bits is Q8.0: Q1.7 tops out at 1.99),
     /// widened when the width cannot hold its integer part. Null = float32.
     /// </summary>
-    public static FixedPointFormat? InhibitionFormat(NetworkConfig config, double value)
-    {
-        if (config.Quantize == QuantizationMode.None) return null;
-        var integerBits = value >= 1 ? (int)Math.Floor(Math.Log2(value)) + 1 : 0;
-        var bits = Math.Clamp(Math.Max(config.WeightBits, integerBits), 1, 32);
-        return new FixedPointFormat(bits, bits - Math.Min(integerBits, bits));
-    }
+    public static FixedPointFormat? InhibitionFormat(NetworkConfig config, double value) => NetworkTopology.InhibitionFormat(config, value);
 
     /// <summary>The inhibitory projections' strengths as the simulator holds them: (description name, value).</summary>
     public static IReadOnlyList<(string Projection, double Value)> InhibitionValues(NetworkConfig config) =>
-        config.Inhibition == InhibitionKind.Layer
-            ? [(ReferenceNetworks.ExcitatoryToInhibitory, config.ExcToInhWeight), (ReferenceNetworks.InhibitoryToExcitatory, config.InhToExcWeight)]
-            : [(ReferenceNetworks.Lateral, config.LateralInhibition)];
+        new NetworkTopology(config, ReferenceNetworks.InputSize).InhibitionStrengths();
 
     /// <summary>One line for reports: how inhibition was priced, and what the paper's memory figure assumes.</summary>
     public static string InhibitionNote(WeightStorage storage) => storage switch
@@ -76,72 +53,13 @@ public static class SnnCost
     public const string DenseWritesNote =
         "its learning writes were recorded before executed writes were counted, so they are the dense engine's (an upper bound); retrain for the executed ones";
 
-    private static Precision InhibitionPrecision(NetworkConfig config, double value) =>
-        InhibitionFormat(config, value) is { } format ? Precision.Fixed(format.TotalBits) : Precision.Float32;
-
     /// <summary>
-    /// Describes the network of <paramref name="config"/>. Inhibitory projections are stored as
-    /// <paramref name="inhibitionStorage"/> (default: one shared value each, as simulated) in <see cref="InhibitionFormat"/>;
-    /// dc2015's input delays are a one-byte-per-synapse table; stochastic rounding draws one random number per write.
+    /// Describes the network of <paramref name="config"/> (<see cref="NetworkTopology.Describe"/>). Inhibitory projections
+    /// are stored as <paramref name="inhibitionStorage"/> (default: one shared value each, as simulated).
     /// </summary>
     public static NetworkDescription Describe(NetworkConfig config, int inputSize = ReferenceNetworks.InputSize,
-        WeightStorage inhibitionStorage = DefaultInhibitionStorage)
-    {
-        var n = config.Neurons;
-        var weight = WeightPrecision(config);
-        var f32 = Precision.Float32;
-        var conductance = config.NeuronModel == NeuronModel.Conductance;
-        var rule = config.Stdp;
-        var postTraces = rule switch
-        {
-            StdpRule.Triplet => 2,
-            StdpRule.PostPre => 1,
-            _ => config.EtaPre > 0 ? 1 : 0,
-        };
-
-        var excState = new List<StateVariable> { new("v", f32) };
-        excState.AddRange(conductance ? [new StateVariable("g_e", f32), new StateVariable("g_i", f32)] : [new StateVariable("input", f32)]);
-        excState.Add(new StateVariable("theta", f32));
-        excState.Add(new StateVariable("refractory", Precision.Fixed(8)));
-        for (var t = 1; t <= postTraces; t++) excState.Add(StateVariable.Trace(t == 1 ? "x_post" : "x_post2", f32));
-
-        var populations = new List<CostPopulation>
-        {
-            new(ReferenceNetworks.Input, inputSize, [StateVariable.Trace("x_pre", f32)], IsInput: true),
-            new(ReferenceNetworks.Excitatory, n, excState),
-        };
-        var quantizedInTraining = config.Quantize == QuantizationMode.InTraining;
-        var projections = new List<CostProjection>
-        {
-            new(ReferenceNetworks.InputToExcitatory, ReferenceNetworks.Input, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllToAll, WeightStorage.Dense, weight, Plastic: true,
-                DelayBits: config.InputDelaySteps > 0 ? DelayTableBits : null,
-                StochasticWrites: quantizedInTraining && config.Rounding == RoundingMode.Stochastic,
-                StochasticNormalisation: quantizedInTraining && config.Normalization != NormalizationTiming.None
-                                         && config.NormalizationRounding == RoundingMode.Stochastic),
-        };
-        if (config.Inhibition == InhibitionKind.Layer)
-        {
-            populations.Add(new CostPopulation(ReferenceNetworks.Inhibitory, n,
-                conductance
-                    ? [new StateVariable("v", f32), new StateVariable("g_e", f32), new StateVariable("refractory", Precision.Fixed(8))]
-                    : [new StateVariable("v", f32), new StateVariable("input", f32), new StateVariable("refractory", Precision.Fixed(8))]));
-            projections.Add(new CostProjection(ReferenceNetworks.ExcitatoryToInhibitory, ReferenceNetworks.Excitatory, ReferenceNetworks.Inhibitory,
-                ConnectivityKind.OneToOne, inhibitionStorage, InhibitionPrecision(config, config.ExcToInhWeight), Plastic: false));
-            projections.Add(new CostProjection(ReferenceNetworks.InhibitoryToExcitatory, ReferenceNetworks.Inhibitory, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllButSelf, inhibitionStorage, InhibitionPrecision(config, config.InhToExcWeight), Plastic: false));
-        }
-        else
-        {
-            projections.Add(new CostProjection(ReferenceNetworks.Lateral, ReferenceNetworks.Excitatory, ReferenceNetworks.Excitatory,
-                ConnectivityKind.AllButSelf, inhibitionStorage, InhibitionPrecision(config, config.LateralInhibition), Plastic: false));
-        }
-        TrainingBuffer[] buffers = config.UpdateInterval > 1
-            ? [new TrainingBuffer(AccumulatorBuffer, (long)inputSize * n, f32, FlushesInto: ReferenceNetworks.InputToExcitatory)]
-            : [];
-        return new NetworkDescription($"{config.Preset} N={n} {weight}", populations, projections,
-            new AssignmentTable(n, ReferenceNetworks.AssignmentBits(10)), buffers);
-    }
+        WeightStorage inhibitionStorage = DefaultInhibitionStorage) =>
+        new NetworkTopology(config, inputSize).Describe(inhibitionStorage);
 
     /// <summary>
     /// Maps exact simulator counts onto the description's names. For projections stored as matrices (dense or sparse) every
@@ -152,14 +70,14 @@ public static class SnnCost
     {
         var populations = new Dictionary<string, PopulationActivity>();
         foreach (var p in counts.Populations)
-            populations[PopulationNames[p.Name]] = new PopulationActivity(p.NeuronUpdates, p.Spikes, p.TraceUpdates);
+            populations[NetworkTopology.CostName(p.Name)] = new PopulationActivity(p.NeuronUpdates, p.Spikes, p.TraceUpdates);
         var projections = new Dictionary<string, ProjectionActivity>();
         foreach (var p in counts.Projections)
         {
-            var name = ProjectionNames[p.Name];
+            var name = NetworkTopology.CostName(p.Name);
             var storage = description.Projections.First(x => x.Name == name).Storage;
             var reads = p.WeightReads;
-            if (p.Name != "input_exc" && storage != WeightStorage.SharedScalar)
+            if (p.Name != NetworkTopology.InputToExcitatory && storage != WeightStorage.SharedScalar)
                 reads = p.SynapticEvents;
             projections[name] = new ProjectionActivity(p.SynapticEvents, p.DenseSynapticOps, reads, p.WeightWrites, p.NormalizationOps,
                 p.DenseWeightWrites);

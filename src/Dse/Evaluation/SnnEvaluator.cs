@@ -89,8 +89,8 @@ public sealed class SnnEvaluator : ICandidateEvaluator
 
     /// <summary>
     /// Builds the simulator configuration: the `network` preset (default fspinn) at `neurons`, then every other parameter
-    /// by its <see cref="ParameterTable"/> name. `bits` = 32 means float32 weights; any other width is fixed point, in
-    /// training (`quantize` = itq, the default) or post-training (ptq).
+    /// by its <see cref="ParameterTable"/> name; a `bits` value means what <see cref="ParameterTable.ImplyQuantization"/>
+    /// says (32 = float32; fewer bits fixed point, in training unless `quantize` says ptq).
     /// </summary>
     public static NetworkConfig ToConfig(Candidate candidate)
     {
@@ -102,13 +102,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName or ReplicateEvaluation.ParameterName) continue;
             config = ParameterTable.Set(config, name, value.ToString());
         }
-        if (candidate.TryGet("bits", out var bits))
-        {
-            if ((int)bits.AsDouble == 32)
-                config = config with { Quantize = QuantizationMode.None };
-            else if (config.Quantize == QuantizationMode.None)
-                config = config with { Quantize = QuantizationMode.InTraining };
-        }
+        if (candidate.TryGet("bits", out _)) config = ParameterTable.ImplyQuantization(config, modeGiven: candidate.TryGet("quantize", out _));
         return config.Validate();
     }
 
@@ -168,7 +162,6 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             }
             model = trained.Clone();
             model.InferenceCounts = Snn.Simulation.Simulator.CreateCounts(model.Config, model.InputSize);
-            model.QuantizeWeights(config.WeightBits, config.EffectiveFractionBits, config.Rounding);
         }
         else
         {
@@ -178,9 +171,11 @@ public sealed class SnnEvaluator : ICandidateEvaluator
 
         var labelSamples = Math.Min(trainSamples <= 0 ? _data.Train.Count : trainSamples, _data.Train.Count);
         if (candidate.TryGet(LabelSamplesName, out var labelValue)) labelSamples = Math.Min((int)labelValue.AsDouble, _data.Train.Count);
-        Protocol.Label(model, _data.Train, labelSamples, _options.Threads, progress, cancellationToken);
         var testSamples = candidate.TryGet(TestSamplesName, out var testValue) ? (int)testValue.AsDouble : _options.TestSamples;
-        var test = Protocol.Test(model, _data.Test!, testSamples, _options.Threads, progress, cancellationToken);
+        // post-training quantization (of the cached float model's copy), labelling and test: the pipeline `fspinn train` runs
+        var test = Pipeline.Evaluate(model, config, _data,
+            new PipelineOptions(trainSamples, _options.Epochs, labelSamples, testSamples, _options.Threads, _options.TrainThreads),
+            progress, cancellationToken).Test!;
         var totalSeconds = watch.Elapsed.TotalSeconds;
 
         var report = SnnCost.Estimate(model.Config, model.TrainingCounts, test.Counts, _options.Profile, _options.Cost, _options.InhibitionStorage);
@@ -223,8 +218,8 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             Interlocked.Increment(ref _loadedFromCache);
             return loaded;
         }
-        var model = SnnModel.Create(config, _data.Train.PixelsPerImage, seed);
-        Protocol.Train(model, _data.Train, trainSamples, _options.Epochs, progress, cancellationToken, _options.TrainThreads);
+        var model = Pipeline.Train(config, _data.Train, seed,
+            new PipelineOptions(trainSamples, _options.Epochs, TrainThreads: _options.TrainThreads), progress, cancellationToken);
         if (cached is not null) ModelFile.Save(model, cached); // atomic: a temporary file renamed into place
         return model;
     }

@@ -7,6 +7,8 @@ public enum NeuronModel
     Conductance,
     /// <summary>Current-based (delta-synapse) LIF: a weight is a voltage jump in mV (BindsNET).</summary>
     Current,
+    /// <summary>Izhikevich (2003) regular-spiking neurons driven by current input (BindsNET's IzhikevichNodes).</summary>
+    Izhikevich,
 }
 
 /// <summary>How excitatory neurons inhibit each other.</summary>

@@ -37,6 +37,21 @@ public static class ParameterTable
     /// <summary>Returns a copy of <paramref name="config"/> with one parameter set from text; throws <see cref="ConfigException"/> on an unknown name or bad value.</summary>
     public static NetworkConfig Set(NetworkConfig config, string name, string value) => Find(name).Set(config, value.Trim());
 
+    /// <summary>
+    /// What giving a weight width means, the one rule for `fspinn train/cost --bits` and for a search space's `bits`:
+    /// 32 bits are float32 weights (quantization off, whatever the mode); fewer bits are fixed point, quantized in
+    /// training unless a mode was given with them (<paramref name="modeGiven"/>), and refused with quantization off.
+    /// Call it after the bits (and the mode, if given) are set.
+    /// </summary>
+    public static NetworkConfig ImplyQuantization(NetworkConfig config, bool modeGiven)
+    {
+        if (config.WeightBits == 32) return config with { Quantize = QuantizationMode.None };
+        if (config.Quantize != QuantizationMode.None) return config;
+        if (modeGiven)
+            throw new ConfigException("quantize", $"bits={config.WeightBits} needs quantization: give quantize ptq or itq");
+        return config with { Quantize = QuantizationMode.InTraining };
+    }
+
     /// <summary>Applies `name=value` assignments in order.</summary>
     public static NetworkConfig Apply(NetworkConfig config, IEnumerable<string> assignments)
     {
@@ -131,8 +146,8 @@ public static class ParameterTable
     {
         Add(new("preset", "name of the preset this configuration started from", ParameterType.Text, c => c.Preset, (c, v) => c with { Preset = v }));
         Integer("neurons", "number of excitatory neurons N", 1, 100_000, c => c.Neurons, (c, v) => c with { Neurons = v });
-        Choice("neuron_model", "conductance (Diehl & Cook) or current (BindsNET)",
-            [("conductance", NeuronModel.Conductance), ("current", NeuronModel.Current)], c => c.NeuronModel, (c, v) => c with { NeuronModel = v });
+        Choice("neuron_model", "conductance (Diehl & Cook), current (BindsNET) or izhikevich",
+            [("conductance", NeuronModel.Conductance), ("current", NeuronModel.Current), ("izhikevich", NeuronModel.Izhikevich)], c => c.NeuronModel, (c, v) => c with { NeuronModel = v });
         Real("dt", "time step, ms", 1e-3, 10, c => c.Dt, (c, v) => c with { Dt = v });
         Real("exc_rest", "excitatory resting potential, mV", -1000, 1000, c => c.ExcRest, (c, v) => c with { ExcRest = v });
         Real("exc_reset", "excitatory reset potential, mV", -1000, 1000, c => c.ExcReset, (c, v) => c with { ExcReset = v });

@@ -30,6 +30,10 @@ public static class NirExport
             throw new InteropException(path,
                 $"the '{c.Preset}' network uses conductance-based synapses (neuron_model=conductance), which no NIR node represents " +
                 "(NIR's LIF and CubaLIF are current-based); export it with --npz instead");
+        if (c.NeuronModel != NeuronModel.Current)
+            throw new InteropException(path,
+                $"the '{c.Preset}' network's neurons (neuron_model={ParameterTable.Get(c, "neuron_model")}) are not leaky integrate-and-fire, " +
+                "the only neurons this NIR export writes; export it with --npz instead");
         if (model.DelaySteps is not null)
             throw new InteropException(path, "the network has a delay per input synapse, which NIR's Delay node (one per neuron) cannot represent; export it with --npz instead");
 

@@ -12,7 +12,7 @@ namespace FSpiNN.Snn.Learning;
 /// postsynaptic traces decay eagerly (N values per step). With an update interval T_u &gt; 1, changes go into a
 /// dense accumulator and are written (clipped, re-quantized) once every T_u steps and at the end of each example.
 /// </summary>
-public sealed class Plasticity
+public sealed class Plasticity : IPlasticSynapses
 {
     private readonly WeightMatrix _weights;
     private readonly NetworkConfig _config;
@@ -65,16 +65,17 @@ public sealed class Plasticity
     /// </param>
     /// <param name="delaySteps">The model's input delays (null: none); with <see cref="NetworkConfig.StdpAtArrival"/> the
     /// pre-synaptic terms act when a spike reaches each synapse.</param>
-    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false, byte[]? delaySteps = null)
+    /// <param name="rule">The learning rule (default: the configuration's, <see cref="ILearningRule.Create(NetworkConfig)"/>).</param>
+    public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false, byte[]? delaySteps = null, ILearningRule? rule = null)
     {
         _sparseDepression = !reference && config.EtaPre > 0 && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
         _weights = weights;
         _config = config;
         _counts = counts;
-        _projection = counts.Projection("input_exc")!;
-        _inputCounts = counts.Population("input");
-        _excCounts = counts.Population("exc");
-        Rule = ILearningRule.Create(config);
+        _projection = counts.Projection(NetworkTopology.InputToExcitatory)!;
+        _inputCounts = counts.Population(NetworkTopology.Input);
+        _excCounts = counts.Population(NetworkTopology.Excitatory);
+        Rule = rule ?? ILearningRule.Create(config);
         var rows = weights.Rows;
         var cols = weights.Cols;
         // decay^k for k steps; beyond the table the trace is below 1e-30 and taken as 0
@@ -113,6 +114,14 @@ public sealed class Plasticity
     public ILearningRule Rule { get; }
     public float[] PostTrace1 { get; }
     public float[] PostTrace2 { get; }
+    ReadOnlySpan<float> IPlasticSynapses.SecondPostTraces => PostTrace2;
+
+    /// <summary>
+    /// Applies the rule for one step (after <see cref="BeginStep"/>): this step's input and excitatory spikes, and each
+    /// excitatory neuron's spikes so far in the example (for the rule's potentiation modulation).
+    /// </summary>
+    public void Apply(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, ReadOnlySpan<int> exampleSpikes) =>
+        Rule.Apply(this, preSpikes, postSpikes, exampleSpikes);
 
     public void ResetTraces()
     {
@@ -129,13 +138,14 @@ public sealed class Plasticity
     public void BeginStep(long step)
     {
         _step = step;
-        if (Rule.UsesPostTraces)
+        var postTraces = Rule.PostTraces;
+        if (postTraces > 0)
         {
-            var triplet = _config.Stdp == StdpRule.Triplet;
+            var second = postTraces > 1;
             if (_traced is null)
             {
                 Decay.Apply(PostTrace1, _post1Decay);
-                if (triplet) Decay.Apply(PostTrace2, _post2Decay);
+                if (second) Decay.Apply(PostTrace2, _post2Decay);
             }
             else
             {
@@ -146,12 +156,12 @@ public sealed class Plasticity
                     var before = PostTrace1[j];
                     var x1 = PostTrace1[j] = Decay.Flush(before * _post1Decay);
                     if (x1 == 0 && before != 0) _depressionColumnsStale = true;
-                    var x2 = triplet ? PostTrace2[j] = Decay.Flush(PostTrace2[j] * _post2Decay) : 0f;
+                    var x2 = second ? PostTrace2[j] = Decay.Flush(PostTrace2[j] * _post2Decay) : 0f;
                     if (x1 == 0 && x2 == 0) _traced.RemoveAt(k);
                     else k++;
                 }
             }
-            _excCounts.TraceUpdates += PostTrace1.Length * (_config.Stdp == StdpRule.Triplet ? 2 : 1);
+            _excCounts.TraceUpdates += PostTrace1.Length * postTraces;
         }
     }
 

@@ -17,7 +17,10 @@ public readonly record struct ExampleResult(int Spikes, int Retries);
 /// can share one model because nothing in the model is written.
 /// </summary>
 /// <remarks>
-/// Step order (both neuron models): integrate neurons with the input delivered at the previous step; threshold and
+/// The simulator keeps only the step order (as Brian schedules its state updaters, thresholders and resetters); the
+/// excitatory layer is a <see cref="NeuronPopulation"/> of the configured neuron model and inhibition an
+/// <see cref="Inhibition"/> of the configured scheme, both laid out by <see cref="NetworkTopology"/>.
+/// Step order (every neuron model): integrate neurons with the input delivered at the previous step; threshold and
 /// reset; STDP for this step's input and excitatory spikes; deliver this step's spikes (input rows, E→I, I→E or lateral
 /// inhibition) so they act from the next step. Each connection therefore adds one step of delay, as in Brian and BindsNET.
 /// With several threads, the excitatory neurons are split into contiguous ranges: each thread delivers a step's spikes
@@ -31,30 +34,17 @@ public sealed class Simulator : IDisposable
     private readonly NetworkConfig _c;
     private readonly int _n;
     private readonly int _inputs;
-    private readonly bool _conductance;
-    private readonly bool _layer;
 
     // excitatory population
-    private readonly float[] _v;
-    private readonly float[] _ge;      // conductance model: excitatory conductance; current model: input delivered for the next step
-    private readonly float[] _gi;      // conductance model only
-    private readonly int[] _refractory;
+    private readonly NeuronPopulation _exc;
     private readonly int[] _exampleSpikes;
     private readonly int[] _crossed;
     private readonly int[] _excSpikes;
     private int _excSpikeCount;
 
-    // inhibitory population (layer inhibition)
-    private readonly float[] _vI;
-    private readonly float[] _geI;
-    private readonly int[] _refractoryI;
-    private readonly int[] _inhSpikes;
-    private int _inhSpikeCount;
-    /// <summary>
-    /// Inhibitory neurons that may change at the next step (null: step all of them). The others sit at a fixed point of
-    /// their update with no input: the population only hears the few excitatory spikes, so most of it is idle.
-    /// </summary>
-    private readonly IndexSet? _inhActive;
+    // inhibition (an inhibitory layer or lateral) and the inhibition it delivers for the next step
+    private readonly Inhibition _inhibition;
+    private InhibitionPulse _pulse;
 
     // delayed input delivery: ring of (maxDelay + 1) rows of N
     private readonly float[]? _ring;
@@ -70,16 +60,8 @@ public sealed class Simulator : IDisposable
     private readonly float[] _factors;
 
     private readonly PopulationCounts _inputCounts, _excCounts;
-    private readonly PopulationCounts? _inhCounts;
     private readonly ProjectionCounts _inputExc;
-    private readonly ProjectionCounts? _excInh, _inhExc, _lateral;
-
-    // constants
-    private readonly float _excDecay, _inhDecay, _geDecay, _giDecay, _thetaDecay;
-    private readonly float _excDtOverTau, _inhDtOverTau;
-    private readonly int _excRefractorySteps, _inhRefractorySteps;
-    private readonly ConductanceConstants _excConductance, _inhConductance;
-    private readonly CurrentConstants _excCurrent, _inhCurrent;
+    private readonly float _thetaDecay;
 
     private long _step;
     private bool _learning;
@@ -118,21 +100,15 @@ public sealed class Simulator : IDisposable
         _c = model.Config;
         _n = _c.Neurons;
         _inputs = model.InputSize;
-        _conductance = _c.NeuronModel == NeuronModel.Conductance;
-        _layer = _c.Inhibition == InhibitionKind.Layer;
-        Counts = counts ?? CreateCounts(_c, _inputs);
+        var topology = new NetworkTopology(_c, _inputs);
+        Counts = counts ?? topology.CreateCounts();
 
-        _v = new float[_n];
-        _ge = new float[_n];
-        _gi = new float[_n];
-        _refractory = new int[_n];
+        var neuronModel = NeuronModels.For(_c);
+        _exc = neuronModel.CreatePopulation(_c, PopulationRole.Excitatory, _n, inhibited: true);
+        _thetaDecay = neuronModel.ThetaDecay(_c);
         _exampleSpikes = new int[_n];
         _crossed = new int[_n];
         _excSpikes = new int[_n];
-        _vI = new float[_layer ? _n : 0];
-        _geI = new float[_layer ? _n : 0];
-        _refractoryI = new int[_layer ? _n : 0];
-        _inhSpikes = new int[_layer ? _n : 0];
         _row = new float[_n];
         _codeSums = new uint[_n];
         _columnSums = new float[_n];
@@ -147,44 +123,10 @@ public sealed class Simulator : IDisposable
         }
 
         _plasticity = new Plasticity(model.Weights, _c, Counts, reference, model.DelaySteps);
-        if (_layer && !reference)
-        {
-            _inhActive = new IndexSet(_n);
-            _inhActive.AddAll();
-        }
-        _inputCounts = Counts.Population("input");
-        _excCounts = Counts.Population("exc");
-        _inhCounts = _layer ? Counts.Population("inh") : null;
-        _inputExc = Counts.Projection("input_exc")!;
-        _excInh = Counts.Projection("exc_inh");
-        _inhExc = Counts.Projection("inh_exc");
-        _lateral = Counts.Projection("exc_exc");
-
-        var dt = _c.Dt;
-        _excDecay = (float)Math.Exp(-dt / _c.ExcTauMembrane);
-        _inhDecay = (float)Math.Exp(-dt / _c.InhTauMembrane);
-        // conductance model integrates with forward Euler as the Brian ports do; the current model decays exactly as BindsNET
-        _geDecay = (float)(1 - dt / _c.TauGe);
-        _giDecay = (float)(1 - dt / _c.TauGi);
-        _thetaDecay = _conductance ? (float)(1 - dt / _c.ThetaTau) : (float)Math.Exp(-dt / _c.ThetaTau);
-        _excDtOverTau = (float)(dt / _c.ExcTauMembrane);
-        _inhDtOverTau = (float)(dt / _c.InhTauMembrane);
-        // steps after the spike step during which the neuron is refractory. Brian: refractory while t − t_spike < period,
-        // so the neuron integrates again at the step where t − t_spike = period (period/dt − 1 held steps).
-        // BindsNET: input masked while the counter (set to the period, decremented after the mask) is positive: period/dt steps.
-        var brianOffset = _conductance ? 1 : 0;
-        _excRefractorySteps = Math.Max(0, (int)Math.Round(_c.ExcRefractory / dt) - brianOffset);
-        _inhRefractorySteps = Math.Max(0, (int)Math.Round(_c.InhRefractory / dt) - brianOffset);
-
-        _excConductance = new ConductanceConstants((float)_c.ExcRest, (float)_c.ExcReset, (float)_c.ExcitatoryReversal,
-            (float)_c.ExcInhibitoryReversal, _excDtOverTau, (float)(_c.ExcThreshold - _c.ThetaOffset), _geDecay, _giDecay);
-        _inhConductance = new ConductanceConstants((float)_c.InhRest, (float)_c.InhReset, (float)_c.ExcitatoryReversal,
-            (float)_c.InhInhibitoryReversal, _inhDtOverTau, (float)_c.InhThreshold, _geDecay, _giDecay);
-        _excCurrent = new CurrentConstants((float)_c.ExcRest, _excDecay, (float)(_c.ExcThreshold - _c.ThetaOffset));
-        _inhCurrent = new CurrentConstants((float)_c.InhRest, _inhDecay, (float)_c.InhThreshold);
-
-        Array.Fill(_v, (float)_c.ExcInitialV);
-        if (_layer) Array.Fill(_vI, (float)_c.InhInitialV);
+        _inhibition = topology.CreateInhibition(Counts, reference);
+        _inputCounts = Counts.Population(NetworkTopology.Input);
+        _excCounts = Counts.Population(NetworkTopology.Excitatory);
+        _inputExc = Counts.Projection(NetworkTopology.InputToExcitatory)!;
 
         var parts = Math.Max(1, threads);
         _rangeStarts = new int[parts + 1];
@@ -213,9 +155,6 @@ public sealed class Simulator : IDisposable
     // what the parts of the current step deliver (copied so that helpers can read them)
     private readonly int[] _stepInputs;
     private int _stepInputCount;
-    private int[] _inhibitors = [];
-    private int _inhibitorCount;
-    private float _inhibition;
     private int _deliverySlot;
     private bool _integrateAhead;
 
@@ -228,43 +167,15 @@ public sealed class Simulator : IDisposable
     /// <summary>Spike counts of each excitatory neuron during the last successful presentation.</summary>
     public ReadOnlySpan<int> ExampleSpikes => _exampleSpikes;
 
-    public static WorkCounts CreateCounts(NetworkConfig config, int inputSize)
-    {
-        var n = config.Neurons;
-        var counts = new WorkCounts();
-        counts.AddPopulation("input", inputSize);
-        counts.AddPopulation("exc", n);
-        if (config.Inhibition == InhibitionKind.Layer)
-        {
-            counts.AddPopulation("inh", n);
-            counts.AddProjection("input_exc", "input", "exc", (long)inputSize * n);
-            counts.AddProjection("exc_inh", "exc", "inh", n);
-            counts.AddProjection("inh_exc", "inh", "exc", (long)n * (n - 1));
-        }
-        else
-        {
-            counts.AddProjection("input_exc", "input", "exc", (long)inputSize * n);
-            counts.AddProjection("exc_exc", "exc", "exc", (long)n * (n - 1));
-        }
-        return counts;
-    }
+    /// <summary>Empty counts of the network of <paramref name="config"/> (<see cref="NetworkTopology.CreateCounts"/>).</summary>
+    public static WorkCounts CreateCounts(NetworkConfig config, int inputSize) => new NetworkTopology(config, inputSize).CreateCounts();
 
     /// <summary>Resets v, conductances, refractory counters, traces and in-flight input (not theta, not weights).</summary>
     public void ResetState()
     {
-        Array.Fill(_v, (float)_c.ExcRest);
-        Array.Clear(_ge);
-        Array.Clear(_gi);
-        Array.Clear(_refractory);
+        _exc.Reset();
         _excSpikeCount = 0;
-        if (_layer)
-        {
-            Array.Fill(_vI, (float)_c.InhRest);
-            Array.Clear(_geI);
-            Array.Clear(_refractoryI);
-            _inhSpikeCount = 0;
-            _inhActive?.AddAll();
-        }
+        _inhibition.Reset();
         if (_ring is not null) Array.Clear(_ring);
         _arrivingSlot = -1;
         _plasticity.ResetTraces();
@@ -370,11 +281,7 @@ public sealed class Simulator : IDisposable
 
             if (!integrated) Integrate();
             SelectExcitatorySpikes(ref rng);
-            if (_layer)
-            {
-                if (_conductance) IntegrateInhibitoryConductance();
-                else IntegrateInhibitoryCurrent();
-            }
+            _inhibition.StepNeurons();
             profile?.Lap(SimulatorPhase.NeuronUpdate);
 
             var post = _excSpikes.AsSpan(0, _excSpikeCount);
@@ -384,13 +291,7 @@ public sealed class Simulator : IDisposable
 
             if (_learning)
             {
-                var kp = 1f;
-                if (_c.AdaptivePotentiation && post.Length > 0)
-                {
-                    var maxSpikes = TensorPrimitives.Max<int>(_exampleSpikes);
-                    kp = (float)Math.Clamp(maxSpikes / _c.PotentiationReference, _c.PotentiationMin, _c.PotentiationMax);
-                }
-                _plasticity.Rule.Apply(_plasticity, preSpikes, post, kp);
+                _plasticity.Apply(preSpikes, post, _exampleSpikes);
                 if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
             }
             profile?.Lap(SimulatorPhase.Learning);
@@ -408,16 +309,7 @@ public sealed class Simulator : IDisposable
         _excCounts.NeuronUpdates += steps64 * _n;
         _inputCounts.NeuronUpdates += steps64 * _inputs;
         _inputExc.DenseSynapticOps += steps64 * _inputs * _n;
-        if (_layer)
-        {
-            _inhCounts!.NeuronUpdates += steps64 * _n;
-            _excInh!.DenseSynapticOps += steps64 * _n * _n;
-            _inhExc!.DenseSynapticOps += steps64 * _n * _n;
-        }
-        else
-        {
-            _lateral!.DenseSynapticOps += steps64 * _n * _n;
-        }
+        _inhibition.CountDenseSteps(steps64);
         return total;
     }
 
@@ -441,21 +333,12 @@ public sealed class Simulator : IDisposable
     {
         var length = end - start;
         var thetaDecay = _learning ? _thetaDecay : 1f;
-        int count;
-        if (_conductance)
-        {
-            // the delayed input of the previous step's slot joins g_e here rather than at the end of that step (same sums)
-            var pending = _arrivingSlot >= 0;
-            count = NeuronKernels.Conductance(_v.AsSpan(start, length), _ge.AsSpan(start, length), _gi.AsSpan(start, length),
-                _refractory.AsSpan(start, length), _model.Theta.AsSpan(start, length), _excConductance, crossed, thetaDecay,
-                pending ? _ring.AsSpan(_arrivingSlot * _n + start, length) : default,
-                pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n + start, length) : default);
-        }
-        else
-        {
-            count = NeuronKernels.Current(_v.AsSpan(start, length), _ge.AsSpan(start, length), _refractory.AsSpan(start, length),
-                _model.Theta.AsSpan(start, length), _excCurrent, crossed, thetaDecay);
-        }
+        // a model that integrates arrivals takes the delayed input of the previous step's slot here rather than at the end
+        // of that step (same sums)
+        var pending = _arrivingSlot >= 0;
+        var count = _exc.Integrate(start, length, _model.Theta.AsSpan(start, length), thetaDecay, crossed,
+            pending ? _ring.AsSpan(_arrivingSlot * _n + start, length) : default,
+            pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n + start, length) : default);
         if (start != 0)
             foreach (ref var j in crossed[..count]) j += start;
         return count;
@@ -483,7 +366,7 @@ public sealed class Simulator : IDisposable
         if (_integrateAhead) _rangeCrossedCount[part] = IntegrateRange(start, end, _rangeCrossed[part]);
     }
 
-    /// <summary>Ring slot whose arrivals the next conductance update adds to g_e (−1: none pending).</summary>
+    /// <summary>Ring slot whose arrivals the next update of a model that integrates arrivals adds (−1: none pending).</summary>
     private int _arrivingSlot = -1;
 
     private int _crossedCount;
@@ -494,10 +377,10 @@ public sealed class Simulator : IDisposable
     // ---- internal test hooks: observe the state and drive the network with a scripted input schedule ----
     private Action<int>? _afterStep;
 
-    internal ReadOnlySpan<float> ExcMembrane => _v;
-    internal ReadOnlySpan<float> InhMembrane => _vI;
+    internal ReadOnlySpan<float> ExcMembrane => _exc.V;
+    internal ReadOnlySpan<float> InhMembrane => _inhibition.Membrane;
     internal ReadOnlySpan<int> LastStepExcSpikes => _excSpikes.AsSpan(0, _excSpikeCount);
-    internal ReadOnlySpan<int> LastStepInhSpikes => _inhSpikes.AsSpan(0, _inhSpikeCount);
+    internal ReadOnlySpan<int> LastStepInhSpikes => _inhibition.LastSpikes;
 
     /// <summary>
     /// Runs every step of <paramref name="input"/> from the current state (no reset, normalisation, retries or rest) and
@@ -524,15 +407,13 @@ public sealed class Simulator : IDisposable
     /// <summary>Resets every neuron that crossed threshold, adapts theta, and emits all of them or (one-spike mode) one at random.</summary>
     private void SelectExcitatorySpikes(ref Xoshiro256 rng)
     {
-        var theta = _model.Theta;
-        var reset = (float)_c.ExcReset;
-        var plus = (float)_c.ThetaPlus;
-        for (var k = 0; k < _crossedCount; k++)
+        var crossed = _crossed.AsSpan(0, _crossedCount);
+        _exc.Fire(crossed);
+        if (_learning)
         {
-            var j = _crossed[k];
-            _v[j] = reset;
-            _refractory[j] = _excRefractorySteps;
-            if (_learning) theta[j] += plus;
+            var theta = _model.Theta;
+            var plus = (float)_c.ThetaPlus;
+            foreach (var j in crossed) theta[j] += plus;
         }
         if (_c.OneSpikePerStep && _crossedCount > 1)
         {
@@ -547,30 +428,6 @@ public sealed class Simulator : IDisposable
         _excCounts.Spikes += _excSpikeCount;
     }
 
-    private void IntegrateInhibitoryConductance() =>
-        ResetInhibitory(_inhActive is null
-            ? NeuronKernels.Conductance(_vI, _geI, [], _refractoryI, [], _inhConductance, _inhSpikes)
-            : NeuronKernels.ConductanceActive(_vI, _geI, _refractoryI, _inhConductance, _inhActive, _inhSpikes));
-
-    private void IntegrateInhibitoryCurrent() =>
-        ResetInhibitory(_inhActive is null
-            ? NeuronKernels.Current(_vI, _geI, _refractoryI, [], _inhCurrent, _inhSpikes)
-            : NeuronKernels.CurrentActive(_vI, _geI, _refractoryI, _inhCurrent, _inhActive, _inhSpikes));
-
-    /// <summary>Inhibitory neurons that crossed threshold spike and reset (no one-spike rule, no adaptation).</summary>
-    private void ResetInhibitory(int spikes)
-    {
-        var reset = (float)_c.InhReset;
-        for (var k = 0; k < spikes; k++)
-        {
-            var j = _inhSpikes[k];
-            _vI[j] = reset;
-            _refractoryI[j] = _inhRefractorySteps;
-        }
-        _inhSpikeCount = spikes;
-        _inhCounts!.Spikes += spikes;
-    }
-
     /// <summary>
     /// Delivers this step's spikes so that they act from the next step: the counts and the inhibitory population's input
     /// here, the excitatory neurons' input by neuron range (<see cref="DeliverRange"/>, on every part when there are
@@ -583,29 +440,14 @@ public sealed class Simulator : IDisposable
         if (_ring is not null)
         {
             _deliverySlot = (int)(_step % _ringSlots);
-            // conductance model: g_e takes this slot's arrivals at the start of the next update (nothing reads or writes g_e before)
-            if (_conductance) _arrivingSlot = _deliverySlot;
+            // a model that integrates arrivals takes this slot's at the start of its next update (nothing reads or writes its input before)
+            if (_exc.IntegratesArrivals) _arrivingSlot = _deliverySlot;
         }
         var events = (long)preSpikes.Length * _n;
         _inputExc.SynapticEvents += events;
         _inputExc.WeightReads += events;
 
-        if (_layer)
-        {
-            var w = (float)_c.ExcToInhWeight;
-            foreach (var j in excSpikes)
-            {
-                _geI[j] += w;
-                _inhActive?.Add(j);
-            }
-            _excInh!.SynapticEvents += excSpikes.Length;
-            _excInh.WeightReads += excSpikes.Length;
-            SetInhibition(_inhSpikes, _inhSpikeCount, (float)_c.InhToExcWeight, _inhExc!);
-        }
-        else
-        {
-            SetInhibition(_excSpikes, _excSpikeCount, (float)_c.LateralInhibition, _lateral!);
-        }
+        _pulse = _inhibition.Deliver(_excSpikes, _excSpikeCount);
 
         if (_workers is null)
         {
@@ -617,17 +459,6 @@ public sealed class Simulator : IDisposable
         if (integrateNext) GatherCrossings();
     }
 
-    /// <summary>The all-but-self inhibition this step delivers (sources k inhibit every excitatory neuron but k), and its counts.</summary>
-    private void SetInhibition(int[] sources, int count, float w, ProjectionCounts counts)
-    {
-        _inhibitors = sources;
-        _inhibitorCount = w == 0 ? 0 : count;
-        _inhibition = w;
-        if (_inhibitorCount == 0) return;
-        counts.SynapticEvents += (long)count * (_n - 1);
-        counts.WeightReads += count; // the simulator holds inhibition as one shared value per projection
-    }
-
     /// <summary>
     /// The step's input rows and all-but-self inhibition for excitatory neurons [start, end), in the one-thread order:
     /// rows (or the delay ring, whose arriving slot the current model adds at once), then inhibition.
@@ -637,7 +468,7 @@ public sealed class Simulator : IDisposable
         var weights = _model.Weights;
         var length = end - start;
         var preSpikes = _stepInputs.AsSpan(0, _stepInputCount);
-        var target = _ge.AsSpan(start, length);
+        var target = _exc.ExcitatoryInput.AsSpan(start, length);
         if (_ring is null)
         {
             if (preSpikes.Length > 0 && (_reference || !weights.AddRowsTo(preSpikes, target, start)))
@@ -669,9 +500,9 @@ public sealed class Simulator : IDisposable
                 }
                 ScatterAdd(ring, _delayOffsets.AsSpan(i * n + start, length), row.Slice(start, length));
             }
-            if (!_conductance)
+            if (!_exc.IntegratesArrivals)
             {
-                // the current model's input buffer also takes inhibition below, after the arrivals: keep that order
+                // the input buffer also takes inhibition below, after the arrivals: keep that order
                 var arriving = _ring.AsSpan(_deliverySlot * n + start, length);
                 var wrapped = _ring.AsSpan((_deliverySlot + _ringSlots) * n + start, length);
                 TensorPrimitives.Add(target, arriving, target);
@@ -681,12 +512,13 @@ public sealed class Simulator : IDisposable
             }
         }
 
-        if (_inhibitorCount == 0) return;
-        var inhibited = (_conductance ? _gi : _ge).AsSpan(start, length);
-        var signed = _conductance ? _inhibition : -_inhibition;
-        var total = signed * _inhibitorCount;
+        var pulse = _pulse;
+        if (pulse.Count == 0) return;
+        var inhibited = _exc.InhibitoryInput.AsSpan(start, length);
+        var signed = _exc.InhibitionSign * pulse.Strength;
+        var total = signed * pulse.Count;
         TensorPrimitives.Add(inhibited, total, inhibited);
-        foreach (var k in _inhibitors.AsSpan(0, _inhibitorCount))
+        foreach (var k in pulse.Sources.AsSpan(0, pulse.Count))
             if (k >= start && k < end) inhibited[k - start] -= signed;
     }
 

@@ -44,14 +44,16 @@ public sealed class ArrivalStdpTests
         var weights = WeightMatrix.CreateFloat(inputs, neurons);
         var rng = new Xoshiro256(3);
         for (var k = 0; k < inputs * neurons; k++) weights.StoreUnclipped(k, InitialWeight, ref rng);
-        var plasticity = new Plasticity(weights, config, Simulator.CreateCounts(config, inputs), delaySteps: delays);
+        var plasticity = new Plasticity(weights, config, Simulator.CreateCounts(config, inputs), delaySteps: delays,
+            rule: ILearningRule.Create(config, new FixedPotentiation(1f)));
+        var exampleSpikes = new int[neurons];
         plasticity.SeedRounding(rng);
         for (var t = 0; t < steps; t++)
         {
             int[] preNow = [.. Enumerable.Range(0, inputs).Where(i => pre[i].Contains(t))];
             int[] postNow = [.. Enumerable.Range(0, neurons).Where(j => post[j].Contains(t))];
             plasticity.BeginStep(t);
-            plasticity.Rule.Apply(plasticity, preNow, postNow, 1f);
+            plasticity.Rule.Apply(plasticity, preNow, postNow, exampleSpikes);
         }
         plasticity.Flush();
         return [.. Enumerable.Range(0, inputs * neurons).Select(k => weights[k / neurons, k % neurons])];

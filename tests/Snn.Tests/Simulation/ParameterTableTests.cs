@@ -104,4 +104,25 @@ public sealed class ParameterTableTests
         Assert.That(() => ParameterTable.FromDescription(description),
             Throws.TypeOf<ConfigException>().With.Property(nameof(ConfigException.Parameter)).EqualTo("colour"));
     }
+
+    [TestCase("bindsnet", 32, null, QuantizationMode.None)]
+    [TestCase("fspinn", 32, null, QuantizationMode.None)]
+    [TestCase("fspinn", 32, "itq", QuantizationMode.None)]
+    [TestCase("bindsnet", 8, null, QuantizationMode.InTraining)]
+    [TestCase("bindsnet", 8, "ptq", QuantizationMode.PostTraining)]
+    [TestCase("fspinn", 4, null, QuantizationMode.InTraining)]
+    public void GivenBits_ImplyTheQuantizationMode(string preset, int bits, string? mode, QuantizationMode expected)
+    {
+        var config = ParameterTable.Set(NetworkPresets.Create(preset, 10), "bits", bits.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (mode is not null) config = ParameterTable.Set(config, "quantize", mode);
+        Assert.That(ParameterTable.ImplyQuantization(config, modeGiven: mode is not null).Quantize, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void FewerBitsWithQuantizationOff_AreRefusedWithTheFix()
+    {
+        var config = ParameterTable.Set(ParameterTable.Set(NetworkPresets.BindsNet(10), "bits", "8"), "quantize", "none");
+        var e = Assert.Throws<ConfigException>(() => ParameterTable.ImplyQuantization(config, modeGiven: true));
+        Assert.That(e!.Message, Does.Contain("bits=8 needs quantization").And.Contain("ptq or itq"));
+    }
 }

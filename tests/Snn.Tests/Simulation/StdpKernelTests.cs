@@ -27,14 +27,14 @@ public sealed class StdpKernelTests
         var weights = WeightMatrix.CreateFloat(1, 1);
         var rng = new Xoshiro256(3);
         weights.StoreUnclipped(0, InitialWeight, ref rng);
-        var plasticity = new Plasticity(weights, config, Simulator.CreateCounts(config, 1));
+        var plasticity = new Plasticity(weights, config, Simulator.CreateCounts(config, 1), rule: ILearningRule.Create(config, new FixedPotentiation(kp)));
         plasticity.SeedRounding(rng);
         var last = Math.Max(preSteps.DefaultIfEmpty(0).Max(), postSteps.DefaultIfEmpty(0).Max());
         int[] one = [0], none = [];
         for (var t = 0; t <= last; t++)
         {
             plasticity.BeginStep(t);
-            plasticity.Rule.Apply(plasticity, preSteps.Contains(t) ? one : none, postSteps.Contains(t) ? one : none, kp);
+            plasticity.Apply(preSteps.Contains(t) ? one : none, postSteps.Contains(t) ? one : none, []);
         }
         plasticity.Flush();
         return weights[0, 0];
@@ -162,5 +162,21 @@ public sealed class StdpKernelTests
             Assert.That(model.Weights[1, 0] - InitialWeight, Is.EqualTo(expected).Within(1e-7));
             Assert.That(Math.Abs(expected), Is.GreaterThan(1e-4), "the case exercises a non-zero change");
         });
+    }
+
+    [TestCase(StdpRule.Triplet, 3e-3, 2)]
+    [TestCase(StdpRule.PostPre, 3e-3, 1)]
+    [TestCase(StdpRule.Potentiation, 3e-3, 1)]
+    [TestCase(StdpRule.Potentiation, 0.0, 0)]
+    public void TheEngineDecaysExactlyThePostTracesTheRuleDeclares(StdpRule stdp, double etaPre, int declared)
+    {
+        var config = RuleConfig(stdp) with { EtaPre = etaPre };
+        var rule = ILearningRule.Create(config);
+        Assert.That(rule.PostTraces, Is.EqualTo(declared));
+        const int neurons = 5;
+        var counts = Simulator.CreateCounts(config with { Neurons = neurons }, 1);
+        var plasticity = new Plasticity(WeightMatrix.CreateFloat(1, neurons), config with { Neurons = neurons }, counts);
+        plasticity.BeginStep(0);   // no spikes yet: only the decay of the kept traces is counted
+        Assert.That(counts.Population("exc").TraceUpdates, Is.EqualTo(neurons * declared));
     }
 }

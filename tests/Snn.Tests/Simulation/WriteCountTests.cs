@@ -65,7 +65,7 @@ public sealed class WriteCountTests
         for (var t = 0; t < Steps; t++)
         {
             plasticity.BeginStep(t);
-            plasticity.Rule.Apply(plasticity, pre[t], post[t], 1f);
+            plasticity.Apply(pre[t], post[t], []);
             var windowEnds = (t + 1) % updateInterval == 0 || t == Steps - 1;
             if (windowEnds) plasticity.Flush();
 
@@ -118,7 +118,7 @@ public sealed class WriteCountTests
         var counts = Simulator.CreateCounts(config, Rows);
         var plasticity = new Plasticity(weights, config, counts);
         plasticity.BeginStep(0);
-        plasticity.Rule.Apply(plasticity, [4], [], 1f);   // no post trace anywhere: Δw = 0 in every column
+        plasticity.Apply([4], [], []);   // no post trace anywhere: Δw = 0 in every column
         var projection = counts.Projection("input_exc")!;
         Assert.Multiple(() =>
         {
