@@ -45,8 +45,11 @@ internal sealed class StepWorkers : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _work = work;
-        for (var k = 1; k < Parts; k++) Volatile.Write(ref _claimed[k], 0);
+        // pending before the claims are reset: a helper still awake from the last round may claim a part as soon as it
+        // is reset (before the generation moves), and its decrement must count for this round; written after the
+        // reset, it was overwritten and the caller waited forever (seen as a hang of ThreadedSimulatorTests)
         Volatile.Write(ref _pending, _threads.Length);
+        for (var k = 1; k < Parts; k++) Volatile.Write(ref _claimed[k], 0);
         Interlocked.Increment(ref _generation);   // full fence: a helper that goes to sleep after this sees the new round
         if (Volatile.Read(ref _sleeping) > 0)
             lock (_gate) Monitor.PulseAll(_gate);
