@@ -28,13 +28,7 @@ internal static class ReplicateRows
 
     public static void Bind(DbCommand command, ReplicateRecord r, Func<DateTime, object> time)
     {
-        void Add(string name, object? value)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
+        void Add(string name, object? value) => TrialRows.AddParameter(command, name, value);
         Add("trial_number", r.TrialNumber);
         Add("replicate", r.Replicate);
         Add("candidate_key", r.CandidateKey);

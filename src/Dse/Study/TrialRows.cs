@@ -32,16 +32,19 @@ internal static class TrialRows
 
     public static string StatusText(TrialStatus status) => status.ToString().ToUpperInvariant();
 
+    /// <summary>Adds parameter @<paramref name="name"/> (null: SQL NULL) to <paramref name="command"/>; shared by the row binders.</summary>
+    internal static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = "@" + name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
+
     /// <summary>Binds <paramref name="t"/>; <paramref name="time"/> converts timestamps to the backend's representation.</summary>
     public static void Bind(DbCommand command, TrialRecord t, Func<DateTime, object> time)
     {
-        void Add(string name, object? value)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
+        void Add(string name, object? value) => AddParameter(command, name, value);
         Add("number", t.Number);
         Add("candidate_key", t.Candidate.Key);
         Add("config_json", t.Candidate.ToJson());
