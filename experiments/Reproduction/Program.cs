@@ -93,7 +93,7 @@ foreach (var run in results.Values.Where(r => RunSets.IsInAnySet(r.Name)).OrderB
         priced[run.Name] = cached;
         continue;
     }
-    var modelPath = Path.Combine(modelsDir, run.Name + ".model");
+    var modelPath = Path.Combine(modelsDir, run.RunName + ".model");
     if (!File.Exists(modelPath))
     {
         if (cached is not null && cached.Commit == run.Commit) priced[run.Name] = cached;

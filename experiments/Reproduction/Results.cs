@@ -22,6 +22,9 @@ internal sealed record ResultRow(
     double? LabelSeconds,
     double? TestSeconds)
 {
+    /// <summary>The name as recorded, rerun suffix included: the model file is <c>RunName.model</c>.</summary>
+    public string RunName { get; init; } = Name;
+
     /// <summary>The <c>fspinn train</c> options of this run (see <see cref="TrainOptions"/>).</summary>
     public TrainOptions Options => TrainOptions.Parse(Command);
 
@@ -36,7 +39,11 @@ internal static class ResultsFile
 {
     private static readonly string[] Required = ["name", "command", "commit"];
 
-    /// <summary>Reads every row; when a name appears more than once the last row wins.</summary>
+    /// <summary>
+    /// Reads every row; when a name appears more than once the last row wins. A suffix <c>-r&lt;k&gt;</c> marks a rerun of a
+    /// run with newer code (<c>size-fspinn-n400-mnist-r2</c>): it stands for the name without the suffix, so a rerun
+    /// appended later replaces the original while results.csv keeps both.
+    /// </summary>
     public static IReadOnlyDictionary<string, ResultRow> Read(string path)
     {
         using var reader = new StreamReader(path);
@@ -60,11 +67,12 @@ internal static class ResultsFile
                     ? v
                     : throw new ResultsFileException(path, line, $"column '{column}' is '{text}', not a number");
             }
-            var name = Text("name");
-            if (name.Length == 0) throw new ResultsFileException(path, line, "empty run name");
+            var runName = Text("name");
+            if (runName.Length == 0) throw new ResultsFileException(path, line, "empty run name");
+            var name = RunSets.Rerun().Replace(runName, "");
             rows[name] = new ResultRow(name, Text("command"), Text("commit"), (long?)Number("train_examples"), Number("train_seconds"),
                 Number("total_seconds"), Number("accuracy_all_activity"), Number("accuracy_proportion"), Number("label_seconds"),
-                Number("test_seconds"));
+                Number("test_seconds")) { RunName = runName };
         }
         return rows;
     }
@@ -133,6 +141,9 @@ internal static partial class RunSets
 
     [GeneratedRegex(@"^size-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)$")]
     public static partial Regex Size();
+
+    [GeneratedRegex(@"-r\d+$")]
+    public static partial Regex Rerun();
 
     [GeneratedRegex(@"^abl3-n400-.*$")]
     public static partial Regex Ablation();

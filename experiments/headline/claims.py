@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Issue #15: the paper's accuracy claims against ours, over seeds, from experiments/accuracy/results.csv.
 
-Reads the accuracy runs (the last row of a name wins) of three kinds, recognised by name:
+Reads the accuracy runs (the last row of a name wins) of three kinds, recognised by name (a suffix -r<k> marks a rerun
+of the same run with newer code, e.g. size-fspinn-n400-mnist-r2: it stands for the name without the suffix and, being
+appended later, replaces it):
   size-<net>-n<N>-<dataset>           one pass, seed 1 (no --seed option: the CLI default)
   seed-<net>-n<N>-<dataset>-s<k>      one pass, seed k (runs-headline-seeds-*.txt)
   passes-<net>-n<N>-<dataset>-e<k>    k passes, seed 1 (its one-pass point is the size- row)
@@ -62,11 +64,16 @@ def option(command, name, default=None):
     return default
 
 
+RERUN = re.compile(r"-r\d+$")
+
+
 def read_runs(path):
     runs = {}
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            runs[row["name"]] = row  # the last row of a name wins
+            row["run"] = row["name"]  # as recorded (the model file's name)
+            row["name"] = RERUN.sub("", row["name"])
+            runs[row["name"]] = row  # the last row of a name (reruns included) wins
     return runs
 
 
@@ -145,16 +152,16 @@ def collect(runs):
             if seed in seeds[key]:
                 problems.append(f"{name}: seed {seed} of {key} already given by {seeds[key][seed][1]}; left out")
                 continue
-            seeds[key][seed] = (acc, name)
+            seeds[key][seed] = (acc, row["run"])
             if seed == 1:
-                passes[key][1].append((acc, name))
+                passes[key][1].append((acc, row["run"]))
             continue
         m = PASSES.match(name)
         if m:
             if seed != 1 or epochs != int(m[4]):
                 problems.append(f"{name}: named e{m[4]} seed 1, but its command has --epochs {epochs} --seed {seed}; left out")
                 continue
-            passes[(m[1], int(m[2]), m[3])][epochs].append((acc, name))
+            passes[(m[1], int(m[2]), m[3])][epochs].append((acc, row["run"]))
     return seeds, passes, problems
 
 
@@ -191,7 +198,7 @@ def main():
 
     # every group's rows must differ only in seed (and paths, threads): otherwise they are not replicates
     for key, by_seed in seeds.items():
-        variants = {options_without(runs[name]["command"]) for _, name in by_seed.values()}
+        variants = {options_without(runs[RERUN.sub("", name)]["command"]) for _, name in by_seed.values()}
         if len(variants) > 1:
             problems.append(f"{key}: the seeds' runs differ in options: {sorted(variants)}")
 
