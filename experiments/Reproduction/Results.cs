@@ -81,11 +81,11 @@ internal static class ResultsFile
 /// <summary>
 /// The options of a recorded <c>fspinn train ...</c> command, as (key, value) pairs in order: <c>--set name=value</c> becomes
 /// key <c>name</c>, any other option its own name (value: the words after it, space-joined). Paths and the thread count
-/// (--data, --out, --threads) say nothing about the configuration and are left out.
+/// (--data, --out, --threads, --checkpoint, --checkpoint-minutes) say nothing about the configuration and are left out.
 /// </summary>
 internal sealed record TrainOptions(IReadOnlyList<KeyValuePair<string, string>> Items)
 {
-    private static readonly HashSet<string> Ignored = ["--data", "--out", "--threads"];
+    private static readonly HashSet<string> Ignored = ["--data", "--out", "--threads", "--checkpoint", "--checkpoint-minutes"];
 
     public static TrainOptions Parse(string command)
     {

@@ -9,6 +9,11 @@
 # disturb it. Logs go to experiments/accuracy/logs/NAME.log, the run's JSON report (docs/json.md) to
 # experiments/accuracy/logs/NAME.json; models to runs/ (not committed). The CSV row is read from the JSON report.
 # RESULTS_CSV=FILE appends the row to FILE instead of experiments/accuracy/results.csv (e.g. to try the script).
+#
+# Every run trains with `--checkpoint runs/NAME.ckpt` (saved every 10 minutes of training), so the same command after
+# a stop resumes the training where its last checkpoint left it (docs: README, `fspinn train --checkpoint`). The
+# times of the row then add up the attempts: each stopped attempt counts from its start to its last checkpoint (what
+# came after that is trained again), noted in the log, which each attempt appends to.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,17 +27,32 @@ fi
 mkdir -p "$here/logs" "$root/runs"
 log="$here/logs/$name.log"
 json="$here/logs/$name.json"
+ckpt="$root/runs/$name.ckpt"; started_file="$root/runs/$name.started"; before_file="$root/runs/$name.seconds-before"
 start=$(date +%s)
-cmd="fspinn train --data $data $* --out runs/$name.model"
-echo "# $cmd (commit $commit, $(nproc) cores, started $(date -u +%FT%TZ))" > "$log"
-dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" --json "$json" >> "$log" 2>&1
+before=0
+if [ -f "$ckpt" ]; then
+  # the stopped attempt trained from its start to its last checkpoint
+  previous=0
+  [ -f "$started_file" ] && previous=$(( $(stat -c %Y "$ckpt") - $(cat "$started_file") ))
+  [ "$previous" -lt 0 ] && previous=0
+  before=$(( $(cat "$before_file" 2>/dev/null || echo 0) + previous )); echo "$before" > "$before_file"
+  echo "# resumed from $ckpt: $before s of training in earlier attempts (each up to its last checkpoint)" >> "$log"
+else
+  rm -f "$before_file"; : > "$log"
+fi
+echo "$start" > "$started_file"
+cmd="fspinn train --data $data $* --out runs/$name.model --checkpoint runs/$name.ckpt"
+echo "# $cmd (commit $commit, $(nproc) cores, started $(date -u +%FT%TZ))" >> "$log"
+dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" --checkpoint "$ckpt" --json "$json" >> "$log" 2>&1
 end=$(date +%s)
+rm -f "$started_file" "$before_file"
 # train_examples,train_seconds / accuracies in percent / label and test seconds, formatted as the console prints them
 # (F1 seconds, P2 percentages: the exact value rounded half away from zero); empty when the data has no test set
-IFS='|' read -r tr aa pw ls ts < <(/usr/bin/python3 - "$json" <<'PY'
+IFS='|' read -r tr aa pw ls ts < <(/usr/bin/python3 - "$json" "$before" <<'PY'
 import json, sys
 from decimal import Decimal, ROUND_HALF_UP
 report = json.load(open(sys.argv[1]))
+report["training"]["seconds"] += int(sys.argv[2])  # earlier attempts of a resumed run
 def fixed(x, places): return str(Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 def percent(x): return fixed(Decimal(x) * 100, 2)
 test = report["test"]
@@ -46,5 +66,5 @@ PY
 )
 csv="${RESULTS_CSV:-$here/results.csv}"
 [ -f "$csv" ] || echo "name,command,commit,train_examples,train_seconds,total_seconds,accuracy_all_activity,accuracy_proportion,label_seconds,test_seconds" > "$csv"
-echo "$name,\"$cmd\",$commit,$tr,$((end-start)),$aa,$pw,$ls,$ts" >> "$csv"
+echo "$name,\"$cmd\",$commit,$tr,$((end-start+before)),$aa,$pw,$ls,$ts" >> "$csv"
 echo "$name: accuracy all-activity ${aa:--} %  proportion-weighting ${pw:--} %"

@@ -165,7 +165,7 @@ def collect(runs):
     return seeds, passes, problems
 
 
-def options_without(command, dropped=("--data", "--out", "--seed", "--threads", "--epochs")):
+def options_without(command, dropped=("--data", "--out", "--seed", "--threads", "--epochs", "--checkpoint", "--checkpoint-minutes")):
     words = shlex.split(command)[2:]  # without "fspinn train"
     kept, skip = [], False
     for w in words:

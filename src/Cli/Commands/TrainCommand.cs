@@ -42,6 +42,15 @@ internal static class TrainCommand
         };
         var sweepValues = CommonOptions.NumberList("--sweep-values", "Inhibition strengths for --sweep-inhibition.", InhibitionSweep.DefaultStrengths);
         var json = JsonOutput.Option();
+        var checkpoint = new Option<string?>("--checkpoint")
+        {
+            Description = "Save the model in training to this file every --checkpoint-minutes and, when the file exists, resume from it " +
+                "(same options, seed and data); deleted once --out is written.",
+        };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes")
+        {
+            Description = "Minutes between two checkpoint saves.", DefaultValueFactory = _ => 10.0,
+        };
 
         var command = new Command("train", """
             Train a network with STDP, label its neurons from a learning-off pass over the training examples, and test it.
@@ -53,9 +62,11 @@ internal static class TrainCommand
               fspinn train --network fspinn --set w_inh=25 --set update_interval=10 --out f.model
               fspinn train --network fspinn --neurons 100 --sweep-inhibition --sweep-values 10,25,50 --out f.model
               fspinn train --network fspinn --neurons 100 --out f.model --json f.json    (results also as JSON: docs/json.md)
+              fspinn train --network dc2015 --neurons 6400 --epochs 3 --out dc.model --checkpoint dc.ckpt    (rerun the same command to resume)
             """)
         {
-            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples, json,
+            network, neurons, bits, rounding, quantize, data, trainSamples, epochs, labelSamples, testSamples, seed, threads, set, output, sweep, sweepValues, sweepSamples,
+            checkpoint, checkpointMinutes, json,
         };
         command.SetAction(parse =>
         {
@@ -87,8 +98,13 @@ internal static class TrainCommand
                 }
             }
             var outPath = parse.GetValue(output)!;
+            var checkpointPath = parse.GetValue(checkpoint);
+            var checkpointEvery = parse.GetValue(checkpointMinutes);
+            if (!(checkpointEvery > 0) || double.IsInfinity(checkpointEvery))
+                throw new UsageException($"--checkpoint-minutes must be a positive number of minutes, got {checkpointEvery.ToString(CultureInfo.InvariantCulture)}");
             // everything the run will write is checked before hours of training: a refusal after them would lose the work
-            new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Output("--json", JsonOutput.FilePath(parse, json)).Check();
+            new FileRoles().DataInputs("--data", parse.GetValue(data)).Output("--out", outPath).Output("--checkpoint", checkpointPath)
+                .Output("--json", JsonOutput.FilePath(parse, json)).Check();
             var pair = DatasetCatalog.Load(parse.GetValue(data));
             if (labelCount > pair.Train.Count)
                 throw new UsageException($"--label-samples {labelCount} exceeds the {pair.Train.Count} training examples of {pair.Train.Describe()}; give at most {pair.Train.Count} (0 = the training examples)");
@@ -106,18 +122,24 @@ internal static class TrainCommand
             }
             stdout.WriteLine($"network {config.Preset}, N={config.Neurons}, weights {DescribeWeights(config)}, data {pair.Train.Describe()}");
             var options = new PipelineOptions(samples, epochCount, labelCount, testCount, threadCount, TrainThreads: parse.GetValue(threads));
+            var resume = checkpointPath is null ? null : OpenCheckpoint(stdout, checkpointPath, TimeSpan.FromMinutes(checkpointEvery), config,
+                parse.GetValue(seed), pair.Train, samples, epochCount);
+            var resumedFrom = resume?.Resumed?.ExamplesTrained;
             SnnModel model = null!;
             var report = PassProgressDisplay.Run(stdout, progress =>
             {
                 var watch = Stopwatch.StartNew();
-                model = Pipeline.Train(config, pair.Train, parse.GetValue(seed), options, progress);
+                model = Pipeline.Train(config, pair.Train, parse.GetValue(seed), options, progress, checkpoint: resume);
+                if (checkpointPath is not null) ModelFile.Save(model, checkpointPath); // a stop in labelling or testing keeps the training
                 var trainSeconds = watch.Elapsed.TotalSeconds;
                 var outcome = Pipeline.Evaluate(model, config, pair, options, progress);
                 ModelFile.Save(model, outPath);
+                if (checkpointPath is not null) File.Delete(checkpointPath);
                 return (r: outcome.Test, trainSeconds, labelSeconds: outcome.LabelSeconds, testSeconds: outcome.TestSeconds);
             });
             var trained = model.TrainingCounts.Examples;
-            stdout.WriteLine($"trained {trained} examples in {report.trainSeconds:F1} s ({trained / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
+            var resumedNote = resumedFrom is { } from ? $" ({trained - from} in this run, resumed after {from})" : "";
+            stdout.WriteLine($"trained {trained} examples{resumedNote} in {report.trainSeconds:F1} s ({(trained - (resumedFrom ?? 0)) / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
             stdout.WriteLine($"labelled in {report.labelSeconds:F1} s");
             if (report.r is { } test)
                 stdout.WriteLine($"tested {test.Examples} examples in {report.testSeconds:F1} s ({test.Examples / Math.Max(report.testSeconds, 1e-9):F1} ex/s)");
@@ -125,7 +147,7 @@ internal static class TrainCommand
             if (report.r is { } tested) TestCommand.PrintReport(stdout, tested, printConfusion: false);
             var labelled = labelCount > 0 ? labelCount : samples;
             var trainReport = new TrainReport(NetworkJson.Of(config), DataJson.Of(pair), parse.GetValue(seed), epochCount, threadCount, sweepReport,
-                PassJson.Of(trained, report.trainSeconds), model.TrainingCounts.Retries,
+                PassJson.Of(trained, report.trainSeconds) with { ExamplesPerSecond = (trained - (resumedFrom ?? 0)) / Math.Max(report.trainSeconds, 1e-9) }, resumedFrom, model.TrainingCounts.Retries,
                 PassJson.Of(labelled <= 0 ? pair.Train.Count : Math.Min(labelled, pair.Train.Count), report.labelSeconds),
                 report.r is { } t ? TestResultJson.Of(t, report.testSeconds) : null, outPath, started.Elapsed.TotalSeconds);
             trainReport.Written.Add(new WrittenFile("model", outPath));
@@ -133,6 +155,36 @@ internal static class TrainCommand
             return CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The checkpoint of `--checkpoint PATH`: resumed when the file exists (refused when it belongs to another training), new
+    /// otherwise. Says which on <paramref name="stdout"/>.
+    /// </summary>
+    private static TrainingCheckpoint OpenCheckpoint(TextWriter stdout, string path, TimeSpan every, NetworkConfig config, ulong seed,
+        Dataset train, int samples, int epochs)
+    {
+        void Save(SnnModel m) => ModelFile.Save(m, path);
+        if (!File.Exists(path))
+        {
+            stdout.WriteLine($"checkpoint {path}: saved every {every.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)} min of training");
+            return new TrainingCheckpoint(Save, every);
+        }
+        SnnModel resumed;
+        try
+        {
+            resumed = TrainingCheckpoint.Load(path, config, seed, train, samples, epochs);
+        }
+        catch (Exception e) when (e is CheckpointMismatchException or ModelFileException)
+        {
+            throw new UsageException($"--checkpoint {(e is ModelFileException ? e.Message + "; delete it to start the training over" : e.Message)}");
+        }
+        var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
+        stdout.WriteLine($"checkpoint {path}: resuming after {resumed.ExamplesTrained} of {(long)count * epochs} training examples");
+        if (!TrainingCheckpoint.ResumeIsExact(config))
+            stdout.WriteLine($"note: {config.Preset} carries its state from one example to the next (reset_between_examples=false); the resumed " +
+                "training starts that state from rest, so it is not bit-identical to an uninterrupted run (weights, theta and counts are resumed exactly)");
+        return new TrainingCheckpoint(Save, every, resumed);
     }
 
     /// <summary>

@@ -63,6 +63,7 @@ internal sealed record TrainReport(
     int Threads,
     SweepJson? Sweep,
     PassJson Training,
+    long? ResumedFromExamples,
     long TrainingRetries,
     PassJson Labelling,
     TestResultJson? Test,

@@ -23,12 +23,15 @@ public readonly record struct EvaluationOutcome(TestReport? Test, double LabelSe
 /// </summary>
 public static class Pipeline
 {
-    /// <summary>A new model of <paramref name="config"/> trained with STDP (<see cref="Protocol.Train"/>).</summary>
+    /// <summary>
+    /// A new model of <paramref name="config"/> trained with STDP (<see cref="Protocol.Train"/>), or the
+    /// <paramref name="checkpoint"/>'s resumed model trained to the end of the plan.
+    /// </summary>
     public static SnnModel Train(NetworkConfig config, Dataset train, ulong seed, PipelineOptions options,
-        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default)
+        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default, TrainingCheckpoint? checkpoint = null)
     {
-        var model = SnnModel.Create(config, train.PixelsPerImage, seed);
-        Protocol.Train(model, train, options.TrainSamples, options.Epochs, progress, cancellationToken, options.TrainThreads);
+        var model = checkpoint?.Resumed ?? SnnModel.Create(config, train.PixelsPerImage, seed);
+        Protocol.Train(model, train, options.TrainSamples, options.Epochs, progress, cancellationToken, options.TrainThreads, checkpoint);
         return model;
     }
 

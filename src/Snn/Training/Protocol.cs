@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
@@ -35,26 +36,39 @@ public static class Protocol
     /// network stepped by <paramref name="threads"/> threads (0 = all cores; small networks use fewer, see
     /// <see cref="Simulator.EffectiveThreads"/>); the model does not depend on the thread count.
     /// </summary>
+    /// <remarks>
+    /// With a <paramref name="checkpoint"/> the model is saved between examples every <see cref="TrainingCheckpoint.Every"/>;
+    /// when <paramref name="model"/> is the checkpoint's <see cref="TrainingCheckpoint.Resumed"/> model, the plan's first
+    /// <see cref="SnnModel.ExamplesTrained"/> examples are taken as done and training continues with the next one.
+    /// </remarks>
     public static void Train(SnnModel model, Dataset train, int samples, int epochs,
-        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default, int threads = 1)
+        Action<PassProgress>? progress = null, CancellationToken cancellationToken = default, int threads = 1,
+        TrainingCheckpoint? checkpoint = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         CheckShape(model, train);
         var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
+        var total = (long)count * epochs;
+        var start = checkpoint?.Resumed is { } resumed && ReferenceEquals(resumed, model) ? model.ExamplesTrained : 0;
+        if (start > total)
+            throw new ArgumentOutOfRangeException(nameof(model), $"the resumed model has {start} examples trained, more than the plan's {total}");
         using var simulator = new Simulator(model, model.TrainingCounts, threads);
         model.TrainingData = DataFingerprint.Of(train.Take(count));
-        var total = (long)count * epochs;
-        for (var epoch = 0; epoch < epochs; epoch++)
+        var lastSave = Stopwatch.GetTimestamp();
+        // example `done` of the plan is image done % count of pass done / count: the order of the nested epoch/image loops
+        for (var done = start; done < total;)
         {
-            for (var i = 0; i < count; i++)
+            cancellationToken.ThrowIfCancellationRequested();
+            var index = model.ExamplesTrained;
+            simulator.Train(train.Image((int)(done % count)), Xoshiro256.ForStream(model.Seed, StreamPurpose.Training, (ulong)index));
+            model.ExamplesTrained++;
+            done++;
+            if (progress is not null && (done % 16 == 0 || done == total))
+                progress(new PassProgress("train", done, total));
+            if (checkpoint is not null && done < total && Stopwatch.GetElapsedTime(lastSave) >= checkpoint.Every)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var index = model.ExamplesTrained;
-                simulator.Train(train.Image(i), Xoshiro256.ForStream(model.Seed, StreamPurpose.Training, (ulong)index));
-                model.ExamplesTrained++;
-                var done = (long)epoch * count + i + 1;
-                if (progress is not null && (done % 16 == 0 || done == total))
-                    progress(new PassProgress("train", done, total));
+                checkpoint.Save(model);
+                lastSave = Stopwatch.GetTimestamp();
             }
         }
         model.IsLabelled = false;

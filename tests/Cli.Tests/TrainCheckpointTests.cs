@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using FSpiNN.Snn.Data;
+using FSpiNN.Snn.Models;
+using FSpiNN.Snn.Training;
+
+namespace FSpiNN.Cli.Tests;
+
+/// <summary>
+/// `fspinn train --checkpoint FILE`: a run stopped after a checkpoint and rerun with the same command ends with the model of
+/// an uninterrupted run; a checkpoint of another training is refused and left as it is.
+/// </summary>
+[TestFixture]
+public sealed class TrainCheckpointTests
+{
+    private DirectoryInfo _dir = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _dir = Directory.CreateTempSubdirectory("fspinn-cli-checkpoint-");
+
+    [TearDown]
+    public void DeleteDirectory() => _dir.Delete(recursive: true);
+
+    private string PathIn(string name) => Path.Combine(_dir.FullName, name);
+
+    private static string[] Train(string model, string neurons = "5") =>
+        ["train", "--neurons", neurons, "--train-samples", "20", "--epochs", "2", "--test-samples", "30", "--set", "presentation_ms=30", "--threads", "1", "--out", model];
+
+    /// <summary>The checkpoint a run of <see cref="Train"/> would have left had it stopped after <paramref name="examples"/> examples.</summary>
+    private string StoppedAfter(string straightModel, long examples)
+    {
+        var config = ModelFile.Load(straightModel).Config;
+        var data = DatasetCatalog.Load(null).Train;
+        var path = PathIn("run.ckpt");
+        var written = false;
+        try
+        {
+            Pipeline.Train(config, data, 1, new PipelineOptions(20, 2), checkpoint: new TrainingCheckpoint(m =>
+            {
+                if (m.ExamplesTrained != examples) return;
+                ModelFile.Save(m, path);
+                written = true;
+                throw new OperationCanceledException("stopped here, as a kill would");
+            }, TimeSpan.Zero));
+        }
+        catch (OperationCanceledException) when (written)
+        {
+        }
+        Assert.That(File.Exists(path), Is.True);
+        return path;
+    }
+
+    [Test]
+    public void RerunningTheCommand_ResumesFromTheCheckpoint_AndGivesTheUninterruptedModel()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run(Train(straight)).ExitCode, Is.Zero);
+        var checkpoint = StoppedAfter(straight, 25);
+        var resumedModel = PathIn("resumed.model");
+        var result = CliRunner.Run([.. Train(resumedModel), "--checkpoint", checkpoint, "--json", PathIn("train.json")]);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var json = JsonNode.Parse(File.ReadAllText(PathIn("train.json")))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Out, Does.Contain($"checkpoint {checkpoint}: resuming after 25 of 40 training examples"));
+            Assert.That(result.Out, Does.Contain("trained 40 examples (15 in this run, resumed after 25)"));
+            Assert.That((long)json["resumed_from_examples"]!, Is.EqualTo(25));
+            Assert.That((long)json["training"]!["examples"]!, Is.EqualTo(40));
+            Assert.That(File.ReadAllBytes(resumedModel), Is.EqualTo(File.ReadAllBytes(straight)), "the resumed model is the uninterrupted one");
+            Assert.That(File.Exists(checkpoint), Is.False, "the checkpoint is deleted once --out is written");
+        });
+    }
+
+    [Test]
+    public void NewCheckpoint_IsSavedAndThenDeleted_WithoutChangingTheModel()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run(Train(straight)).ExitCode, Is.Zero);
+        var withCheckpoint = PathIn("with.model");
+        var result = CliRunner.Run([.. Train(withCheckpoint), "--checkpoint", PathIn("c.ckpt"), "--checkpoint-minutes", "0.00001"]);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Out, Does.Contain("saved every"));
+            Assert.That(File.ReadAllBytes(withCheckpoint), Is.EqualTo(File.ReadAllBytes(straight)));
+            Assert.That(File.Exists(PathIn("c.ckpt")), Is.False);
+        });
+    }
+
+    [Test]
+    public void CheckpointOfAnotherTraining_IsRefusedBeforeTraining_AndLeftUnchanged()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run(Train(straight)).ExitCode, Is.Zero);
+        var checkpoint = StoppedAfter(straight, 25);
+        var before = File.ReadAllBytes(checkpoint);
+        var result = CliRunner.Run([.. Train(PathIn("other.model"), neurons: "6"), "--checkpoint", checkpoint]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+            Assert.That(result.Err, Does.Contain("neurons=5 (asked: 6)").And.Contain("delete it"));
+            Assert.That(File.ReadAllBytes(checkpoint), Is.EqualTo(before));
+            Assert.That(File.Exists(PathIn("other.model")), Is.False);
+        });
+    }
+
+    [TestCase("0")]
+    [TestCase("-3")]
+    public void BadCheckpointInterval_IsRefused(string minutes)
+    {
+        var result = CliRunner.Run([.. Train(PathIn("m.model")), "--checkpoint", PathIn("c.ckpt"), "--checkpoint-minutes", minutes]);
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Err, Does.Contain("--checkpoint-minutes must be a positive number"));
+    }
+
+    [Test]
+    public void CheckpointAtTheOutputPath_IsRefused()
+    {
+        var model = PathIn("m.model");
+        var result = CliRunner.Run([.. Train(model), "--checkpoint", model]);
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Err, Does.Contain("--checkpoint").And.Contain("--out"));
+    }
+}
