@@ -21,10 +21,9 @@ name=$1; data=$2; shift 2
 [ "${1:-}" = "--" ] && shift
 commit=$(git -C "$root" rev-parse --short HEAD)
 bin="$root/runs/bin-$commit"
-if [ ! -f "$bin/fspinn.dll" ]; then
-  dotnet publish "$root/src/Cli" -c Release -o "$bin" --nologo -v quiet >/dev/null
-fi
 mkdir -p "$here/logs" "$root/runs"
+# one publish per commit, also when two queues start a run at the same moment
+( flock 9; [ -f "$bin/fspinn.dll" ] || dotnet publish "$root/src/Cli" -c Release -o "$bin" --nologo -v quiet >/dev/null ) 9> "$root/runs/.publish.lock"
 log="$here/logs/$name.log"
 json="$here/logs/$name.json"
 ckpt="$root/runs/$name.ckpt"; started_file="$root/runs/$name.started"; before_file="$root/runs/$name.seconds-before"
