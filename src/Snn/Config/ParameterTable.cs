@@ -1,4 +1,5 @@
 using System.Globalization;
+using FSpiNN.Shared;
 
 namespace FSpiNN.Snn.Config;
 
