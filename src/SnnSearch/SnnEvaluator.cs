@@ -100,7 +100,13 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         foreach (var (name, value) in candidate.Values)
         {
             if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName or ReplicateEvaluation.ParameterName) continue;
-            config = ParameterTable.Set(config, name, value.ToString());
+            config = value.Kind switch   // the typed value, no text in between: the table checks kind, choices and range
+            {
+                ParameterKind.Int => ParameterTable.Set(config, name, value.AsLong),
+                ParameterKind.Float => ParameterTable.Set(config, name, value.AsDouble),
+                ParameterKind.Bool => ParameterTable.Set(config, name, value.AsBool),
+                _ => ParameterTable.Set(config, name, value.AsString),
+            };
         }
         if (candidate.TryGet("bits", out _)) config = ParameterTable.ImplyQuantization(config, modeGiven: candidate.TryGet("quantize", out _));
         return config.Validate();

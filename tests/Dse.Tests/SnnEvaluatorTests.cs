@@ -79,7 +79,23 @@ public sealed class SnnEvaluatorTests
             Assert.That(ptq.InhToExcWeight, Is.EqualTo(120.0));
         });
         Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("no_such_parameter", 1))));
-        Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("bits", 0))));
+        Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("bits", 0))))!.Message, Does.Contain("[1, 32]"));
+    }
+
+    /// <summary>Candidate values reach the table typed (no text in between): exact doubles, flags, and the table's refusals.</summary>
+    [Test]
+    public void ToConfig_HandsTypedValuesToTheParameterTable()
+    {
+        var config = SnnEvaluator.ToConfig(Make(("network", "fspinn"), ("dt", 0.1 + 0.2), ("adaptive_potentiation", false), ("w_inh", 17), ("stdp", "PostPre")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.Dt, Is.EqualTo(0.1 + 0.2), "the candidate's double");
+            Assert.That(config.AdaptivePotentiation, Is.False);
+            Assert.That(config.LateralInhibition, Is.EqualTo(17.0), "an integer value of a real parameter");
+            Assert.That(config.Stdp, Is.EqualTo(StdpRule.PostPre), "choices are case-insensitive, as with --set");
+            Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("w_inh", 2e6))))!.Message, Does.Contain("must be in [0, 1000000], got 2000000"));
+            Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("inhibition", "sideways"))))!.Message, Does.Contain("'sideways' is not one of layer, lateral"));
+        });
     }
 
     [Test]
