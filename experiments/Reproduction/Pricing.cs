@@ -2,10 +2,10 @@ using System.Globalization;
 using CsvHelper;
 using CsvHelper.Configuration;
 using FSpiNN.CostModel;
-using FSpiNN.Dse.Costing;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Simulation;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Reproduction;
 

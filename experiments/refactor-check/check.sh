@@ -11,8 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 run() { nice -n 10 dotnet "$bin/fspinn.dll" "$@"; }
 # for comparison: the output directory's name replaced, and the lines that carry wall times dropped
-# ("in 1.2 s", "(12.3 ex/s)", the explore progress line "[6/6 4.9 s] ...")
-normalised() { sed "s#$2#OUT#g" "$1" | grep -v -E '[0-9] s( |$|\)|\]|;)|ex/s|elapsed|seconds' || true; }
+# ("in 1.2 s", "(12.3 ex/s)", the explore progress line "[6/6 4.9 s] ...", and a pass's progress lines before its end,
+# "train: 160/200", which redirected output prints every 10 s, so only on a slow or loaded machine)
+normalised() {
+  sed "s#$2#OUT#g" "$1" | grep -v -E '[0-9] s( |$|\)|\]|;)|ex/s|elapsed|seconds' \
+    | awk '!(/^[a-z]+: [0-9]+\/[0-9]+$/ && split($2, n, "/") == 2 && n[1] != n[2])' || true
+}
 
 n=${N:-100}
 train() {   # name, then train options

@@ -14,6 +14,7 @@ public static class CliApp
     /// <param name="evaluatorFactory">The evaluator of `explore` (default: the real one); tests give a fast stand-in.</param>
     public static RootCommand Build(Func<ExploreEvaluatorRequest, Dse.ICandidateEvaluator>? evaluatorFactory = null)
     {
+        SnnSearch.SnnStrategies.Register(); // before explore lists the strategy names
         var root = new RootCommand(
             "fspinn: design-space exploration of memory- and energy-efficient spiking neural networks (FSpiNN, Putra & Shafique 2020).");
         root.Subcommands.Add(DataCommand.Create());
@@ -140,7 +141,7 @@ internal static class ParseErrors
             IEnumerable<string> known = token.StartsWith('-')
                 ? command.Options.Concat(command.Parents.OfType<Command>().SelectMany(c => c.Options.Where(o => o.Recursive))).SelectMany(o => o.Aliases.Prepend(o.Name))
                 : command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
-            return message.TrimEnd('.') + Snn.Config.NearestName.Hint(token, known) + ".";
+            return message.TrimEnd('.') + Shared.NearestName.Hint(token, known) + ".";
         }
         // "Argument 'fspin' not recognized. Must be one of:\n\t'dc2015'...": the nearest allowed value
         var notAllowed = System.Text.RegularExpressions.Regex.Match(message, "^Argument '(.+)' not recognized\\. Must be one of:(.*)$",
@@ -154,7 +155,7 @@ internal static class ParseErrors
                 System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name + " ",
                 _ => "",
             };
-            return $"{option}'{notAllowed.Groups[1].Value}' is not one of {string.Join(", ", allowed)}{Snn.Config.NearestName.Hint(notAllowed.Groups[1].Value, allowed)}";
+            return $"{option}'{notAllowed.Groups[1].Value}' is not one of {string.Join(", ", allowed)}{Shared.NearestName.Hint(notAllowed.Groups[1].Value, allowed)}";
         }
         return message;
     }

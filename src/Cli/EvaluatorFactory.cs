@@ -1,6 +1,6 @@
 using FSpiNN.Dse;
-using FSpiNN.Dse.Evaluation;
 using FSpiNN.Snn.Data;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Cli;
 

@@ -27,6 +27,12 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, IReadOnlyLis
         a.IsNumeric && b.IsNumeric ? a.AsDouble.Equals(b.AsDouble) : a == b;
 }
 
+/// <summary>
+/// How far a running evaluation is: the pass it is in (for the SNN: train, label, test) and its examples done of
+/// <paramref name="Total"/>. What `explore` shows of a running trial.
+/// </summary>
+public readonly record struct EvaluationProgress(string Phase, long Done, long Total);
+
 /// <summary>Evaluates candidates for the search. The real one trains/labels/tests with the simulator and prices counts with the cost model.</summary>
 public interface ICandidateEvaluator
 {
@@ -42,7 +48,7 @@ public interface ICandidateEvaluator
     /// The same evaluation, telling <paramref name="progress"/> how far its passes are (examples trained, labelled,
     /// tested), from the evaluating thread. Evaluators without such passes ignore it.
     /// </summary>
-    EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<Snn.Training.PassProgress>? progress, CancellationToken cancellationToken) =>
+    EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<EvaluationProgress>? progress, CancellationToken cancellationToken) =>
         Evaluate(candidate, trainSamples, cancellationToken);
 
     /// <summary>

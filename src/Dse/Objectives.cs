@@ -60,7 +60,7 @@ public static class Objectives
                 "memory" or "mem" => Objective.Memory,
                 "train-energy" or "train_energy" or "training-energy" => Objective.TrainEnergy,
                 "inference-energy" or "inference_energy" or "energy" => Objective.InferenceEnergy,
-                _ => throw new FormatException($"unknown objective '{raw}'{Snn.Config.NearestName.Hint(raw, ["accuracy", "memory", "train-energy", "inference-energy"])} (expected accuracy, memory, train-energy, inference-energy)"),
+                _ => throw new FormatException($"unknown objective '{raw}'{Shared.NearestName.Hint(raw, ["accuracy", "memory", "train-energy", "inference-energy"])} (expected accuracy, memory, train-energy, inference-energy)"),
             };
             if (result.Contains(o)) throw new FormatException($"objective '{raw}' is listed twice");
             result.Add(o);

@@ -251,7 +251,7 @@ public sealed class CliFuzzTests
     public void MutatedSpaceFilesEndWellAndStayUnchanged()
     {
         var random = new Random(1729);
-        var realSpecs = new Dse.Evaluation.SnnEvaluator(Snn.Data.DatasetCatalog.Load(null)).Parameters;
+        var realSpecs = new SnnSearch.SnnEvaluator(Snn.Data.DatasetCatalog.Load(null)).Parameters;
         var watch = Stopwatch.StartNew();
         var exits = new int[3];
         for (var i = 0; i < SpaceCases; i++)

@@ -1,4 +1,4 @@
-using FSpiNN.Snn.Config;
+using FSpiNN.Shared;
 
 namespace FSpiNN.Cli.Tests;
 

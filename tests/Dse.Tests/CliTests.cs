@@ -3,6 +3,7 @@ using FSpiNN.Cli;
 using FSpiNN.Cli.Commands;
 using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 

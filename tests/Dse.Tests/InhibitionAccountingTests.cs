@@ -1,8 +1,8 @@
 using FSpiNN.CostModel;
-using FSpiNN.Dse.Costing;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Numerics;
 using FSpiNN.Snn.Quantization;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 

@@ -1,6 +1,6 @@
-using FSpiNN.Dse.Reporting;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Models;
+using FSpiNN.SnnSearch;
 using SkiaSharp;
 
 namespace FSpiNN.Dse.Tests;

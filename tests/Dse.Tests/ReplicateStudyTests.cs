@@ -2,12 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using FSpiNN.Cli;
 using FSpiNN.Cli.Commands;
-using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Statistics;
 using FSpiNN.Dse.Strategies;
 using FSpiNN.Dse.Study;
 using FSpiNN.Dse.TestWorker;
 using FSpiNN.Snn.Data;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 

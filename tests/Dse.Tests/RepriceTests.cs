@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using FSpiNN.Dse.Costing;
-using FSpiNN.Dse.Evaluation;
 using FSpiNN.Dse.Study;
 using FSpiNN.Snn.Data;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 

@@ -1,6 +1,6 @@
-using FSpiNN.Dse.Evaluation;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 
@@ -36,11 +36,11 @@ public sealed class SnnEvaluatorTests
     public void AnEvaluationReportsItsTrainingLabellingAndTestingPasses()
     {
         var evaluator = new SnnEvaluator(Data, new SnnEvaluatorOptions { Seed = 3, Threads = 1 });
-        var passes = new List<Snn.Training.PassProgress>();
+        var passes = new List<EvaluationProgress>();
         ((ICandidateEvaluator)evaluator).Evaluate(Tiny("fspinn", 8, "ptq"), 12, passes.Add, CancellationToken.None);
         Assert.That(passes.Select(p => p.Phase).Distinct(), Is.EqualTo(new[] { "train", "label", "test" }));
-        Assert.That(passes.Last(p => p.Phase == "train"), Is.EqualTo(new Snn.Training.PassProgress("train", 12, 12)));
-        Assert.That(passes.Last(p => p.Phase == "test"), Is.EqualTo(new Snn.Training.PassProgress("test", 20, 20)));
+        Assert.That(passes.Last(p => p.Phase == "train"), Is.EqualTo(new EvaluationProgress("train", 12, 12)));
+        Assert.That(passes.Last(p => p.Phase == "test"), Is.EqualTo(new EvaluationProgress("test", 20, 20)));
     }
 
     [Test]
@@ -79,7 +79,23 @@ public sealed class SnnEvaluatorTests
             Assert.That(ptq.InhToExcWeight, Is.EqualTo(120.0));
         });
         Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("no_such_parameter", 1))));
-        Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("bits", 0))));
+        Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("bits", 0))))!.Message, Does.Contain("[1, 32]"));
+    }
+
+    /// <summary>Candidate values reach the table typed (no text in between): exact doubles, flags, and the table's refusals.</summary>
+    [Test]
+    public void ToConfig_HandsTypedValuesToTheParameterTable()
+    {
+        var config = SnnEvaluator.ToConfig(Make(("network", "fspinn"), ("dt", 0.1 + 0.2), ("adaptive_potentiation", false), ("w_inh", 17), ("stdp", "PostPre")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.Dt, Is.EqualTo(0.1 + 0.2), "the candidate's double");
+            Assert.That(config.AdaptivePotentiation, Is.False);
+            Assert.That(config.LateralInhibition, Is.EqualTo(17.0), "an integer value of a real parameter");
+            Assert.That(config.Stdp, Is.EqualTo(StdpRule.PostPre), "choices are case-insensitive, as with --set");
+            Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("w_inh", 2e6))))!.Message, Does.Contain("must be in [0, 1000000], got 2000000"));
+            Assert.That(Assert.Throws<ConfigException>(() => SnnEvaluator.ToConfig(Make(("inhibition", "sideways"))))!.Message, Does.Contain("'sideways' is not one of layer, lateral"));
+        });
     }
 
     [Test]
@@ -217,7 +233,7 @@ public sealed class SnnCostTests
         var counts = model.TrainingCounts;
         Assert.That(counts.AccumulatorUpdates, Is.GreaterThan(0), "the run added changes into the accumulator");
 
-        var report = FSpiNN.Dse.Costing.SnnCost.Estimate(config, counts, new FSpiNN.Snn.Simulation.WorkCounts());
+        var report = SnnCost.Estimate(config, counts, new FSpiNN.Snn.Simulation.WorkCounts());
         var accumulator = report.Training.Items.Where(i => i.Component == "buffer:dw").ToList();
         Assert.Multiple(() =>
         {
@@ -244,9 +260,9 @@ public sealed class PostTrainingQuantizationCostTests
         var ptq = floatConfig with { Quantize = QuantizationMode.PostTraining, WeightBits = 8, WeightFractionBits = 7 };
         var itq = ptq with { Quantize = QuantizationMode.InTraining };
 
-        var asFloat = FSpiNN.Dse.Costing.SnnCost.Estimate(floatConfig, training, inference);
-        var asPtq = FSpiNN.Dse.Costing.SnnCost.Estimate(ptq, training, inference);
-        var asItq = FSpiNN.Dse.Costing.SnnCost.Estimate(itq, training, inference);
+        var asFloat = SnnCost.Estimate(floatConfig, training, inference);
+        var asPtq = SnnCost.Estimate(ptq, training, inference);
+        var asItq = SnnCost.Estimate(itq, training, inference);
         Assert.Multiple(() =>
         {
             Assert.That(asPtq.Training.TotalJoules, Is.EqualTo(asFloat.Training.TotalJoules), "PTQ learns with float32 weights");

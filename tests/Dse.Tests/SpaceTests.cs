@@ -1,5 +1,6 @@
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.TestWorker;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 
@@ -17,7 +18,7 @@ public sealed class SpaceTests
         Assert.That(full.Count, Is.EqualTo(2 * 7 * 6 * 3 * 2 * 2 * 2));
         DefaultSpace.Create().Validate(Specs);
         // and against the parameters the real evaluator understands
-        var real = new FSpiNN.Dse.Evaluation.SnnEvaluator(FSpiNN.Snn.Data.DatasetCatalog.Load(null)).Parameters;
+        var real = new SnnEvaluator(FSpiNN.Snn.Data.DatasetCatalog.Load(null)).Parameters;
         full.Validate(real);
         DefaultSpace.Create().Validate(real);
         Assert.That(DefaultSpace.Create().Count, Is.EqualTo(18));

@@ -1,4 +1,5 @@
 using FSpiNN.Dse.Space;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 
@@ -6,7 +7,7 @@ namespace FSpiNN.Dse.Tests;
 public sealed class SpaceValidationTests
 {
     private static readonly Lazy<IReadOnlyList<ParameterSpec>> RealSpecs =
-        new(() => new Evaluation.SnnEvaluator(Snn.Data.DatasetCatalog.Load(null)).Parameters);
+        new(() => new SnnEvaluator(Snn.Data.DatasetCatalog.Load(null)).Parameters);
 
     private static string RepositoryFile(params string[] parts)
     {

@@ -1,6 +1,7 @@
 using FSpiNN.Dse.Pareto;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Dse.Tests;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using FSpiNN.Cli.Json;
 using FSpiNN.CostModel;
-using FSpiNN.Dse.Costing;
 using FSpiNN.Snn.Models;
+using FSpiNN.SnnSearch;
 using Spectre.Console;
 
 namespace FSpiNN.Cli.Commands;

@@ -8,6 +8,7 @@ using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Space;
 using FSpiNN.Dse.Strategies;
 using FSpiNN.Dse.Study;
+using FSpiNN.SnnSearch;
 using Spectre.Console;
 
 namespace FSpiNN.Cli.Commands;
@@ -301,7 +302,7 @@ public static class ExploreCommand
         private readonly HashSet<int> _printed = [.. before.Where(t => t.IsTerminal).Select(t => t.Number)];
         private readonly IReadOnlyList<string> _varying = FrontierSummary.Parameters(definition).Varying;
         private readonly Lock _lock = new();
-        private readonly Dictionary<int, Snn.Training.PassProgress> _passes = [];
+        private readonly Dictionary<int, EvaluationProgress> _passes = [];
         private readonly Stopwatch _sincePassLine = Stopwatch.StartNew();
         private StudyProgress? _latest;
 
@@ -333,7 +334,7 @@ public static class ExploreCommand
         }
 
         /// <summary>A running trial's pass (examples trained, labelled, tested) moved on.</summary>
-        public void ReportPass(int trial, Snn.Training.PassProgress pass)
+        public void ReportPass(int trial, EvaluationProgress pass)
         {
             lock (_lock)
             {

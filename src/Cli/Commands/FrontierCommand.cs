@@ -1,10 +1,10 @@
 using System.CommandLine;
 using FSpiNN.Cli.Json;
 using FSpiNN.Dse;
-using FSpiNN.Dse.Costing;
 using FSpiNN.Dse.Export;
 using FSpiNN.Dse.Reporting;
 using FSpiNN.Dse.Study;
+using FSpiNN.SnnSearch;
 using Spectre.Console;
 
 namespace FSpiNN.Cli.Commands;

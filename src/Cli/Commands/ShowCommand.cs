@@ -1,6 +1,6 @@
 using System.CommandLine;
-using FSpiNN.Dse.Reporting;
 using FSpiNN.Snn.Models;
+using FSpiNN.SnnSearch;
 
 namespace FSpiNN.Cli.Commands;
 

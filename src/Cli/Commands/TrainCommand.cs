@@ -211,7 +211,7 @@ internal static class TrainCommand
         try
         {
             var config = NetworkPresets.Create(preset, neurons);
-            if (bits is { } b) config = ParameterTable.Set(config, "bits", b.ToString(CultureInfo.InvariantCulture));
+            if (bits is { } b) config = ParameterTable.Set(config, "bits", (long)b);
             if (rounding is not null) config = ParameterTable.Set(config, "rounding", rounding);
             if (quantize is not null) config = ParameterTable.Set(config, "quantize", quantize);
             if (bits is not null) config = ParameterTable.ImplyQuantization(config, modeGiven: quantize is not null);

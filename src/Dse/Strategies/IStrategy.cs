@@ -56,7 +56,26 @@ public sealed record StrategyContext(SearchSpace Space, int ObjectiveCount, int 
 
 public static class StrategyFactory
 {
-    public static readonly IReadOnlyList<string> Names = ["grid", "random", "nsga2", "halving", "fspinn", "tpe", "tpe-halving"];
+    private static readonly string[] BuiltIn = ["grid", "random", "nsga2", "halving", "tpe", "tpe-halving"];
+    private static readonly Lock RegistrationLock = new();
+    private static (string Name, Func<StrategyContext, IStrategy> Create)[] _registered = [];
+
+    /// <summary>Every strategy name: the engine's own, then those an adapter registered (<see cref="Register"/>).</summary>
+    public static IReadOnlyList<string> Names => [.. BuiltIn, .. _registered.Select(r => r.Name)];
+
+    /// <summary>
+    /// Adds a strategy that knows the evaluator's parameters, such as the SNN adapter's "fspinn" (an
+    /// <see cref="OrderedGridStrategy"/> by neurons and bits): the engine names no domain parameter itself. Registering
+    /// a name again replaces its factory (so an adapter may register at every start); an engine name cannot be replaced.
+    /// </summary>
+    public static void Register(string name, Func<StrategyContext, IStrategy> create)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(create);
+        if (BuiltIn.Contains(name)) throw new ArgumentException($"strategy '{name}' is the engine's own and cannot be registered again", nameof(name));
+        lock (RegistrationLock)
+            _registered = [.. _registered.Where(r => r.Name != name), (name, create)];
+    }
 
     /// <summary>
     /// explore's strategy when none is named: grid while the whole space fits in the trial budget (every point is
@@ -81,9 +100,9 @@ public static class StrategyFactory
             "random" => new RandomStrategy(context),
             "nsga2" => new Nsga2Strategy(context),
             "halving" => new SuccessiveHalvingStrategy(context, minTrainSamples, rungReplicates: rungReplicates),
-            "fspinn" => new FSpiNNStrategy(context),
             "tpe" => new TpeStrategy(context),
             "tpe-halving" => new TpeHalvingStrategy(context, minTrainSamples, rungReplicates: rungReplicates),
+            _ when _registered.FirstOrDefault(r => r.Name == name) is { Create: { } create } => create(context),
             _ => throw new ArgumentException($"unknown strategy '{name}' (expected {string.Join(", ", Names)})", nameof(name)),
         };
     }
@@ -160,23 +179,23 @@ public sealed class RandomStrategy(StrategyContext context) : ListStrategy(conte
 }
 
 /// <summary>
-/// The FSpiNN procedure (model reference C.9): every (N, b, ...) grid point, largest networks first and full precision
-/// before lower precisions (so an evaluator can reuse a trained FP32 model for post-training quantization).
-/// Candidates over the memory budget are pruned analytically by the study (recorded as skipped, never trained); the
-/// recommendation then takes the highest accuracy, ties within 0.1 pt by lower energy, then lower memory.
+/// Every grid point, the largest values of the parameters <paramref name="largestFirst"/> first (by the first named, then
+/// the next; a candidate without a numeric value counts as 0), ties in grid order. Registered under a name by an
+/// adapter that knows which parameters make a candidate expensive (the SNN adapter's "fspinn": neurons, then bits).
 /// </summary>
-public sealed class FSpiNNStrategy(StrategyContext context) : ListStrategy(context)
+public sealed class OrderedGridStrategy(StrategyContext context, string name, IReadOnlyList<string> largestFirst) : ListStrategy(context)
 {
-    public override string Name => "fspinn";
+    private readonly IReadOnlyList<string> _largestFirst = largestFirst.Count > 0 ? largestFirst
+        : throw new ArgumentException($"strategy '{name}' orders the grid by no parameter: name at least one", nameof(largestFirst));
+
+    public override string Name => name;
 
     protected override IEnumerable<Candidate> Candidates()
     {
         var grid = Context.Space.Grid().Select((c, i) => (c, i)).ToList();
-        return grid
-            .OrderByDescending(x => Numeric(x.c, "neurons"))
-            .ThenByDescending(x => Numeric(x.c, "bits"))
-            .ThenBy(x => x.i)
-            .Select(x => x.c);
+        var ordered = grid.OrderByDescending(x => Numeric(x.c, _largestFirst[0]));
+        foreach (var parameter in _largestFirst.Skip(1)) ordered = ordered.ThenByDescending(x => Numeric(x.c, parameter));
+        return ordered.ThenBy(x => x.i).Select(x => x.c);
     }
 
     private static double Numeric(Candidate c, string name) =>

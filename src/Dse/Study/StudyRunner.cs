@@ -29,7 +29,7 @@ public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan Lease, T
     public string? Host { get; init; }
 
     /// <summary>Told how far a running trial's passes are (trial number, examples done in the current pass), from the evaluating thread.</summary>
-    public Action<int, Snn.Training.PassProgress>? TrialProgress { get; init; }
+    public Action<int, EvaluationProgress>? TrialProgress { get; init; }
 }
 
 /// <summary>

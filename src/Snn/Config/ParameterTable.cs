@@ -1,4 +1,5 @@
 using System.Globalization;
+using FSpiNN.Shared;
 
 namespace FSpiNN.Snn.Config;
 
@@ -16,6 +17,11 @@ public static class ParameterTable
     public sealed record Parameter(string Name, string Description, ParameterType Type, Func<NetworkConfig, string> Get, Func<NetworkConfig, string, NetworkConfig> Set,
         double Min = double.NaN, double Max = double.NaN, IReadOnlyList<string>? Choices = null)
     {
+        /// <summary>Sets a <see cref="ParameterType.Real"/> or <see cref="ParameterType.Integer"/> parameter from a number (range-checked); the text <see cref="Set"/> parses, then calls it.</summary>
+        internal Func<NetworkConfig, double, NetworkConfig>? SetNumber { get; init; }
+        /// <summary>Sets a <see cref="ParameterType.Flag"/> parameter.</summary>
+        internal Func<NetworkConfig, bool, NetworkConfig>? SetFlag { get; init; }
+
         public bool IsNumeric => Type is ParameterType.Real or ParameterType.Integer;
         public string Range => IsNumeric ? $"[{Format(Min)}, {Format(Max)}]" : Choices is { } c ? string.Join(", ", c) : "";
     }
@@ -36,6 +42,21 @@ public static class ParameterTable
 
     /// <summary>Returns a copy of <paramref name="config"/> with one parameter set from text; throws <see cref="ConfigException"/> on an unknown name or bad value.</summary>
     public static NetworkConfig Set(NetworkConfig config, string name, string value) => Find(name).Set(config, value.Trim());
+
+    // Typed values (a search candidate's): no text in between, the same range checks and messages as the text. A value
+    // of another kind than the parameter's is read as its invariant text, as `--set` would read it.
+
+    /// <summary>Sets an integer or real parameter from an integer.</summary>
+    public static NetworkConfig Set(NetworkConfig config, string name, long value) =>
+        Find(name) is { SetNumber: { } set } ? set(config, value) : Set(config, name, value.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Sets a real parameter from a number (an integer parameter takes it only when it is whole).</summary>
+    public static NetworkConfig Set(NetworkConfig config, string name, double value) =>
+        Find(name) is { Type: ParameterType.Real, SetNumber: { } set } ? set(config, value) : Set(config, name, value.ToString("R", CultureInfo.InvariantCulture));
+
+    /// <summary>Sets a flag.</summary>
+    public static NetworkConfig Set(NetworkConfig config, string name, bool value) =>
+        Find(name) is { SetFlag: { } set } ? set(config, value) : Set(config, name, value ? "true" : "false");
 
     /// <summary>
     /// What giving a weight width means, the one rule for `fspinn train/cost --bits` and for a search space's `bits`:
@@ -100,16 +121,23 @@ public static class ParameterTable
         ByName[p.Name] = p;
     }
 
-    private static void Real(string name, string description, double min, double max, Func<NetworkConfig, double> get, Func<NetworkConfig, double, NetworkConfig> set) =>
+    private static void Real(string name, string description, double min, double max, Func<NetworkConfig, double> get, Func<NetworkConfig, double, NetworkConfig> set)
+    {
+        NetworkConfig SetNumber(NetworkConfig c, double v) => set(c, InRange(name, v, min, max));
         Add(new(name, description, ParameterType.Real, c => get(c).ToString("R", CultureInfo.InvariantCulture),
-            (c, v) => set(c, InRange(name, ParseReal(name, v), min, max)), min, max));
+            (c, v) => SetNumber(c, ParseReal(name, v)), min, max) { SetNumber = SetNumber });
+    }
 
-    private static void Integer(string name, string description, int min, int max, Func<NetworkConfig, int> get, Func<NetworkConfig, int, NetworkConfig> set) =>
+    /// <summary>An integer parameter; its typed setter is only given whole numbers (<see cref="Set(NetworkConfig, string, double)"/> passes others as text).</summary>
+    private static void Integer(string name, string description, int min, int max, Func<NetworkConfig, int> get, Func<NetworkConfig, int, NetworkConfig> set)
+    {
+        NetworkConfig SetNumber(NetworkConfig c, double v) => set(c, (int)InRange(name, v, min, max));
         Add(new(name, description, ParameterType.Integer, c => get(c).ToString(CultureInfo.InvariantCulture),
-            (c, v) => set(c, (int)InRange(name, ParseInt(name, v), min, max)), min, max));
+            (c, v) => SetNumber(c, ParseInt(name, v)), min, max) { SetNumber = SetNumber });
+    }
 
     private static void Flag(string name, string description, Func<NetworkConfig, bool> get, Func<NetworkConfig, bool, NetworkConfig> set) =>
-        Add(new(name, description, ParameterType.Flag, c => get(c) ? "true" : "false", (c, v) => set(c, ParseBool(name, v))));
+        Add(new(name, description, ParameterType.Flag, c => get(c) ? "true" : "false", (c, v) => set(c, ParseBool(name, v))) { SetFlag = set });
 
     private static double InRange(string name, double value, double min, double max) =>
         value >= min && value <= max ? value

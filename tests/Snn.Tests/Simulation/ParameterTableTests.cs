@@ -97,6 +97,44 @@ public sealed class ParameterTableTests
         });
     }
 
+    /// <summary>A search hands typed values over: each sets what its text sets, and a bad one is refused with the text's message.</summary>
+    [Test]
+    public void TypedValues_SetWhatTheirTextSets_AndAreRefusedAsTheTextIs()
+    {
+        var config = NetworkPresets.Create("bindsnet", 9);
+        foreach (var p in ParameterTable.Parameters)
+        {
+            switch (p.Type)
+            {
+                case ParameterTable.ParameterType.Real:
+                    foreach (var x in new[] { p.Min, p.Max, 0.1 + 0.2 }.Where(x => x >= p.Min && x <= p.Max))
+                        Assert.That(ParameterTable.Set(config, p.Name, x), Is.EqualTo(ParameterTable.Set(config, p.Name, x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))), p.Name);
+                    break;
+                case ParameterTable.ParameterType.Integer:
+                    foreach (var n in new[] { (long)p.Min, (long)p.Max })
+                        Assert.That(ParameterTable.Set(config, p.Name, n), Is.EqualTo(ParameterTable.Set(config, p.Name, n.ToString(System.Globalization.CultureInfo.InvariantCulture))), p.Name);
+                    break;
+                case ParameterTable.ParameterType.Flag:
+                    foreach (var b in new[] { true, false })
+                        Assert.That(ParameterTable.Set(config, p.Name, b), Is.EqualTo(ParameterTable.Set(config, p.Name, b ? "true" : "false")), p.Name);
+                    break;
+            }
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(ParameterTable.Set(config, "w_inh", 120L).LateralInhibition, Is.EqualTo(120.0), "an integer sets a real parameter");
+            Assert.That(ParameterTable.Set(config, "neurons", 30.0).Neurons, Is.EqualTo(30), "a whole number sets an integer parameter");
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "neurons", 0L))!.Message,
+                Is.EqualTo(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "neurons", "0"))!.Message).And.Contain("[1, 100000]"));
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "dt", 11.5))!.Message,
+                Is.EqualTo(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "dt", "11.5"))!.Message).And.Contain("[0.001, 10]"));
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "neurons", 30.5))!.Message, Does.Contain("'30.5' is not an integer"));
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "stdp", 3L))!.Message, Does.Contain("'3' is not one of triplet, postpre, potentiation"));
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "one_spike", 2L))!.Message, Does.Contain("'2' is not true/false"));
+            Assert.That(Assert.Throws<ConfigException>(() => ParameterTable.Set(config, "nuerons", 5L))!.Message, Does.Contain("did you mean 'neurons'"));
+        });
+    }
+
     [Test]
     public void FromDescription_RejectsUnknownNames()
     {

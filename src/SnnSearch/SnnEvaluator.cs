@@ -3,21 +3,21 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FSpiNN.CostModel;
-using FSpiNN.Dse.Costing;
+using FSpiNN.Dse;
 using FSpiNN.Dse.Statistics;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Training;
 
-namespace FSpiNN.Dse.Evaluation;
+namespace FSpiNN.SnnSearch;
 
 /// <summary>Settings of the real evaluator.</summary>
 public sealed record SnnEvaluatorOptions
 {
     /// <summary>
     /// Seed of every trained network (same seed, same result): replicate 1's; replicate k trains with
-    /// <see cref="Statistics.ReplicateSeeds.For"/>(Seed, k).
+    /// <see cref="ReplicateSeeds.For"/>(Seed, k).
     /// </summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Threads for labelling and testing inside one evaluation (0 = all cores; results do not depend on it).</summary>
@@ -100,7 +100,13 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         foreach (var (name, value) in candidate.Values)
         {
             if (name is "network" or "neurons" or "train_samples" or LabelSamplesName or TestSamplesName or ReplicateEvaluation.ParameterName) continue;
-            config = ParameterTable.Set(config, name, value.ToString());
+            config = value.Kind switch   // the typed value, no text in between: the table checks kind, choices and range
+            {
+                ParameterKind.Int => ParameterTable.Set(config, name, value.AsLong),
+                ParameterKind.Float => ParameterTable.Set(config, name, value.AsDouble),
+                ParameterKind.Bool => ParameterTable.Set(config, name, value.AsBool),
+                _ => ParameterTable.Set(config, name, value.AsString),
+            };
         }
         if (candidate.TryGet("bits", out _)) config = ParameterTable.ImplyQuantization(config, modeGiven: candidate.TryGet("quantize", out _));
         return config.Validate();
@@ -109,7 +115,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     public EvaluationResult Evaluate(Candidate candidate, int trainSamples, CancellationToken cancellationToken) =>
         EvaluateReplicate(candidate, trainSamples, 1, null, cancellationToken);
 
-    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<PassProgress>? progress, CancellationToken cancellationToken) =>
+    public EvaluationResult Evaluate(Candidate candidate, int trainSamples, Action<EvaluationProgress>? progress, CancellationToken cancellationToken) =>
         EvaluateReplicate(candidate, trainSamples, 1, progress, cancellationToken);
 
     public ulong? ReplicateSeed(int replicate) => ReplicateSeeds.For(_options.Seed, replicate);
@@ -122,8 +128,9 @@ public sealed class SnnEvaluator : ICandidateEvaluator
     /// far its passes are. The trained-model sharing of post-training quantization and the model cache are keyed by that
     /// seed, so they work per replicate.
     /// </summary>
-    public EvaluationResult EvaluateReplicate(Candidate candidate, int trainSamples, int replicate, Action<PassProgress>? progress, CancellationToken cancellationToken)
+    public EvaluationResult EvaluateReplicate(Candidate candidate, int trainSamples, int replicate, Action<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
+        Action<PassProgress>? passes = progress is null ? null : p => progress(new EvaluationProgress(p.Phase, p.Done, p.Total));
         var seed = ReplicateSeeds.For(_options.Seed, replicate);
         var config = ToConfig(candidate);
         var watch = Stopwatch.StartNew();
@@ -138,7 +145,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
             var lazy = _trained.GetOrAdd(key, _ => new Lazy<SnnModel>(() =>
             {
                 created = true;
-                return Train(floatConfig, trainSamples, seed, progress, cancellationToken);
+                return Train(floatConfig, trainSamples, seed, passes, cancellationToken);
             }, LazyThreadSafetyMode.ExecutionAndPublication));
             SnnModel trained;
             try
@@ -165,7 +172,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         }
         else
         {
-            model = Train(config, trainSamples, seed, progress, cancellationToken);
+            model = Train(config, trainSamples, seed, passes, cancellationToken);
         }
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
@@ -175,7 +182,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         // post-training quantization (of the cached float model's copy), labelling and test: the pipeline `fspinn train` runs
         var test = Pipeline.Evaluate(model, config, _data,
             new PipelineOptions(trainSamples, _options.Epochs, labelSamples, testSamples, _options.Threads, _options.TrainThreads),
-            progress, cancellationToken).Test!;
+            passes, cancellationToken).Test!;
         var totalSeconds = watch.Elapsed.TotalSeconds;
 
         var report = SnnCost.Estimate(model.Config, model.TrainingCounts, test.Counts, _options.Profile, _options.Cost, _options.InhibitionStorage);
@@ -234,7 +241,7 @@ public sealed class SnnEvaluator : ICandidateEvaluator
         if (_options.ModelCacheDirectory is not { } directory) return null;   // ModelFile.Save creates it
         var count = trainSamples <= 0 ? _data.Train.Count : Math.Min(trainSamples, _data.Train.Count);
         var identity = string.Join("\n",
-            $"code={Study.StudyStorage.CodeVersion}",
+            $"code={Dse.Study.StudyStorage.CodeVersion}",
             $"train={_data.Train.Describe()}:{_data.Train.ImagesSha256}:{_data.Train.LabelsSha256}",
             $"samples={count}", $"epochs={_options.Epochs}", $"seed={seed}",
             string.Join(";", ParameterTable.Describe(config).Select(p => $"{p.Key}={p.Value}")));

@@ -1,7 +1,11 @@
-namespace FSpiNN.Snn.Config;
+namespace FSpiNN.Shared;
 
-/// <summary>"Did you mean ...?" for a misspelt name: the known name at the smallest edit distance, when it is close enough.</summary>
-public static class NearestName
+/// <summary>
+/// "Did you mean ...?" for a misspelt name: the known name at the smallest edit distance, when it is close enough.
+/// One source file compiled into each project that refuses names (Snn, Dse, Cli: see their .csproj), as internal, so
+/// that the search engine need not reference the simulator for it.
+/// </summary>
+internal static class NearestName
 {
     /// <summary>The closest of <paramref name="known"/> (case-insensitive), or null when none is within a third of the name's length (at least 2 edits).</summary>
     public static string? Find(string given, IEnumerable<string> known)

@@ -1,6 +1,6 @@
 using FSpiNN.Dse.Space;
 
-namespace FSpiNN.Dse;
+namespace FSpiNN.SnnSearch;
 
 /// <summary>
 /// The space a bare `fspinn explore` searches: 2 networks x 3 sizes x 3 precisions = 18 candidates on the embedded sample;

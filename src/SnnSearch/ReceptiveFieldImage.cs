@@ -2,7 +2,7 @@ using System.Globalization;
 using FSpiNN.Snn.Models;
 using SkiaSharp;
 
-namespace FSpiNN.Dse.Reporting;
+namespace FSpiNN.SnnSearch;
 
 /// <summary>
 /// The learned input weights of every excitatory neuron drawn as a grid of image-shaped tiles (28×28 for MNIST), the

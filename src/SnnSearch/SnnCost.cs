@@ -6,7 +6,7 @@ using FSpiNN.Snn.Simulation;
 using CostProjection = FSpiNN.CostModel.Projection;
 using CostPopulation = FSpiNN.CostModel.Population;
 
-namespace FSpiNN.Dse.Costing;
+namespace FSpiNN.SnnSearch;
 
 /// <summary>
 /// The one place where the simulator meets the cost model: a <see cref="NetworkConfig"/> becomes a

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using FSpiNN.CostModel;
+using FSpiNN.Dse;
 using FSpiNN.Dse.Study;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Models;
 using FSpiNN.Snn.Simulation;
 
-namespace FSpiNN.Dse.Costing;
+namespace FSpiNN.SnnSearch;
 
 /// <summary>What <see cref="StoredTrialPricing.Reprice"/> did.</summary>
 /// <param name="Repriced">Complete trials priced again from their stored counts.</param>
