@@ -23,9 +23,11 @@ public readonly record struct ExampleResult(int Spikes, int Retries);
 /// Step order (every neuron model): integrate neurons with the input delivered at the previous step; threshold and
 /// reset; STDP for this step's input and excitatory spikes; deliver this step's spikes (input rows, E→I, I→E or lateral
 /// inhibition) so they act from the next step. Each connection therefore adds one step of delay, as in Brian and BindsNET.
-/// With several threads, the excitatory neurons are split into contiguous ranges: each thread delivers a step's spikes
-/// to its range and then integrates its range for the next step, with one barrier per step; every neuron gets exactly
-/// the arithmetic of the one-thread loop, so results do not depend on the thread count.
+/// With several threads, the excitatory neurons are split into contiguous ranges and each thread steps its range through
+/// a whole presentation. The threads wait for each other only at the steps that need it: where a neuron crossed
+/// threshold or the inhibitory population fired (a few dozen of 250 steps), and at every step where learning writes
+/// weights at input spikes or input is delayed. Every neuron gets exactly the arithmetic of the one-thread loop, so
+/// results do not depend on the thread count (<see cref="RunStepsInParallel"/>).
 /// </remarks>
 public sealed class Simulator : IDisposable
 {
@@ -74,13 +76,14 @@ public sealed class Simulator : IDisposable
     {
     }
 
-    /// <summary>Fewest excitatory neurons per thread: below this the per-step barrier costs more than the split saves.</summary>
+    /// <summary>Fewest excitatory neurons per thread: below this the per-step exchange between threads costs more than the split saves.</summary>
     public const int MinNeuronsPerThread = 512;
 
     /// <summary>
     /// The threads that <paramref name="requested"/> gives a network of <paramref name="neurons"/>. Automatic (0) is one
-    /// thread: on the project's 2-core machine, idle, two threads trained fspinn 8-bit 1.2x slower at N = 1600 and
-    /// 1.6x slower at N = 4900 than one (docs/performance.md), so splitting a network is only done when asked for.
+    /// thread: with a barrier per step, two threads trained fspinn 8-bit 1.2x slower at N = 1600 and 1.6x slower at
+    /// N = 4900 than one on the idle 2-core machine (docs/performance.md); the threads now synchronise only at spike
+    /// steps, which has not been measured on an idle machine yet, so splitting a network is still only done when asked for.
     /// </summary>
     public static int EffectiveThreads(int requested, int neurons) =>
         Math.Max(1, Math.Min(requested <= 0 ? 1 : requested, neurons / MinNeuronsPerThread));
