@@ -27,7 +27,7 @@ public class FloorKernelBenchmarks
 {
     private const int Rows = 784, RowsPerStep = 12, Steps = 64;
 
-    [Params(400, 1600, 4900)]
+    [ParamsSource(typeof(FloorSizes), nameof(FloorSizes.Values))]
     public int N { get; set; } = 400;
 
     [Params(32, 16, 8)]
@@ -100,12 +100,21 @@ public class FloorKernelBenchmarks
     public void Cleanup() => Array.Clear(_target);
 }
 
+/// <summary>The network sizes of the floor kernels: $FLOOR_SIZES (space-separated, as floor.sh's SIZES), else 400 1600 4900.</summary>
+public static class FloorSizes
+{
+    public static IEnumerable<int> Values =>
+        (Environment.GetEnvironmentVariable("FLOOR_SIZES") is { Length: > 0 } sizes ? sizes : "400 1600 4900")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture));
+}
+
 /// <summary>The floor model's neuron update (per neuron-step, current-based LIF with adaptive threshold) and the encoding of one image.</summary>
 [Config(typeof(KernelInProcessConfig))]
 [MinColumn]
 public class FloorStepBenchmarks
 {
-    [Params(400, 1600, 4900)]
+    [ParamsSource(typeof(FloorSizes), nameof(FloorSizes.Values))]
     public int N { get; set; } = 400;
 
     private float[] _v = [], _input = [], _theta = [];

@@ -6,7 +6,8 @@
 # counts by the kernel throughputs to get a per-phase floor and prints our time against it.
 # usage: experiments/speed/floor.sh [OLD (default 64f81e3)] [MNIST_DIR] ; env EXAMPLES (default 200: the second half is
 #        reported), SIZES (default "400 1600 4900"), POINTS (default "fspinn:Int8 fspinn:Float bindsnet:Float bindsnet:Int8"),
-#        KERNELS=0 to reuse experiments/speed/floor_kernels.csv
+#        KERNELS=0 to reuse experiments/speed/floor_kernels.csv (the kernels are measured at SIZES only)
+# Sized for about 7 minutes on an idle 2-core machine with SIZES="1600 4900" (an estimate from the probe and kernel counts).
 # writes experiments/speed/floor_kernels.csv, floor_runs.csv and floor.md (commit them with the run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +31,7 @@ newdll="$root/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll"
 olddll="$work/$old/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll"
 echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load at start:$(uptime | sed 's/.*load average://')"
 if [ "${KERNELS:-1}" != 0 ]; then
-  (cd "$work" && dotnet "$newdll" --filter '*FloorKernelBenchmarks*' '*FloorStepBenchmarks*' --artifacts "$work/bdn" >"$work/bdn.log" 2>&1)
+  (cd "$work" && FLOOR_SIZES="$sizes" dotnet "$newdll" --filter '*FloorKernelBenchmarks*' '*FloorStepBenchmarks*' --artifacts "$work/bdn" >"$work/bdn.log" 2>&1)
   /usr/bin/python3 "$here/floor_table.py" kernels "$work/bdn/results" > "$here/floor_kernels.csv"
   echo "# kernels measured at $new, load now:$(uptime | sed 's/.*load average://')"
 fi

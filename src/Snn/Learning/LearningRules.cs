@@ -76,6 +76,13 @@ public interface ILearningRule
     int PostTraces { get; }
 
     /// <summary>
+    /// True when a step without a postsynaptic spike can change a weight (a pre-spike depression term); false when only
+    /// post spikes write weights, so that a step with no excitatory spike changes only traces (the simulator then lets
+    /// several threads run such steps without synchronising).
+    /// </summary>
+    bool WritesWithoutPostSpikes { get; }
+
+    /// <summary>
     /// Applies the rule for one step, given the input spikes and the emitted excitatory spikes of that step and each
     /// excitatory neuron's spikes so far in the example (for the potentiation modulation).
     /// </summary>
@@ -108,6 +115,8 @@ public sealed class TripletRule(double etaPre, double etaPost, IPotentiationModu
 {
     public int PostTraces => 2;
 
+    public bool WritesWithoutPostSpikes => etaPre > 0;
+
     public void Apply(IPlasticSynapses p, ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, ReadOnlySpan<int> exampleSpikes)
     {
         if (etaPre > 0) p.DepressPre(preSpikes, (float)etaPre);
@@ -129,6 +138,8 @@ public sealed class PostPreRule(double etaPre, double etaPost, IPotentiationModu
 {
     public int PostTraces => 1;
 
+    public bool WritesWithoutPostSpikes => etaPre > 0;
+
     public void Apply(IPlasticSynapses p, ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, ReadOnlySpan<int> exampleSpikes)
     {
         p.SetPreTraces(preSpikes);
@@ -149,6 +160,8 @@ public sealed class PostPreRule(double etaPre, double etaPost, IPotentiationModu
 public sealed class PotentiationOnlyRule(double etaPre, double etaPost, IPotentiationModulation? modulation = null) : ILearningRule
 {
     public int PostTraces => etaPre > 0 ? 1 : 0;
+
+    public bool WritesWithoutPostSpikes => etaPre > 0;
 
     public void Apply(IPlasticSynapses p, ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> postSpikes, ReadOnlySpan<int> exampleSpikes)
     {

@@ -48,15 +48,28 @@ public sealed class WeightMatrix
         {
             _columnCodeSums = new uint[cols];
             _columnMaxCodes = new uint[cols];
+        }
+        if (HasSmallCodes || _f32 is not null)
+        {
             _staleColumn = new bool[cols];
             _staleColumns = new int[cols];
+        }
+        if (_f32 is not null)
+        {
+            _columnFloatSums = new float[cols];
+            _columnFloatMax = new float[cols];
         }
     }
 
     // Exact code sums and maxima of every column (8/16-bit storage), kept between normalisations: every write marks the
     // columns it touches stale and ColumnSums recomputes only those (a training example changes a few dozen columns).
+    // Float storage keeps its column sums as a row-by-row summation computes them (rows in order from 0): the scaling of
+    // a normalisation computes them for the scaled weights in the same pass, and a stale column is summed again in row
+    // order, so the sums are those of summing every row again.
     private readonly uint[]? _columnCodeSums;
     private readonly uint[]? _columnMaxCodes;
+    private readonly float[]? _columnFloatSums;
+    private readonly float[]? _columnFloatMax;
     private readonly bool[]? _staleColumn;
     private readonly int[]? _staleColumns;
     private int _staleCount;
@@ -112,6 +125,7 @@ public sealed class WeightMatrix
         if (_f32 is not null)
         {
             _f32[index] = (float)value;
+            MarkColumnStale(index % Cols);
             return;
         }
         var code = Format!.Value.Encode(value, rounding, ref rng);
@@ -128,8 +142,12 @@ public sealed class WeightMatrix
     /// The float32 weights, row-major, to update in place (the plasticity engine's fused arrival depression); the caller
     /// clips to [0, w_max] as <see cref="AddToRowAt"/> does (float storage keeps no cached state to invalidate).
     /// </summary>
-    internal Span<float> WritableFloats() =>
-        _f32 ?? throw new InvalidOperationException("quantized weights have no float storage");
+    internal Span<float> WritableFloats()
+    {
+        if (_f32 is null) throw new InvalidOperationException("quantized weights have no float storage");
+        MarkAllColumnsStale();   // the caller may write any column
+        return _f32;
+    }
 
     /// <summary>target[j] += w[row, j] for all j (vectorised).</summary>
     public void AddRowTo(int row, Span<float> target, Span<float> scratch) => AddRowTo(row, target[..Cols], scratch, 0);
@@ -233,6 +251,7 @@ public sealed class WeightMatrix
         var start = row * Cols;
         if (_f32 is not null)
         {
+            MarkAllColumnsStale();
             var w = _f32.AsSpan(start, Cols);
             TensorPrimitives.Add(w, delta, w);
             TensorPrimitives.Clamp(w, 0f, (float)clipMax, w);
@@ -369,7 +388,10 @@ public sealed class WeightMatrix
         if (_f32 is not null)
         {
             foreach (var j in columns)
+            {
+                MarkColumnStale(j);
                 _f32[start + j] = Math.Clamp(_f32[start + j] + delta[j], 0f, max);
+            }
             return;
         }
         var format = Format!.Value;
@@ -453,6 +475,7 @@ public sealed class WeightMatrix
     {
         if (_f32 is not null)
         {
+            MarkColumnStale(col);
             var max = (float)clipMax;
             for (int i = 0, index = col; i < Rows; i++, index += Cols)
             {
@@ -484,6 +507,13 @@ public sealed class WeightMatrix
                 for (var j = 0; j < Cols; j++) maxima[j] = _columnMaxCodes![j] * _step;
             return;
         }
+        if (_f32 is not null && rowBlocks)
+        {
+            UpdateColumnFloatSums();
+            _columnFloatSums.AsSpan().CopyTo(sums);
+            if (withMaxima) _columnFloatMax.AsSpan().CopyTo(maxima);
+            return;
+        }
         if (HasSmallCodes)
         {
             // exact integer sums of the codes, scaled once
@@ -505,6 +535,48 @@ public sealed class WeightMatrix
     }
 
     private uint[]? _codeSums;
+
+    /// <summary>Brings the cached float column sums and maxima up to date: all rows again when many columns are stale, else the stale columns one by one, rows in order.</summary>
+    private void UpdateColumnFloatSums()
+    {
+        var f = _f32!;
+        var sums = _columnFloatSums!;
+        var maxima = _columnFloatMax!;
+        if (_allColumnsStale || _staleCount * 8 > Cols)
+        {
+            sums.AsSpan().Clear();
+            for (var i = 0; i < Rows; i++)
+            {
+                var row = f.AsSpan(i * Cols, Cols);
+                TensorPrimitives.Add(sums, row, sums);
+                if (i == 0) row.CopyTo(maxima);
+                else TensorPrimitives.Max(maxima, row, maxima);
+            }
+        }
+        else
+        {
+            foreach (var j in _staleColumns.AsSpan(0, _staleCount))
+            {
+                var total = 0f;
+                var largest = f[j];
+                for (int i = 0, index = j; i < Rows; i++, index += Cols)
+                {
+                    total += f[index];
+                    largest = MathF.Max(largest, f[index]);
+                }
+                sums[j] = total;
+                maxima[j] = largest;
+            }
+        }
+        ClearStaleColumns();
+    }
+
+    private void ClearStaleColumns()
+    {
+        foreach (var j in _staleColumns.AsSpan(0, _staleCount)) _staleColumn![j] = false;
+        _staleCount = 0;
+        _allColumnsStale = false;
+    }
 
     /// <summary>Brings the cached column code sums and maxima up to date: stale columns one by one, or all in one blocked pass when many are stale.</summary>
     private void UpdateColumnCodeSums()
@@ -528,9 +600,7 @@ public sealed class WeightMatrix
         {
             foreach (var j in _staleColumns.AsSpan(0, _staleCount)) SumColumn(j);
         }
-        foreach (var j in _staleColumns.AsSpan(0, _staleCount)) _staleColumn![j] = false;
-        _staleCount = 0;
-        _allColumnsStale = false;
+        ClearStaleColumns();
 
         void SumColumn(int j)
         {
@@ -555,11 +625,21 @@ public sealed class WeightMatrix
         var mode = rounding ?? Rounding;
         if (_f32 is not null)
         {
+            // the scaled weights' column sums in the same pass (rows in order), and their maxima from the old ones (scaling
+            // by a factor ≥ 0 with rounding keeps the order: the largest weight stays the largest); columns stale before
+            // stay stale (their maxima were not known)
+            var sums = _columnFloatSums!;
+            var allStale = _allColumnsStale;
+            sums.AsSpan().Clear();
             for (var i = 0; i < Rows; i++)
             {
                 var w = _f32.AsSpan(i * Cols, Cols);
                 TensorPrimitives.Multiply(w, factors[..Cols], w);
+                TensorPrimitives.Add(sums, w, sums);
             }
+            if (allStale) return;
+            TensorPrimitives.Multiply(_columnFloatMax, factors[..Cols], _columnFloatMax);
+            // the stale columns' sums are now exact too; their maxima are not: summed again at the next ColumnSums
             return;
         }
         var values = scratch[..Cols];

@@ -23,9 +23,11 @@ public readonly record struct ExampleResult(int Spikes, int Retries);
 /// Step order (every neuron model): integrate neurons with the input delivered at the previous step; threshold and
 /// reset; STDP for this step's input and excitatory spikes; deliver this step's spikes (input rows, E→I, I→E or lateral
 /// inhibition) so they act from the next step. Each connection therefore adds one step of delay, as in Brian and BindsNET.
-/// With several threads, the excitatory neurons are split into contiguous ranges: each thread delivers a step's spikes
-/// to its range and then integrates its range for the next step, with one barrier per step; every neuron gets exactly
-/// the arithmetic of the one-thread loop, so results do not depend on the thread count.
+/// With several threads, the excitatory neurons are split into contiguous ranges and each thread steps its range through
+/// a whole presentation. The threads wait for each other only at the steps that need it: where a neuron crossed
+/// threshold or the inhibitory population fired (a few dozen of 250 steps), and at every step where learning writes
+/// weights at input spikes or input is delayed. Every neuron gets exactly the arithmetic of the one-thread loop, so
+/// results do not depend on the thread count (<see cref="RunStepsInParallel"/>).
 /// </remarks>
 public sealed class Simulator : IDisposable
 {
@@ -74,13 +76,14 @@ public sealed class Simulator : IDisposable
     {
     }
 
-    /// <summary>Fewest excitatory neurons per thread: below this the per-step barrier costs more than the split saves.</summary>
+    /// <summary>Fewest excitatory neurons per thread: below this the per-step exchange between threads costs more than the split saves.</summary>
     public const int MinNeuronsPerThread = 512;
 
     /// <summary>
     /// The threads that <paramref name="requested"/> gives a network of <paramref name="neurons"/>. Automatic (0) is one
-    /// thread: on the project's 2-core machine, idle, two threads trained fspinn 8-bit 1.2x slower at N = 1600 and
-    /// 1.6x slower at N = 4900 than one (docs/performance.md), so splitting a network is only done when asked for.
+    /// thread: with a barrier per step, two threads trained fspinn 8-bit 1.2x slower at N = 1600 and 1.6x slower at
+    /// N = 4900 than one on the idle 2-core machine (docs/performance.md); the threads now synchronise only at spike
+    /// steps, which has not been measured on an idle machine yet, so splitting a network is still only done when asked for.
     /// </summary>
     public static int EffectiveThreads(int requested, int neurons) =>
         Math.Max(1, Math.Min(requested <= 0 ? 1 : requested, neurons / MinNeuronsPerThread));
@@ -134,14 +137,14 @@ public sealed class Simulator : IDisposable
             _rangeStarts[k] = k == parts ? _n : (int)((long)_n * k / parts / 64 * 64);   // 64-neuron blocks: whole vectors per range
         _rangeRows = new float[parts][];
         _rangeCrossed = new int[parts][];
-        _rangeCrossedCount = new int[parts];
         for (var k = 0; k < parts; k++)
         {
             _rangeRows[k] = k == 0 ? _row : new float[_n];
             _rangeCrossed[k] = new int[_rangeStarts[k + 1] - _rangeStarts[k]];
         }
-        _stepInputs = new int[_inputs];
-        _runRange = RunRange;
+        _slots = new PartSlot[parts + 1];
+        _pulseSources = new int[_n];
+        _runPart = RunPart;
         if (parts > 1) _workers = new StepWorkers(parts);
     }
 
@@ -149,14 +152,9 @@ public sealed class Simulator : IDisposable
     private readonly int[] _rangeStarts;
     private readonly float[][] _rangeRows;
     private readonly int[][] _rangeCrossed;
-    private readonly int[] _rangeCrossedCount;
     private readonly StepWorkers? _workers;
-    private readonly Action<int> _runRange;
-    // what the parts of the current step deliver (copied so that helpers can read them)
-    private readonly int[] _stepInputs;
-    private int _stepInputCount;
+    private readonly Action<int> _runPart;
     private int _deliverySlot;
-    private bool _integrateAhead;
 
     /// <summary>Stops the helper threads (if any).</summary>
     public void Dispose() => _workers?.Dispose();
@@ -263,46 +261,48 @@ public sealed class Simulator : IDisposable
     /// <summary>Simulates <paramref name="steps"/> steps with the given input (null = no input); returns excitatory spikes emitted.</summary>
     private int RunSteps(int steps, SpikeSchedule? input, ref Xoshiro256 rng, bool countSpikes = true)
     {
-        var total = 0;
-        var interval = _c.UpdateInterval;
-        var profile = Profile;
-        profile?.Mark();
-        // true when the previous step's parallel phase already integrated this step's excitatory neurons
-        var integrated = false;
-        for (var t = 0; t < steps; t++)
+        int total;
+        if (_workers is null || _afterStep is not null || (_serialCallsLeft > 0 && !StayParallel))
         {
-            var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
-            if (_learning)
+            if (_serialCallsLeft > 0) _serialCallsLeft--;
+            // one thread (also with a test hook, which observes the whole network after every step)
+            total = 0;
+            var profile = Profile;
+            profile?.Mark();
+            for (var t = 0; t < steps; t++)
             {
-                // theta decays before the threshold test, inside the neuron kernel (BindsNET order; Brian integrates it with v)
-                _plasticity.BeginStep(_step);
-                profile?.Lap(SimulatorPhase.Learning);
+                var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
+                if (_learning)
+                {
+                    // theta decays before the threshold test, inside the neuron kernel (BindsNET order; Brian integrates it with v)
+                    _plasticity.BeginStep(_step);
+                    profile?.Lap(SimulatorPhase.Learning);
+                }
+                _crossedCount = IntegrateRange(0, _n, _crossed);
+                _inhibition.StepNeurons();
+                profile?.Lap(SimulatorPhase.NeuronUpdate);
+                total += FinishStep(t, preSpikes, ref rng, countSpikes);
+                DeliverRows(0, _n, _row, preSpikes);
+                AddInhibition(0, _n);
+                profile?.Lap(SimulatorPhase.Delivery);
+                _afterStep?.Invoke(t);
             }
-
-            if (!integrated) Integrate();
-            SelectExcitatorySpikes(ref rng);
-            _inhibition.StepNeurons();
-            profile?.Lap(SimulatorPhase.NeuronUpdate);
-
-            var post = _excSpikes.AsSpan(0, _excSpikeCount);
-            if (countSpikes)
-                foreach (var j in post) _exampleSpikes[j]++;
-            total += _excSpikeCount;
-
-            if (_learning)
+        }
+        else
+        {
+            total = RunStepsInParallel(steps, input, ref rng, countSpikes);
+            // a busy machine: the parts were not running at the same time (a wait yielded its time slice), and stepping in
+            // lock-step then costs scheduler time slices; the next calls run on this thread alone (the same results),
+            // twice as many after each such call, and the parts are tried again after them
+            if (_partWaitsYielded)
             {
-                _plasticity.Apply(preSpikes, post, _exampleSpikes);
-                if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
+                _serialCallsLeft = _serialCallsAfterYield;
+                _serialCallsAfterYield = Math.Min(2 * _serialCallsAfterYield, MaxSerialCallsAfterYield);
             }
-            profile?.Lap(SimulatorPhase.Learning);
-
-            // several threads: deliver and integrate the next step in one parallel phase (not when a test hook observes the step)
-            integrated = _workers is not null && t + 1 < steps && _afterStep is null;
-            Deliver(preSpikes, post, integrated);
-            _inputCounts.Spikes += preSpikes.Length;
-            _step++;
-            profile?.Lap(SimulatorPhase.Delivery);
-            _afterStep?.Invoke(t);
+            else
+            {
+                _serialCallsAfterYield = 1;
+            }
         }
         var steps64 = (long)steps;
         Counts.TimeSteps += steps64;
@@ -313,19 +313,42 @@ public sealed class Simulator : IDisposable
         return total;
     }
 
-    /// <summary>Integrates the excitatory neurons for this step, on every part; their crossings in _crossed, in neuron order.</summary>
-    private void Integrate()
+    /// <summary>
+    /// The serial part of step <paramref name="t"/>, after the excitatory neurons were integrated (crossings in _crossed)
+    /// and the inhibitory population stepped: fire, count, learn, and the global part of delivery (the counts, the ring
+    /// slot, the inhibition pulse); the neuron ranges' input is delivered by <see cref="DeliverRows"/> and
+    /// <see cref="AddInhibition"/>. Returns the excitatory spikes emitted.
+    /// </summary>
+    private int FinishStep(int t, ReadOnlySpan<int> preSpikes, ref Xoshiro256 rng, bool countSpikes)
     {
-        if (_workers is null)
+        var profile = Profile;
+        SelectExcitatorySpikes(ref rng);
+        var post = _excSpikes.AsSpan(0, _excSpikeCount);
+        if (countSpikes)
+            foreach (var j in post) _exampleSpikes[j]++;
+        if (_learning)
         {
-            _crossedCount = IntegrateRange(0, _n, _crossed);
-            _arrivingSlot = -1;
-            return;
+            _plasticity.Apply(preSpikes, post, _exampleSpikes);
+            var interval = _c.UpdateInterval;
+            if (interval > 1 && (t + 1) % interval == 0) _plasticity.Flush();
         }
-        _integrateAhead = true;
-        _stepInputCount = -1;   // integrate only
-        _workers.Run(_runRange);
-        GatherCrossings();
+        profile?.Lap(SimulatorPhase.Learning);
+
+        // the arrivals of the ring slot the neurons just integrated are consumed; this step's delivery writes the next ones
+        _arrivingSlot = -1;
+        if (_ring is not null)
+        {
+            _deliverySlot = (int)(_step % _ringSlots);
+            // a model that integrates arrivals takes this slot's at the start of its next update (nothing reads or writes its input before)
+            if (_exc.IntegratesArrivals) _arrivingSlot = _deliverySlot;
+        }
+        var events = (long)preSpikes.Length * _n;
+        _inputExc.SynapticEvents += events;
+        _inputExc.WeightReads += events;
+        _inputCounts.Spikes += preSpikes.Length;
+        _pulse = _inhibition.Deliver(_excSpikes, _excSpikeCount);
+        _step++;
+        return _excSpikeCount;
     }
 
     /// <summary>Integrates excitatory neurons [start, end); crossings (absolute indices) into <paramref name="crossed"/>, returns their count.</summary>
@@ -344,26 +367,188 @@ public sealed class Simulator : IDisposable
         return count;
     }
 
+    // ---- several threads: each part steps its neuron range through a whole RunSteps call (see RunPart) ----
+    private readonly PartSlot[] _slots;
+    private SpikeSchedule? _partInput;
+    private int _partSteps;
+    private long _partFirstTick;
+    private bool _partCountSpikes;
+    /// <summary>Steps without an excitatory crossing need no synchronisation (see <see cref="FreeStepsPossible"/>).</summary>
+    private bool _partFreeSteps;
+    private int _partTotal;
+    private Xoshiro256 _partRng;
+    private volatile bool _partFailed;
+    /// <summary>The caller's waits in the last parallel call yielded their time slice (see <see cref="RunSteps"/>).</summary>
+    private bool _partWaitsYielded;
+    private int _serialCallsLeft;
+    private int _serialCallsAfterYield = 1;
+    private const int MaxSerialCallsAfterYield = 64;
+
+    /// <summary>Steps the parts ran without synchronising (tests: the parallel path takes them).</summary>
+    internal long FreeSteps { get; private set; }
+
+    /// <summary>Keeps stepping on every part even on a busy machine (tests of the parallel path).</summary>
+    internal bool StayParallel { get; set; }
+    /// <summary>The sources of the last synchronised step's pulse, copied: the arrays the pulse points to change at the next step.</summary>
+    private readonly int[] _pulseSources;
+
+    /// <summary>
+    /// True when a step at which no excitatory neuron crosses threshold changes nothing that another neuron range reads:
+    /// no delayed input (the ring is shared), and no weight written without a post spike (a rule with pre-spike
+    /// depression or a timestep-based accumulator writes other ranges' columns at every input spike).
+    /// </summary>
+    private bool FreeStepsPossible => _ring is null && (!_learning || (!_plasticity.Rule.WritesWithoutPostSpikes && _c.UpdateInterval == 1));
+
+    /// <summary>
+    /// <see cref="RunSteps"/> on every part: each part integrates its neuron range, publishes how many of them crossed
+    /// threshold, and reads what the others published for the same step. A step at which nothing crossed and no
+    /// inhibitory neuron fired (most steps: a few dozen excitatory spikes per 250-step presentation) changes nothing
+    /// shared, so each part delivers the step's input rows to its range and goes on at once; the caller does the step's
+    /// serial bookkeeping meanwhile. Otherwise the caller runs the serial part (<see cref="FinishStep"/>) while the others
+    /// wait, and then every part delivers its range. A part whose neurons did not cross delivers its rows before it looks
+    /// at the others: no serial part writes a weight or an input of its range, and inhibition is added after the rows in
+    /// either case, so every neuron gets exactly the arithmetic of the one-thread loop.
+    /// </summary>
+    private int RunStepsInParallel(int steps, SpikeSchedule? input, ref Xoshiro256 rng, bool countSpikes)
+    {
+        _partInput = input;
+        _partSteps = steps;
+        _partFirstTick = _step;
+        _partCountSpikes = countSpikes;
+        _partFreeSteps = FreeStepsPossible;
+        _partTotal = 0;
+        _partRng = rng;
+        _partFailed = false;
+        _partWaitsYielded = false;
+        for (var k = 0; k < _slots.Length - 1; k++) _slots[k].Word = PartSlot.Publish(_step - 1, false);   // no part has published a step of this call
+        _slots[^1].Word = _step - 1;   // the release: the last step whose serial part is done
+        Profile?.Mark();
+        try
+        {
+            _workers!.Run(_runPart);
+        }
+        finally
+        {
+            rng = _partRng;
+            _partInput = null;
+        }
+        return _partTotal;
+    }
+
+    /// <summary>Part <paramref name="part"/> of <see cref="RunStepsInParallel"/> (part 0 on the caller does the serial work).</summary>
+    private void RunPart(int part)
+    {
+        try
+        {
+            RunPartSteps(part);
+        }
+        catch
+        {
+            _partFailed = true;   // the other parts stop waiting
+            throw;
+        }
+    }
+
+    private void RunPartSteps(int part)
+    {
+        var start = _rangeStarts[part];
+        var end = _rangeStarts[part + 1];
+        var crossed = _rangeCrossed[part];
+        var rowBuffer = _rangeRows[part];
+        var serial = part == 0;
+        var profile = serial ? Profile : null;
+        var parts = _slots.Length - 1;
+        ref var release = ref _slots[parts];
+        for (var t = 0; t < _partSteps; t++)
+        {
+            var tick = _partFirstTick + t;
+            var preSpikes = _partInput is null ? ReadOnlySpan<int>.Empty : _partInput.At(t);
+            if (serial && _learning)
+            {
+                _plasticity.BeginStep(_step);
+                profile?.Lap(SimulatorPhase.Learning);
+            }
+            var count = IntegrateRange(start, end, crossed);
+            var sync = !_partFreeSteps || count > 0;
+            if (serial)
+            {
+                // the inhibitory population steps on what the previous step delivered to it, whatever fires now
+                _inhibition.StepNeurons();
+                sync |= _inhibition.LastSpikes.Length > 0;
+            }
+            profile?.Lap(SimulatorPhase.NeuronUpdate);
+            ref var slot = ref _slots[part];
+            slot.Crossed = count;
+            Volatile.Write(ref slot.Word, PartSlot.Publish(tick, sync));
+
+            var rowsDelivered = !sync;
+            if (rowsDelivered)
+            {
+                DeliverRows(start, end, rowBuffer, preSpikes);
+                profile?.Lap(SimulatorPhase.Delivery);
+            }
+            for (var k = 0; k < parts; k++)
+            {
+                if (k == part) continue;
+                ref var other = ref _slots[k];
+                var spin = new PartSpin();
+                long word;
+                while (PartSlot.TickOf(word = Volatile.Read(ref other.Word)) < tick)
+                {
+                    if (_partFailed) return;
+                    spin.Once();
+                }
+                // a part already past this step either found it free everywhere or was released from its serial part,
+                // which the caller releases before it publishes the next step
+                sync |= PartSlot.TickOf(word) == tick ? PartSlot.NeedsSync(word) : Volatile.Read(ref release.Word) >= tick;
+                if (serial && spin.Yielded) _partWaitsYielded = true;
+            }
+            if (!sync)
+            {
+                // nothing crossed anywhere: the serial bookkeeping of an empty step (input traces and counts, no pulse)
+                if (serial)
+                {
+                    _crossedCount = 0;
+                    FinishStep(t, preSpikes, ref _partRng, _partCountSpikes);
+                    FreeSteps++;
+                }
+                continue;
+            }
+            if (serial)
+            {
+                GatherCrossings();
+                _partTotal += FinishStep(t, preSpikes, ref _partRng, _partCountSpikes);
+                var pulse = _pulse;
+                pulse.Sources.AsSpan(0, pulse.Count).CopyTo(_pulseSources);
+                _pulse = pulse with { Sources = _pulseSources };
+                Volatile.Write(ref release.Word, tick);
+            }
+            else
+            {
+                var spin = new PartSpin();
+                while (Volatile.Read(ref release.Word) < tick)
+                {
+                    if (_partFailed) return;
+                    spin.Once();
+                }
+            }
+            if (!rowsDelivered) DeliverRows(start, end, rowBuffer, preSpikes);
+            AddInhibition(start, end);
+            profile?.Lap(SimulatorPhase.Delivery);
+        }
+    }
+
     /// <summary>Concatenates the parts' crossings in part order, which is neuron order, as the one-thread kernel lists them.</summary>
     private void GatherCrossings()
     {
         var count = 0;
         for (var k = 0; k < _rangeCrossed.Length; k++)
         {
-            _rangeCrossed[k].AsSpan(0, _rangeCrossedCount[k]).CopyTo(_crossed.AsSpan(count));
-            count += _rangeCrossedCount[k];
+            var crossed = _slots[k].Crossed;
+            _rangeCrossed[k].AsSpan(0, crossed).CopyTo(_crossed.AsSpan(count));
+            count += crossed;
         }
         _crossedCount = count;
-        _arrivingSlot = -1;
-    }
-
-    /// <summary>One part's share of a step's parallel phase: deliver to its neurons, then (if asked) integrate them.</summary>
-    private void RunRange(int part)
-    {
-        var start = _rangeStarts[part];
-        var end = _rangeStarts[part + 1];
-        if (_stepInputCount >= 0) DeliverRange(start, end, _rangeRows[part]);
-        if (_integrateAhead) _rangeCrossedCount[part] = IntegrateRange(start, end, _rangeCrossed[part]);
     }
 
     /// <summary>Ring slot whose arrivals the next update of a model that integrates arrivals adds (−1: none pending).</summary>
@@ -429,45 +614,13 @@ public sealed class Simulator : IDisposable
     }
 
     /// <summary>
-    /// Delivers this step's spikes so that they act from the next step: the counts and the inhibitory population's input
-    /// here, the excitatory neurons' input by neuron range (<see cref="DeliverRange"/>, on every part when there are
-    /// several). With <paramref name="integrateNext"/>, the parts then integrate their neurons for the next step.
+    /// The step's input rows for excitatory neurons [start, end) (or the delay ring, whose arriving slot the current
+    /// model adds at once); <see cref="AddInhibition"/> follows.
     /// </summary>
-    private void Deliver(ReadOnlySpan<int> preSpikes, ReadOnlySpan<int> excSpikes, bool integrateNext)
-    {
-        preSpikes.CopyTo(_stepInputs);
-        _stepInputCount = preSpikes.Length;
-        if (_ring is not null)
-        {
-            _deliverySlot = (int)(_step % _ringSlots);
-            // a model that integrates arrivals takes this slot's at the start of its next update (nothing reads or writes its input before)
-            if (_exc.IntegratesArrivals) _arrivingSlot = _deliverySlot;
-        }
-        var events = (long)preSpikes.Length * _n;
-        _inputExc.SynapticEvents += events;
-        _inputExc.WeightReads += events;
-
-        _pulse = _inhibition.Deliver(_excSpikes, _excSpikeCount);
-
-        if (_workers is null)
-        {
-            DeliverRange(0, _n, _row);
-            return;
-        }
-        _integrateAhead = integrateNext;
-        _workers.Run(_runRange);
-        if (integrateNext) GatherCrossings();
-    }
-
-    /// <summary>
-    /// The step's input rows and all-but-self inhibition for excitatory neurons [start, end), in the one-thread order:
-    /// rows (or the delay ring, whose arriving slot the current model adds at once), then inhibition.
-    /// </summary>
-    private void DeliverRange(int start, int end, float[] rowBuffer)
+    private void DeliverRows(int start, int end, float[] rowBuffer, ReadOnlySpan<int> preSpikes)
     {
         var weights = _model.Weights;
         var length = end - start;
-        var preSpikes = _stepInputs.AsSpan(0, _stepInputCount);
         var target = _exc.ExcitatoryInput.AsSpan(start, length);
         if (_ring is null)
         {
@@ -512,6 +665,12 @@ public sealed class Simulator : IDisposable
             }
         }
 
+    }
+
+    /// <summary>The all-but-self inhibition of the step's pulse for excitatory neurons [start, end), after their rows.</summary>
+    private void AddInhibition(int start, int end)
+    {
+        var length = end - start;
         var pulse = _pulse;
         if (pulse.Count == 0) return;
         var inhibited = _exc.InhibitoryInput.AsSpan(start, length);

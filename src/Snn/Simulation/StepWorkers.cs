@@ -1,35 +1,37 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace FSpiNN.Snn.Simulation;
 
 /// <summary>
-/// Persistent helper threads that run one piece of work per simulated step together with the calling thread: the
-/// caller publishes the work, runs part 0 itself and waits until parts 1..n−1 are done (one barrier per step). Helpers
-/// spin between steps (a step lasts microseconds, far less than a wake-up) and block after half a millisecond without
-/// work, so an idle simulator costs no CPU. A part is claimed by whichever thread gets to it first: when a helper has
-/// not started (descheduled on a busy machine), the caller runs its part too instead of waiting for it, so a loaded
-/// machine degrades to one thread's speed, not to the scheduler's time slice. Nothing is allocated per round.
+/// Persistent helper threads that run one piece of work together with the calling thread: the caller publishes the
+/// work, runs part 0 itself and returns when parts 1..n−1 are done. Every part runs on its own thread, so parts may wait
+/// for each other inside the work (the simulator runs a whole presentation per round and synchronises the parts step by
+/// step through <see cref="PartSlot"/>s). Helpers spin between rounds (the caller's serial work between presentations
+/// lasts well under a millisecond) and block after <see cref="IdleSpinMs"/> without work, so an idle simulator costs no
+/// CPU. Nothing is allocated per round.
 /// </summary>
 internal sealed class StepWorkers : IDisposable
 {
-    private static readonly long SpinTicks = Stopwatch.Frequency / 2000;
+    /// <summary>Milliseconds a helper spins waiting for the next round before it blocks.</summary>
+    public const double IdleSpinMs = 2;
+
+    private static readonly long SpinTicks = (long)(Stopwatch.Frequency * IdleSpinMs / 1000);
 
     private readonly Thread[] _threads;
-    /// <summary>Per part: 1 once a thread has taken it this round (reset by the caller before each round).</summary>
-    private readonly int[] _claimed;
     private readonly object _gate = new();
     private Action<int>? _work;
     private int _generation;
     private int _pending;
     private int _sleeping;
     private volatile bool _disposed;
+    private Exception? _failure;
 
     /// <param name="parts">Parts per round, including the caller's (at least 2).</param>
     public StepWorkers(int parts)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 2);
         Parts = parts;
-        _claimed = new int[parts];
         _threads = new Thread[parts - 1];
         for (var k = 0; k < _threads.Length; k++)
         {
@@ -40,16 +42,12 @@ internal sealed class StepWorkers : IDisposable
 
     public int Parts { get; }
 
-    /// <summary>Runs work(0) on this thread and work(1..Parts−1) on the helpers; returns when all are done.</summary>
+    /// <summary>Runs work(0) on this thread and work(k) on helper k; returns when all are done.</summary>
     public void Run(Action<int> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _work = work;
-        // pending before the claims are reset: a helper still awake from the last round may claim a part as soon as it
-        // is reset (before the generation moves), and its decrement must count for this round; written after the
-        // reset, it was overwritten and the caller waited forever (seen as a hang of ThreadedSimulatorTests)
         Volatile.Write(ref _pending, _threads.Length);
-        for (var k = 1; k < Parts; k++) Volatile.Write(ref _claimed[k], 0);
         Interlocked.Increment(ref _generation);   // full fence: a helper that goes to sleep after this sees the new round
         if (Volatile.Read(ref _sleeping) > 0)
             lock (_gate) Monitor.PulseAll(_gate);
@@ -57,26 +55,13 @@ internal sealed class StepWorkers : IDisposable
         try
         {
             work(0);
-            // parts no helper has started yet: run them here rather than wait for a descheduled helper
-            for (var k = 1; k < Parts; k++)
-            {
-                if (Interlocked.CompareExchange(ref _claimed[k], 1, 0) != 0) continue;
-                try
-                {
-                    work(k);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _pending);
-                }
-            }
         }
         catch (Exception e)
         {
             failure = e;
         }
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+        var spin = new PartSpin();
+        while (Volatile.Read(ref _pending) > 0) spin.Once();
         if (failure is not null) throw failure;
         if (_failure is { } helperFailure)
         {
@@ -85,8 +70,6 @@ internal sealed class StepWorkers : IDisposable
         }
     }
 
-    private Exception? _failure;
-
     private void Loop(object? state)
     {
         var part = (int)state!;
@@ -94,12 +77,12 @@ internal sealed class StepWorkers : IDisposable
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
-            var spin = new SpinWait();
+            var spin = new PartSpin();
             while (Volatile.Read(ref _generation) == seen && !_disposed)
             {
                 if (Stopwatch.GetTimestamp() - started < SpinTicks)
                 {
-                    spin.SpinOnce(sleep1Threshold: -1);
+                    spin.Once();
                     continue;
                 }
                 lock (_gate)
@@ -111,7 +94,6 @@ internal sealed class StepWorkers : IDisposable
             }
             if (_disposed) return;
             seen = Volatile.Read(ref _generation);
-            if (Interlocked.CompareExchange(ref _claimed[part], 1, 0) != 0) continue;   // the caller took it
             try
             {
                 _work!(part);
@@ -130,5 +112,51 @@ internal sealed class StepWorkers : IDisposable
         _disposed = true;
         lock (_gate) Monitor.PulseAll(_gate);
         foreach (var t in _threads) t.Join();
+    }
+}
+
+/// <summary>
+/// One part's progress, alone on its cache lines (128 bytes, the fields in the second half) so that a part publishing
+/// its step does not disturb the lines the others publish on. <see cref="Word"/> holds the last step the part published
+/// and whether that step needs the parts synchronised, in one word written last with release semantics, so that a reader
+/// never pairs a step with another step's flag.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PartSlot
+{
+    [FieldOffset(64)] public long Word;
+    /// <summary>Excitatory neurons of the part's range that crossed threshold at the published step (read only when it is synchronised).</summary>
+    [FieldOffset(72)] public int Crossed;
+
+    public static long Publish(long tick, bool needsSync) => tick * 2 + (needsSync ? 1 : 0);
+
+    public static long TickOf(long word) => word >> 1;
+
+    public static bool NeedsSync(long word) => (word & 1) != 0;
+}
+
+/// <summary>
+/// Busy-waiting for another part: a pause per check (a step lasts microseconds, a wake-up far longer), and a yield of
+/// the time slice per check once the wait has lasted a few thousand checks, so that on a busy machine a descheduled
+/// peer can run.
+/// </summary>
+internal struct PartSpin
+{
+    private const int YieldAfter = 4096;
+    private int _count;
+
+    /// <summary>True once the wait has yielded its time slice: the peer it waits for was not running.</summary>
+    public readonly bool Yielded => _count >= YieldAfter;
+
+    public void Once()
+    {
+        if (_count < YieldAfter)
+        {
+            _count++;
+            if (System.Runtime.Intrinsics.X86.X86Base.IsSupported) System.Runtime.Intrinsics.X86.X86Base.Pause();
+            else Thread.SpinWait(1);
+            return;
+        }
+        Thread.Yield();
     }
 }

@@ -5,18 +5,24 @@ using FSpiNN.Snn.Quantization;
 namespace FSpiNN.Snn.Tests.Simulation;
 
 /// <summary>
-/// 8/16-bit weights keep their column code sums between normalisations and recompute only the columns a write touched:
-/// after every kind of write, the cached sums and maxima must equal a full recomputation.
+/// 8/16-bit and float weights keep their column sums between normalisations and recompute only the columns a write
+/// touched (float: the normalisation's scaling computes its sums in the same pass): after every kind of write, the
+/// cached sums and maxima must equal a full recomputation, bit for bit.
 /// </summary>
 public sealed class ColumnSumCacheTests
 {
     private const int Rows = 30, Cols = 150;   // 150: two 64-column blocks and a scalar tail
 
+    private static WeightMatrix Create(int bits) => bits == 32
+        ? WeightMatrix.CreateFloat(Rows, Cols)
+        : WeightMatrix.CreateFixed(Rows, Cols, new FixedPointFormat(bits, bits - 1), RoundingMode.Stochastic);
+
     [TestCase(8)]
     [TestCase(16)]
+    [TestCase(32)]
     public void CachedColumnSums_FollowEveryKindOfWrite(int bits)
     {
-        var w = WeightMatrix.CreateFixed(Rows, Cols, new FixedPointFormat(bits, bits - 1), RoundingMode.Stochastic);
+        var w = Create(bits);
         var rng = new Xoshiro256(17);
         for (var k = 0; k < Rows * Cols; k++) w.StoreUnclipped(k, rng.NextDouble() * 0.6, ref rng);
         AssertSumsFresh(w, "initial");
@@ -37,7 +43,16 @@ public sealed class ColumnSumCacheTests
         AssertSumsFresh(w, "a normalisation that changes every column");
         w.ScaleColumns(allChange, scratch, ref rng, RoundingMode.Stochastic);
         AssertSumsFresh(w, "a stochastic normalisation");
-        var other = WeightMatrix.CreateFixed(Rows, Cols, new FixedPointFormat(bits, bits - 1), RoundingMode.Stochastic);
+        if (bits == 32)
+        {
+            w.WritableFloats()[2 * Cols + 9] = 0.77f;
+            AssertSumsFresh(w, "a write through the float storage");
+            w.ScaleColumns(fewChange, scratch, ref rng);
+            w.AddToColumn(9, column, 1, ref rng);
+            w.ScaleColumns(allChange, scratch, ref rng);
+            AssertSumsFresh(w, "a normalisation after a column update");
+        }
+        var other = Create(bits);
         for (var k = 0; k < Rows * Cols; k++) other.StoreUnclipped(k, rng.NextDouble(), ref rng);
         w.LoadRawBytes(other.RawBytes);
         AssertSumsFresh(w, "loading raw bytes");
