@@ -61,9 +61,15 @@ var evaluator = new SyntheticEvaluator(int.Parse(positional[4], inv))
     },
 };
 var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), evaluator, options);
-// --ready-file R --go-file G: say "ready" (create R) once the storage is open, then wait for G before the first claim,
-// so that the store benchmark times all its workers from one moment, without their process start-up
-if (named.TryGetValue("--ready-file", out var ready)) File.WriteAllText(ready, "");
+// --ready-file R --go-file G: open the study (read the stored trials and replay the strategy over them), say "ready"
+// (create R, holding the seconds that reading took), then wait for G before the first claim, so that the store
+// benchmark times all its workers from one moment, without their process start-up and one-time read
+if (named.TryGetValue("--ready-file", out var ready))
+{
+    var load = System.Diagnostics.Stopwatch.StartNew();
+    runner.Load();
+    File.WriteAllText(ready, load.Elapsed.TotalSeconds.ToString("0.000", inv));
+}
 if (named.TryGetValue("--go-file", out var go))
     while (!File.Exists(go)) Thread.Sleep(5);
 using var stop = new CancellationTokenSource();
@@ -71,7 +77,7 @@ var stopAfter = named.TryGetValue("--stop-after", out var n) ? int.Parse(n, inv)
 int done;
 try
 {
-    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Trials.Count(t => t.IsTerminal) >= stopAfter) stop.Cancel(); }), stop.Token);
+    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Finished >= stopAfter) stop.Cancel(); }), stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
