@@ -51,6 +51,9 @@ internal sealed class HostWriteQueue : IDisposable
         }
     }
 
+    /// <summary>Takes the lock if no other writer holds it (true), without waiting.</summary>
+    public bool TryEnter() => Flock(_descriptor, LockExclusive | LockNonBlocking) == 0;
+
     public void Exit() => Flock(_descriptor, LockRelease);
 
     public void Dispose()
