@@ -54,7 +54,11 @@ go_run() {
   local workers=$1; shift
   rm -f "$tmp"/run/*; local pids=()
   for i in $(seq "$workers"); do "$@" "$tmp/run/ready.$i" "$tmp/run/go" & pids+=($!); done   # run.sh itself runs at nice 10
-  while [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -lt "$workers" ]; do sleep 0.05; done
+  while [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -lt "$workers" ]; do
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -ge "$workers" ] \
+      || { echo "a worker ended before it was ready; stopping" >&2; kill "${pids[@]}" 2>/dev/null; exit 1; }; done
+    sleep 0.05
+  done
   go=$(date +%s.%N); touch "$tmp/run/go"
   wait "${pids[@]}"
   # the slowest worker's one-time read of the stored trials before it said ready (fspinn; Optuna workers write nothing)

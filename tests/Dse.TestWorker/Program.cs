@@ -32,7 +32,24 @@ var options = Worker.FastOptions with
     HeartbeatInterval = named.TryGetValue("--heartbeat-ms", out var hb) ? TimeSpan.FromMilliseconds(int.Parse(hb, inv)) : Worker.FastOptions.HeartbeatInterval,
     MaxBackoff = TimeSpan.FromSeconds(1),
 };
-using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+using var storage = OpenWithRetry();
+// A server that cannot be reached at start (the store benchmark starts 16 workers on a heavily loaded machine, where a
+// connection can take longer than the connect timeout) is retried for 2 minutes, as a running worker retries
+IStudyStorage OpenWithRetry()
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+        }
+        catch (StorageUnavailableException e) when (attempt < 12)
+        {
+            Console.Error.WriteLine($"{e.Message}; retrying in 10 s");
+            Thread.Sleep(TimeSpan.FromSeconds(10));
+        }
+    }
+}
 // --copy-from STORE: writes every trial and the hypervolume history of STORE (the same study, e.g. an SQLite file that
 // workers filled) into this empty store in one transaction: the store benchmark fills its PostgreSQL study this way
 if (named.TryGetValue("--copy-from", out var source))
@@ -68,7 +85,7 @@ if (named.TryGetValue("--ready-file", out var ready))
 {
     var load = System.Diagnostics.Stopwatch.StartNew();
     runner.Load();
-    File.WriteAllText(ready, load.Elapsed.TotalSeconds.ToString("0.000", inv));
+    File.WriteAllText(ready, load.Elapsed.TotalSeconds.ToString("0.000", inv) + "\n");
 }
 if (named.TryGetValue("--go-file", out var go))
     while (!File.Exists(go)) Thread.Sleep(5);
