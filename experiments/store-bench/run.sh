@@ -11,7 +11,9 @@
 # the study and say they are ready; once all are, they are told to go at one moment GO, and run WINDOW more trials
 # between them (each fspinn worker runs until the study's budget is used up, each Optuna worker WINDOW / W trials).
 # Rate = trials finished after GO / (last finish - GO), read from the store: process start-up and imports are not
-# timed, for either tool; everything after GO is (a worker's first read of the stored trials included).
+# timed, for either tool, nor is an fspinn worker's one-time read of the stored trials and replay of the strategy
+# over them (done before it says ready, as an Optuna worker loads its study before; its time is the worker_load_s
+# column: the slowest worker's). load_average: the 1-minute load average when the run ended (the machine is shared).
 # Starts its own throwaway PostgreSQL server (as the postgres user when run as root) and removes it at the end.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -52,14 +54,21 @@ go_run() {
   local workers=$1; shift
   rm -f "$tmp"/run/*; local pids=()
   for i in $(seq "$workers"); do "$@" "$tmp/run/ready.$i" "$tmp/run/go" & pids+=($!); done   # run.sh itself runs at nice 10
-  while [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -lt "$workers" ]; do sleep 0.05; done
+  while [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -lt "$workers" ]; do
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || [ "$(find "$tmp/run" -name 'ready.*' | wc -l)" -ge "$workers" ] \
+      || { echo "a worker ended before it was ready; stopping" >&2; kill "${pids[@]}" 2>/dev/null; exit 1; }; done
+    sleep 0.05
+  done
   go=$(date +%s.%N); touch "$tmp/run/go"
   wait "${pids[@]}"
+  # the slowest worker's one-time read of the stored trials before it said ready (fspinn; Optuna workers write nothing)
+  load_s=$(cat "$tmp"/run/ready.* | sort -g | tail -1); load_s=${load_s:-}
+  load_avg=$(cut -d' ' -f1 /proc/loadavg)
 }
 fspinn_worker() { fspinn "$1" --lease-ms 60000 --ready-file "$2" --go-file "$3" >/dev/null; }
 optuna_worker() { optuna_ work "$1" bench "$per" "$2" "$3"; }
 
-echo "storage,stored_trials,workers,trials_measured,trials_per_s,window" > "$out"
+echo "storage,stored_trials,workers,trials_measured,trials_per_s,window,worker_load_s,load_average" > "$out"
 for stored in $sizes; do
   total=$((stored + window))
   # filled studies (fspinn definition: random strategy, seed 1, budget STORED + WINDOW; Optuna: random sampler)
@@ -80,22 +89,22 @@ for stored in $sizes; do
     if want fspinn-sqlite; then
       clone_file "$tmp/fill-$stored.db" "$tmp/s.db"
       go_run "$workers" fspinn_worker "$tmp/s.db"
-      echo "fspinn-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-sqlite "$tmp/s.db" "$go"),$window" | tee -a "$out"
+      echo "fspinn-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-sqlite "$tmp/s.db" "$go"),$window,$load_s,$load_avg" | tee -a "$out"
     fi
     if want optuna-sqlite; then
       clone_file "$tmp/optuna-fill-$stored.db" "$tmp/o.db"
       go_run "$workers" optuna_worker "sqlite:///$tmp/o.db"
-      echo "optuna-3.1-rdb-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-sqlite "$tmp/o.db" "$go"),$window" | tee -a "$out"
+      echo "optuna-3.1-rdb-sqlite,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-sqlite "$tmp/o.db" "$go"),$window,$load_s,$load_avg" | tee -a "$out"
     fi
     if want fspinn-postgresql; then
       db="run_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE fill_$stored" >/dev/null
       go_run "$workers" fspinn_worker "$(url $db)"
-      echo "fspinn-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+      echo "fspinn-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" fspinn-postgresql "$(url $db)" "$go"),$window,$load_s,$load_avg" | tee -a "$out"
     fi
     if want optuna-postgresql; then
       db="optuna_${stored}_$workers"; psql_ -c "CREATE DATABASE $db TEMPLATE optuna_fill_$stored" >/dev/null
       go_run "$workers" optuna_worker "$(url $db)"
-      echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-postgresql "$(url $db)" "$go"),$window" | tee -a "$out"
+      echo "optuna-3.1-rdb-postgresql,$stored,$workers,$(/usr/bin/python3 "$here/rate.py" optuna-postgresql "$(url $db)" "$go"),$window,$load_s,$load_avg" | tee -a "$out"
     fi
   done
 done

@@ -32,7 +32,24 @@ var options = Worker.FastOptions with
     HeartbeatInterval = named.TryGetValue("--heartbeat-ms", out var hb) ? TimeSpan.FromMilliseconds(int.Parse(hb, inv)) : Worker.FastOptions.HeartbeatInterval,
     MaxBackoff = TimeSpan.FromSeconds(1),
 };
-using var storage = StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+using var storage = OpenWithRetry();
+// A server that cannot be reached at start (the store benchmark starts 16 workers on a heavily loaded machine, where a
+// connection can take longer than the connect timeout) is retried for 2 minutes, as a running worker retries
+IStudyStorage OpenWithRetry()
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return StudyStorage.OpenOrCreate(positional[0], named.GetValueOrDefault("--study"), definition, new StorageOptions(Console.Error));
+        }
+        catch (StorageUnavailableException e) when (attempt < 12)
+        {
+            Console.Error.WriteLine($"{e.Message}; retrying in 10 s");
+            Thread.Sleep(TimeSpan.FromSeconds(10));
+        }
+    }
+}
 // --copy-from STORE: writes every trial and the hypervolume history of STORE (the same study, e.g. an SQLite file that
 // workers filled) into this empty store in one transaction: the store benchmark fills its PostgreSQL study this way
 if (named.TryGetValue("--copy-from", out var source))
@@ -61,9 +78,15 @@ var evaluator = new SyntheticEvaluator(int.Parse(positional[4], inv))
     },
 };
 var runner = new StudyRunner(storage, SyntheticEvaluator.TestSpace(maxNeurons: maxNeurons), evaluator, options);
-// --ready-file R --go-file G: say "ready" (create R) once the storage is open, then wait for G before the first claim,
-// so that the store benchmark times all its workers from one moment, without their process start-up
-if (named.TryGetValue("--ready-file", out var ready)) File.WriteAllText(ready, "");
+// --ready-file R --go-file G: open the study (read the stored trials and replay the strategy over them), say "ready"
+// (create R, holding the seconds that reading took), then wait for G before the first claim, so that the store
+// benchmark times all its workers from one moment, without their process start-up and one-time read
+if (named.TryGetValue("--ready-file", out var ready))
+{
+    var load = System.Diagnostics.Stopwatch.StartNew();
+    runner.Load();
+    File.WriteAllText(ready, load.Elapsed.TotalSeconds.ToString("0.000", inv) + "\n");
+}
 if (named.TryGetValue("--go-file", out var go))
     while (!File.Exists(go)) Thread.Sleep(5);
 using var stop = new CancellationTokenSource();
@@ -71,7 +94,7 @@ var stopAfter = named.TryGetValue("--stop-after", out var n) ? int.Parse(n, inv)
 int done;
 try
 {
-    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Trials.Count(t => t.IsTerminal) >= stopAfter) stop.Cancel(); }), stop.Token);
+    done = runner.Run(stopAfter == int.MaxValue ? null : new SynchronousProgress(p => { if (p.Finished >= stopAfter) stop.Cancel(); }), stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {

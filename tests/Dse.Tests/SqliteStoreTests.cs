@@ -104,6 +104,33 @@ public sealed class SqliteStoreTests
     /// Issue 14: schema 4 adds the replicates table. A schema-3 store (exactly the schema-4 one without that table) is
     /// read as it is, and migrated in place when resumed: the table it gets is the one a new store is created with.
     /// </summary>
+    /// <summary>
+    /// Writers of one host queue for the store's write lock on a kernel lock of `STORE-writers` (a waiter is woken when
+    /// the holder leaves, instead of polling SQLite's lock): held for the whole of a claim, taken by a waiting writer
+    /// once released. A read-only open creates no such file.
+    /// </summary>
+    [Test]
+    public void WritersOfOneHostQueueOnTheStoresWritersFileAndAReadOnlyOpenCreatesNone()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("the writers' queue is a Linux flock; elsewhere SQLite's own lock is polled");
+        var path = Path.Combine(_dir, "q.db");
+        using (StudyStorage.OpenOrCreate(path, null, Worker.Definition("random", 10, 1))) { }
+        File.Delete(path + "-writers");
+        using (StudyStorage.OpenExisting(path, readOnly: true)) { }
+        Assert.That(File.Exists(path + "-writers"), Is.False, "a read-only open writes nothing");
+
+        using var storage = StudyStorage.OpenExisting(path);
+        using var other = HostWriteQueue.TryOpen(path)!;
+        Assert.That(storage.Claim(_ => other.TryEnter()), Is.False, "another writer cannot enter while a claim is open");
+        Assert.That(other.TryEnter(), Is.True, "...and can once it committed");
+        var waiting = Task.Run(() => storage.Heartbeat("nobody", 0, TimeSpan.FromSeconds(1)));
+        Thread.Sleep(300);
+        Assert.That(waiting.IsCompleted, Is.False, "a writer waits while another holds the queue");
+        other.Exit();
+        Assert.That(waiting.Wait(TimeSpan.FromSeconds(60)), Is.True, "...and goes on once it is released");
+        Assert.That(waiting.Result, Is.False, "(no such running trial)");
+    }
+
     [Test]
     public void ASchema3StoreIsReadAsItIsAndGetsTheReplicatesTableWhenResumed()
     {

@@ -144,6 +144,36 @@ public sealed class StorageContractTests(string backend)
         Assert.That(storage.LoadTrials().Single(t => t.Number == 1).WorkerId, Is.EqualTo("w2"));
     }
 
+    /// <summary>
+    /// A write that the storage refuses (a trial number taken twice) fails the whole claim, also where writes are sent
+    /// together at commit (PostgreSQL): the claim's earlier writes are not kept, and the handle serves the next claim.
+    /// </summary>
+    [Test]
+    public void AClaimWhoseWriteIsRefusedWritesNothingAndTheHandleGoesOn()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); return 0; });
+        var before = storage.ReadChanges(0).Sequence;
+        Assert.That(() => storage.Claim(tx =>
+        {
+            tx.ReadChanges(0);
+            tx.Insert(Running(1, "w1"), Lease);
+            tx.SetHypervolumeReference("[1,2,3]");
+            tx.AppendHypervolume(new StoredHypervolume(1, 1, 0.5, "[1,2,3]"));
+            tx.Insert(Running(0, "w2"), Lease); // taken
+            return 0;
+        }), Throws.Exception);
+        Assert.That(storage.LoadTrials().Select(t => (t.Number, t.WorkerId)), Is.EqualTo(new[] { (0, "w1") }));
+        Assert.That(storage.ReadChanges(0).Sequence, Is.EqualTo(before));
+        Assert.That(storage.HypervolumeHistory(), Is.Empty);
+        Assert.That(storage.Claim(tx =>
+        {
+            tx.Insert(Running(1, "w1"), Lease);
+            return (tx.HypervolumeReference(), tx.HypervolumeCount());
+        }), Is.EqualTo(((string?)null, 0)));
+        Assert.That(storage.LoadTrials().Select(t => t.Number), Is.EqualTo(new[] { 0, 1 }));
+    }
+
     [Test]
     public void HypervolumeReferenceIsFixedOnceAndHistoryKeepsItsOrder()
     {

@@ -103,6 +103,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
             Host = url.Host, Port = url.Port, Database = url.Database, Username = url.User,
             Timeout = Math.Max(1, (int)options.Connect.TotalSeconds), CommandTimeout = 120, ApplicationName = "fspinn",
             Pooling = true, MaxPoolSize = 64,
+            // a pooled connection is reused as it is (no DISCARD ALL sent with its next command), so the statements it
+            // prepared automatically stay prepared: a claim's dozen statements are parsed and planned once per connection
+            NoResetOnClose = true, MaxAutoPrepare = 32, AutoPrepareMinUsages = 2,
         };
         // Without a password in the URL, Npgsql reads PGPASSWORD, then PGPASSFILE or ~/.pgpass, as libpq does.
         if (url.Password is not null) builder.Password = url.Password;
@@ -456,67 +459,98 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public T Claim<T>(Func<IClaimTransaction, T> body) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
-        long seq;
-        DateTime now;
-        using (var lockRow = Command(connection, "SELECT seq, clock_timestamp() FROM fspinn_studies WHERE id = @id FOR UPDATE", ("id", _studyId)))
-        using (var reader = lockRow.ExecuteReader())
+        var tx = new Transaction(this, connection);
+        try
         {
-            if (!reader.Read()) throw new StudyMismatchException($"{Location}: study '{StudyName}' was deleted");
-            seq = reader.GetInt64(0);
-            now = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
+            var result = body(tx);
+            tx.Commit();
+            return result;
         }
-        var tx = new Transaction(this, connection, seq, now);
-        var result = body(tx);
-        if (tx.Sequence != seq)
+        catch
         {
-            using var bump = Command(connection, "UPDATE fspinn_studies SET seq = @seq WHERE id = @id", ("seq", tx.Sequence), ("id", _studyId));
-            bump.ExecuteNonQuery();
+            tx.Rollback();
+            throw;
         }
-        transaction.Commit();
-        return result;
     }, repeatable: false); // the body changes its caller's state; the caller retries (StudyRunner says so on its log)
 
     public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        // one snapshot for both tables, so that a removal committed between the two reads is not half seen
-        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-        var result = ReadChanges(connection, sinceSequence);
-        transaction.Commit();
-        return result;
+        // One round trip, one snapshot for every table (a removal committed between two reads is not half seen, and
+        // no change below the highest sequence number returned is missed): BEGIN, the reads and COMMIT in one batch.
+        using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+        AddChangeReads(batch, sinceSequence);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        using var reader = batch.ExecuteReader();
+        return ReadChangeResults(reader, sinceSequence);
     });
 
-    private TrialChanges ReadChanges(NpgsqlConnection connection, long sinceSequence)
+    /// <summary>The reads of <see cref="ReadChanges(long)"/> (three result sets: trials, their objective values, removals; then the server's clock).</summary>
+    private void AddChangeReads(NpgsqlBatch batch, long sinceSequence)
+    {
+        batch.BatchCommands.Add(BatchCommand($"SELECT {SelectList} FROM fspinn_trials WHERE study_id = @id AND seq > @since ORDER BY seq",
+            ("id", _studyId), ("since", sinceSequence)));
+        batch.BatchCommands.Add(BatchCommand("""
+            SELECT v.number, v.objective, v.value FROM fspinn_trial_values v JOIN fspinn_trials t ON t.study_id = v.study_id AND t.number = v.number
+            WHERE t.study_id = @id AND t.seq > @since AND t.status = 'COMPLETE'
+            """, ("id", _studyId), ("since", sinceSequence)));
+        batch.BatchCommands.Add(BatchCommand("SELECT seq, number FROM fspinn_discarded WHERE study_id = @id AND seq > @since", ("id", _studyId), ("since", sinceSequence)));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT clock_timestamp()"));
+    }
+
+    /// <summary>Reads what <see cref="AddChangeReads"/> asked for, from the reader's current result set on.</summary>
+    private TrialChanges ReadChangeResults(NpgsqlDataReader reader, long sinceSequence)
     {
         var changes = new List<TrialChange>();
-        using (var command = Command(connection, $"SELECT {SelectList} FROM fspinn_trials WHERE study_id = @id AND seq > @since ORDER BY seq",
-                   ("id", _studyId), ("since", sinceSequence)))
-        using (var reader = command.ExecuteReader())
-            while (reader.Read())
-            {
-                var t = TrialRows.Read(reader, Location, Definition.Objectives);
-                changes.Add(new TrialChange(t.Sequence, t.Number, t));
-            }
-        if (changes.Any(c => c.Trial?.Status == TrialStatus.Complete))
+        SkipToRows(reader);
+        while (reader.Read())
         {
-            using var command = Command(connection, """
-                SELECT v.number, v.objective, v.value FROM fspinn_trial_values v JOIN fspinn_trials t ON t.study_id = v.study_id AND t.number = v.number
-                WHERE t.study_id = @id AND t.seq > @since
-                """, ("id", _studyId), ("since", sinceSequence));
-            using var reader = command.ExecuteReader();
-            TrialRows.AttachValues(changes, reader, Definition.Objectives.Count, Location);
+            var t = TrialRows.Read(reader, Location, Definition.Objectives);
+            changes.Add(new TrialChange(t.Sequence, t.Number, t));
         }
-        using (var command = Command(connection, "SELECT seq, number FROM fspinn_discarded WHERE study_id = @id AND seq > @since", ("id", _studyId), ("since", sinceSequence)))
-        using (var reader = command.ExecuteReader())
-            while (reader.Read()) changes.Add(new TrialChange(reader.GetInt64(0), reader.GetInt32(1), null));
+        NextRows(reader);
+        TrialRows.AttachValues(changes, reader, Definition.Objectives.Count, Location);
+        NextRows(reader);
+        while (reader.Read()) changes.Add(new TrialChange(reader.GetInt64(0), reader.GetInt32(1), null));
         changes.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        DateTime now;
-        using (var clock = Command(connection, "SELECT clock_timestamp()")) now = DateTime.SpecifyKind((DateTime)clock.ExecuteScalar()!, DateTimeKind.Utc);
+        NextRows(reader);
+        reader.Read();
+        var now = DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc);
         return new TrialChanges(changes, changes.Count > 0 ? Math.Max(sinceSequence, changes[^1].Sequence) : sinceSequence, now);
     }
 
     private static object Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
+
+    /// <summary>Moves a batch's reader past the results of statements that return no rows (BEGIN, writes) to the next one that does.</summary>
+    private static void SkipToRows(NpgsqlDataReader reader)
+    {
+        while (reader.FieldCount == 0)
+            if (!reader.NextResult()) throw new InvalidOperationException("a batch returned fewer result sets than it asked for");
+    }
+
+    private static void NextRows(NpgsqlDataReader reader)
+    {
+        if (!reader.NextResult()) throw new InvalidOperationException("a batch returned fewer result sets than it asked for");
+        SkipToRows(reader);
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    /// <summary>The writes of <see cref="WriteValues"/> as batch commands (for a claim's one-round-trip commit).</summary>
+    private static IEnumerable<NpgsqlBatchCommand> ValueWrites(int studyId, TrialRecord t)
+    {
+        var rows = TrialRows.ValueRows(t).ToArray();
+        yield return BatchCommand("DELETE FROM fspinn_trial_values WHERE study_id = @id AND number = @n", ("id", studyId), ("n", t.Number));
+        if (rows.Length > 0)
+            yield return BatchCommand("INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, @n, o, v FROM unnest(@o, @v) AS x(o, v)",
+                ("id", studyId), ("n", t.Number), ("o", rows.Select(r => r.Objective).ToArray()), ("v", rows.Select(r => r.Value).ToArray()));
+    }
 
     /// <summary>`WITH s AS (bump the study's sequence, locking its row until commit)`: prefix of single-statement writes.</summary>
     private const string NextSeq = "WITH s AS (UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq) ";
@@ -601,67 +635,161 @@ public sealed class PostgresStudyStorage : IStudyStorage
 
     public void Dispose() { } // connections go back to the shared pool after each operation
 
-    private sealed class Transaction(PostgresStudyStorage storage, NpgsqlConnection connection, long sequence, DateTime lockedAt) : IClaimTransaction
+    /// <summary>
+    /// A claim in two round trips. The first (at the body's first call) begins the transaction, locks the study's row
+    /// and, in the same batch, reads what the body asked for plus the hypervolume state; the reads run after the lock
+    /// is granted, so they see every write committed before it (every writer holds that row until it commits). The
+    /// body's inserts and hypervolume writes are kept and sent with the sequence bump and COMMIT as the second. Only
+    /// <see cref="Replace"/>, whose answer the body needs at once, costs a round trip of its own (a take-over: rare).
+    /// The row lock is thus held for one client turn plus the commit, not for ten round trips.
+    /// </summary>
+    private sealed class Transaction(PostgresStudyStorage storage, NpgsqlConnection connection) : IClaimTransaction
     {
-        public long Sequence { get; private set; } = sequence;
+        private readonly List<NpgsqlBatchCommand> _writes = [];
+        private bool _begun;
+        private long _lockedSequence;
+        private long _sequence;
+        private string? _reference;
+        private int _hypervolumeCount;
 
         /// <summary>Server time for new leases: the latest read (the lock query's clock may predate a wait for the lock).</summary>
-        private DateTime now = lockedAt;
+        private DateTime _now;
+
+        /// <summary>Begins and locks (first call), sends the buffered writes, then runs <paramref name="more"/>; returns the reader positioned after the lock's results.</summary>
+        private NpgsqlDataReader Send(Action<NpgsqlBatch> more)
+        {
+            var batch = new NpgsqlBatch(connection);
+            var begin = !_begun;
+            if (begin)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED"));
+                batch.BatchCommands.Add(BatchCommand("SELECT seq, clock_timestamp(), hv_reference FROM fspinn_studies WHERE id = @id FOR UPDATE", ("id", storage._studyId)));
+                batch.BatchCommands.Add(BatchCommand("SELECT coalesce(max(completed_count), 0) FROM fspinn_hypervolume WHERE study_id = @id", ("id", storage._studyId)));
+                _begun = true;
+            }
+            foreach (var w in _writes) batch.BatchCommands.Add(w);
+            _writes.Clear();
+            more(batch);
+            var reader = batch.ExecuteReader();
+            try
+            {
+                if (begin)
+                {
+                    SkipToRows(reader); // past BEGIN
+                    if (!reader.Read()) throw new StudyMismatchException($"{storage.Location}: study '{storage.StudyName}' was deleted");
+                    _lockedSequence = _sequence = reader.GetInt64(0);
+                    _now = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
+                    _reference = reader.IsDBNull(2) ? null : reader.GetString(2);
+                    reader.NextResult();
+                    reader.Read();
+                    _hypervolumeCount = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+                    reader.NextResult();
+                }
+                while (reader.FieldCount == 0 && reader.NextResult()) { } // the writes return no rows
+                return reader;
+            }
+            catch
+            {
+                reader.Dispose();
+                throw;
+            }
+        }
+
+        private void EnsureBegun()
+        {
+            if (!_begun) Send(_ => { }).Dispose();
+        }
 
         public TrialChanges ReadChanges(long sinceSequence)
         {
-            var changes = storage.ReadChanges(connection, sinceSequence);
-            now = changes.NowUtc;
+            using var reader = Send(batch => storage.AddChangeReads(batch, sinceSequence));
+            var changes = storage.ReadChangeResults(reader, sinceSequence);
+            _now = changes.NowUtc;
             return changes;
         }
 
+        /// <summary>Sends the buffered writes, the sequence bump and COMMIT in one round trip.</summary>
+        public void Commit()
+        {
+            if (!_begun) return; // the body did nothing
+            if (_sequence != _lockedSequence)
+                _writes.Add(BatchCommand("UPDATE fspinn_studies SET seq = @seq WHERE id = @id", ("seq", _sequence), ("id", storage._studyId)));
+            _writes.Add(new NpgsqlBatchCommand("COMMIT"));
+            using var batch = new NpgsqlBatch(connection);
+            foreach (var w in _writes) batch.BatchCommands.Add(w);
+            _writes.Clear();
+            batch.ExecuteNonQuery();
+            _begun = false;
+        }
+
+        /// <summary>After a failure: nothing of the transaction is kept (a connection lost meanwhile rolled it back already).</summary>
+        public void Rollback()
+        {
+            if (!_begun || connection.State != ConnectionState.Open) return;
+            try
+            {
+                using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                rollback.ExecuteNonQuery();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // the connection is broken: the server ends the transaction with it
+            }
+        }
+
         private TrialRecord WithLease(TrialRecord t, TimeSpan lease) =>
-            t.Status == TrialStatus.Running ? t with { HeartbeatUtc = now, LeaseUntilUtc = now + lease } : t with { LeaseUntilUtc = null };
+            t.Status == TrialStatus.Running ? t with { HeartbeatUtc = _now, LeaseUntilUtc = _now + lease } : t with { LeaseUntilUtc = null };
 
         public void Insert(TrialRecord trial, TimeSpan lease)
         {
-            using var command = Command(connection, $"INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, seq) VALUES (@id, {TrialRows.ParameterList}, @seq)",
-                ("id", storage._studyId), ("seq", ++Sequence));
+            EnsureBegun();
+            var command = BatchCommand($"INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, seq) VALUES (@id, {TrialRows.ParameterList}, @seq)",
+                ("id", storage._studyId), ("seq", ++_sequence));
             TrialRows.Bind(command, WithLease(trial, lease), Utc);
-            command.ExecuteNonQuery();
-            if (trial.Status == TrialStatus.Complete) WriteValues(connection, storage._studyId, trial);
+            _writes.Add(command);
+            if (trial.Status == TrialStatus.Complete) _writes.AddRange(ValueWrites(storage._studyId, trial));
         }
 
         public bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease)
         {
-            using var command = Command(connection, $"UPDATE fspinn_trials SET {TrialRows.Assignments}, seq = @seq WHERE study_id = @id AND number = @number AND seq = @expected",
-                ("id", storage._studyId), ("seq", Sequence + 1), ("expected", expectedSequence));
+            EnsureBegun(); // the lease is measured from the server's clock as read under the lock
+            var command = BatchCommand($"UPDATE fspinn_trials SET {TrialRows.Assignments}, seq = @seq WHERE study_id = @id AND number = @number AND seq = @expected",
+                ("id", storage._studyId), ("seq", _sequence + 1), ("expected", expectedSequence));
             TrialRows.Bind(command, WithLease(updated, lease), Utc);
-            if (command.ExecuteNonQuery() != 1) return false;
-            WriteValues(connection, storage._studyId, updated);
-            Sequence++;
+            using (var reader = Send(batch => batch.BatchCommands.Add(command)))
+                while (reader.NextResult()) { }
+            if (command.RecordsAffected != 1) return false;
+            _writes.AddRange(ValueWrites(storage._studyId, updated));
+            _sequence++;
             return true;
         }
 
         public string? HypervolumeReference()
         {
-            using var command = Command(connection, "SELECT hv_reference FROM fspinn_studies WHERE id = @id", ("id", storage._studyId));
-            return command.ExecuteScalar() as string;
+            EnsureBegun();
+            return _reference;
         }
 
         public void SetHypervolumeReference(string referenceJson)
         {
-            using var command = Command(connection, "UPDATE fspinn_studies SET hv_reference = coalesce(hv_reference, @r) WHERE id = @id", ("r", referenceJson), ("id", storage._studyId));
-            command.ExecuteNonQuery();
+            EnsureBegun();
+            _writes.Add(BatchCommand("UPDATE fspinn_studies SET hv_reference = coalesce(hv_reference, @r) WHERE id = @id", ("r", referenceJson), ("id", storage._studyId)));
+            _reference ??= referenceJson;
         }
 
         public int HypervolumeCount()
         {
-            using var command = Command(connection, "SELECT coalesce(max(completed_count), 0) FROM fspinn_hypervolume WHERE study_id = @id", ("id", storage._studyId));
-            return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            EnsureBegun();
+            return _hypervolumeCount;
         }
 
         public void AppendHypervolume(StoredHypervolume e)
         {
-            using var command = Command(connection, """
+            EnsureBegun();
+            _writes.Add(BatchCommand("""
                 INSERT INTO fspinn_hypervolume VALUES (@id, @count, @trial, @hv, @ref) ON CONFLICT (study_id, completed_count) DO NOTHING
-                """, ("id", storage._studyId), ("count", e.CompletedCount), ("trial", e.TrialNumber), ("hv", e.Hypervolume), ("ref", e.ReferenceJson));
-            command.ExecuteNonQuery();
+                """, ("id", storage._studyId), ("count", e.CompletedCount), ("trial", e.TrialNumber), ("hv", e.Hypervolume), ("ref", e.ReferenceJson)));
+            _hypervolumeCount = Math.Max(_hypervolumeCount, e.CompletedCount);
         }
     }
 }

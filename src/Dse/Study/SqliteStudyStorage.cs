@@ -43,10 +43,17 @@ public sealed class SqliteStudyStorage : IStudyStorage
         StudyName = name;
         _options = options;
         _readOnly = readOnly;
+        _queue = readOnly ? null : HostWriteQueue.TryOpen(path);
         _hasSequence = Scalar(connection, "SELECT count(*) FROM pragma_table_info('trials') WHERE name = 'seq'") is long n && n > 0;
         _hasValueTable = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'trial_values'") is long v && v > 0;
         _hasReplicates = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'replicates'") is long r && r > 0;
     }
+
+    /// <summary>The host's queue of writers to this store (null: SQLite's busy polling alone, as on another OS).</summary>
+    private readonly HostWriteQueue? _queue;
+
+    /// <summary>Inside <see cref="Write{T}"/>: reads see the write transaction's state, no snapshot of their own.</summary>
+    private bool _writing;
 
     /// <summary>False for a store of schema 1 or 2 opened read-only (never migrated): values are read from its measurement columns.</summary>
     private readonly bool _hasValueTable;
@@ -453,20 +460,39 @@ public sealed class SqliteStudyStorage : IStudyStorage
         }
     }
 
+    /// <summary>
+    /// One write transaction. Writers of this host first queue for <see cref="_queue"/> (a blocking lock: a waiter is
+    /// woken when the previous writer is done, instead of polling SQLite's lock with sleeps of up to 100 ms), then take
+    /// SQLite's own lock, which also excludes writers that do not queue (SQL clients).
+    /// </summary>
     private T Write<T>(Func<T> body)
     {
         if (_readOnly) throw new InvalidOperationException($"store '{Location}' was opened read-only");
-        BeginImmediate(_connection, Location, _options);
+        var queued = _queue?.Enter(waited => _options.Log?.WriteLine(
+            $"store '{Location}': waiting for the write lock, held by another worker of this host (a stopped or hung worker holds it until it dies); waited {waited.TotalSeconds:0} s")) ?? false;
         try
         {
-            var result = body();
-            Execute(_connection, "COMMIT");
-            return result;
+            BeginImmediate(_connection, Location, _options);
+            _writing = true;
+            try
+            {
+                var result = body();
+                Execute(_connection, "COMMIT");
+                return result;
+            }
+            catch
+            {
+                Execute(_connection, "ROLLBACK");
+                throw;
+            }
+            finally
+            {
+                _writing = false;
+            }
         }
-        catch
+        finally
         {
-            Execute(_connection, "ROLLBACK");
-            throw;
+            if (queued) _queue!.Exit();
         }
     }
 
@@ -477,6 +503,22 @@ public sealed class SqliteStudyStorage : IStudyStorage
     public T Claim<T>(Func<IClaimTransaction, T> body) => Write(() => body(new Transaction(this)));
 
     public TrialChanges ReadChanges(long sinceSequence)
+    {
+        if (_writing) return ReadChangesInTransaction(sinceSequence);
+        // one read transaction, so that the three reads see one state of the file (a write committed between them
+        // could otherwise be half seen, or skipped below the highest sequence number returned)
+        Execute(_connection, "BEGIN");
+        try
+        {
+            return ReadChangesInTransaction(sinceSequence);
+        }
+        finally
+        {
+            Execute(_connection, "COMMIT");
+        }
+    }
+
+    private TrialChanges ReadChangesInTransaction(long sinceSequence)
     {
         var changes = new List<TrialChange>();
         using (var command = _connection.CreateCommand())
@@ -692,5 +734,9 @@ public sealed class SqliteStudyStorage : IStudyStorage
         return command.ExecuteScalar();
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _queue?.Dispose();
+    }
 }

@@ -193,6 +193,8 @@ public sealed class HypervolumeTracker(StudyDefinition definition, IReadOnlyList
     private readonly double[] _unit = Enumerable.Repeat(1.0, definition.Objectives.Count).ToArray();
     private int _next;
     private int _completed;
+    /// <summary>Hypervolume of <see cref="_front"/> as last computed; null once the front changed since.</summary>
+    private double? _frontHypervolume;
 
     /// <summary>
     /// Takes the terminal trials <paramref name="lookup"/> gives for the next numbers (stopping at the first one still
@@ -213,10 +215,13 @@ public sealed class HypervolumeTracker(StudyDefinition definition, IReadOnlyList
                 {
                     _front.RemoveAll(f => StudyResults.WeaklyDominates(point, f));
                     _front.Add(point);
+                    _frontHypervolume = null;
                 }
             }
             if (_completed <= knownCount) continue;
-            into.Add(new HypervolumePoint(_completed, t.Number, objectives.Count <= 3 ? Hypervolume.Compute(_front, _unit) : double.NaN));
+            // a dominated or infeasible trial leaves the front, and so its hypervolume, as it was: not computed again
+            _frontHypervolume ??= objectives.Count <= 3 ? Hypervolume.Compute(_front, _unit) : double.NaN;
+            into.Add(new HypervolumePoint(_completed, t.Number, _frontHypervolume.Value));
         }
     }
 }

@@ -118,12 +118,79 @@ public sealed class StudyRunner
         public HypervolumeTracker? Hypervolume;
         public string? ReferenceJson;
         public int HypervolumeKnown;
+        /// <summary>What progress reports need, kept as the changes arrive (a report costs nothing per stored trial).</summary>
+        public readonly ProgressTally Tally = new();
+    }
+
+    /// <summary>
+    /// The numbers of <see cref="StudyProgress"/>, updated per changed trial (O(log n) for the sorted snapshot, O(1) for
+    /// the rest) instead of recounted over every stored trial at every report.
+    /// </summary>
+    private sealed class ProgressTally
+    {
+        private static readonly Comparer<TrialRecord> ByNumber = Comparer<TrialRecord>.Create((a, b) => a.Number.CompareTo(b.Number));
+        private double? _best;
+        private bool _bestStale;
+
+        /// <summary>Every trial, by number: an immutable list, so that a report can hand it out while the runner goes on.</summary>
+        public System.Collections.Immutable.ImmutableList<TrialRecord> Trials { get; private set; } = [];
+        public int Finished { get; private set; }
+        public int Skipped { get; private set; }
+        public int Failed { get; private set; }
+        public int Evaluated { get; private set; }
+        public double EvaluatedSeconds { get; private set; }
+
+        /// <summary>Replaces <paramref name="old"/> (null: a new trial) by <paramref name="updated"/> (null: removed).</summary>
+        public void Change(TrialRecord? old, TrialRecord? updated)
+        {
+            if (old is not null) Count(old, -1);
+            if (updated is not null) Count(updated, +1);
+            var probe = updated ?? old;
+            if (probe is null) return;
+            var index = Trials.BinarySearch(probe, ByNumber);
+            Trials = (index >= 0, updated) switch
+            {
+                (true, null) => Trials.RemoveAt(index),
+                (true, { } u) => Trials.SetItem(index, u),
+                (false, { } u) => Trials.Insert(~index, u),
+                _ => Trials,
+            };
+        }
+
+        private void Count(TrialRecord t, int sign)
+        {
+            if (t.IsTerminal) Finished += sign;
+            if (t.Status == TrialStatus.Skipped) Skipped += sign;
+            if (t.Status == TrialStatus.Failed) Failed += sign;
+            if (t.Status != TrialStatus.Complete) return;
+            if (t.DurationSeconds is { } seconds && seconds > 0)
+            {
+                Evaluated += sign;
+                EvaluatedSeconds += sign * seconds;
+            }
+            if ((t.Violation ?? 0) > 0) return;
+            var accuracy = t.Accuracy ?? 0;
+            if (sign > 0 && !_bestStale) _best = Math.Max(_best ?? accuracy, accuracy);
+            else if (sign < 0 && accuracy >= (_best ?? double.NegativeInfinity)) _bestStale = true; // the best left: recount when asked (rare)
+        }
+
+        /// <summary>Best accuracy among complete trials within the budgets (null: none yet).</summary>
+        public double? BestFeasibleAccuracy()
+        {
+            if (_bestStale)
+            {
+                _best = Trials.Where(t => t.Status == TrialStatus.Complete && (t.Violation ?? 0) <= 0).Select(t => (double?)(t.Accuracy ?? 0)).Max();
+                _bestStale = false;
+            }
+            return _best;
+        }
     }
 
     /// <summary>Runs until the strategy is finished and no trial is left running anywhere (or cancelled). Returns the number of trials this worker evaluated or skipped.</summary>
     public int Run(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var state = new State(CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes));
+        var state = _loaded ?? new State(CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes));
+        _loaded = null;
         var clock = Stopwatch.StartNew();
         var done = 0;
         try
@@ -135,6 +202,19 @@ public sealed class StudyRunner
             _heartbeatStorage?.Dispose();
             _heartbeatStorage = null;
         }
+    }
+
+    /// <summary>Set by <see cref="Load"/>, taken by <see cref="Run"/>.</summary>
+    private State? _loaded;
+
+    /// <summary>
+    /// Reads the stored trials and replays the strategy over them, which <see cref="Run"/> does first anyway: a caller
+    /// that times the run without that one-time cost (the store benchmark's workers) calls it before starting the clock.
+    /// </summary>
+    public void Load(CancellationToken cancellationToken = default)
+    {
+        var state = _loaded ??= new State(CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes));
+        WithRetry("reading the study", () => CatchUp(state), cancellationToken);
     }
 
     private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
@@ -190,6 +270,7 @@ public sealed class StudyRunner
     {
         foreach (var c in changes.Changes)
         {
+            state.Tally.Change(state.Trials.GetValueOrDefault(c.Number), c.Trial);
             if (c.Trial is not { } t)
             {
                 state.Trials.Remove(c.Number);
@@ -404,27 +485,8 @@ public sealed class StudyRunner
     private void Evaluate(TrialRecord trial, State state, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        using var heartbeatStop = new CancellationTokenSource();
-        var connection = _heartbeatStorage ??= _storage.Reconnect();
-        var heartbeat = Task.Run(async () =>
-        {
-            while (!heartbeatStop.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(_options.HeartbeatInterval, heartbeatStop.Token).ConfigureAwait(false);
-                    connection.Heartbeat(_worker.Id, trial.Number, _options.Lease);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (StorageUnavailableException)
-                {
-                    // renewed at the next interval; the claim loop reports outages (and a server restart extends leases)
-                }
-            }
-        }, CancellationToken.None);
+        // a timer, not a task: a trial shorter than the interval starts and stops nothing on another thread
+        var renewal = new LeaseRenewal(_heartbeatStorage ??= _storage.Reconnect(), _worker.Id, trial.Number, _options.Lease, _options.HeartbeatInterval);
         TrialRecord final;
         try
         {
@@ -444,8 +506,7 @@ public sealed class StudyRunner
         {
             // Cancelled (possibly wrapped, e.g. by Parallel): never stored as COMPLETE or FAILED. The row is removed so
             // that a resumed run proposes and evaluates it afresh, without counting it as an abandoned attempt.
-            heartbeatStop.Cancel();
-            heartbeat.Wait(CancellationToken.None);
+            renewal.Stop();
             try
             {
                 _storage.Discard(_worker.Id, trial.Number);
@@ -462,11 +523,46 @@ public sealed class StudyRunner
             var error = e is ReplicateFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             final = trial with { Status = TrialStatus.Failed, Error = error, Cause = cause };
         }
-        heartbeatStop.Cancel();
-        heartbeat.Wait(CancellationToken.None);
+        renewal.Stop();
         final = final with { FinishedUtc = DateTime.UtcNow, HeartbeatUtc = DateTime.UtcNow, DurationSeconds = clock.Elapsed.TotalSeconds };
         // false: another worker took the trial over after our lease expired; its result will be stored instead
         WithRetry($"storing trial {trial.Number}", () => _storage.Finish(final), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Renews a running trial's lease every interval on the runner's heartbeat handle, from a timer thread, until
+    /// <see cref="Stop"/>, which waits for a renewal in progress (so none runs after the result is stored).
+    /// </summary>
+    private sealed class LeaseRenewal
+    {
+        private readonly Lock _gate = new();
+        private readonly Timer _timer;
+        private bool _stopped;
+
+        public LeaseRenewal(IStudyStorage storage, string workerId, int number, TimeSpan lease, TimeSpan interval)
+        {
+            _timer = new Timer(_ =>
+            {
+                lock (_gate) // renewals never overlap (the handle serves one thread at a time), nor run after Stop
+                {
+                    if (_stopped) return;
+                    try
+                    {
+                        storage.Heartbeat(workerId, number, lease);
+                    }
+                    catch (StorageUnavailableException)
+                    {
+                        // renewed at the next interval; the claim loop reports outages (and a server restart extends leases)
+                    }
+                }
+            }, null, interval, interval);
+        }
+
+        public void Stop()
+        {
+            lock (_gate) _stopped = true;
+            _timer.Dispose();
+        }
     }
 
     /// <summary>
@@ -559,17 +655,14 @@ public sealed class StudyRunner
     private void Report(IProgress<StudyProgress>? progress, State state, TimeSpan elapsed)
     {
         if (progress is null) return;
-        IReadOnlyList<TrialRecord> trials = [.. state.Trials.Values.OrderBy(t => t.Number)];
-        var strategy = state.Strategy;
-        var finished = trials.Count(t => t.IsTerminal);
+        var tally = state.Tally;
+        var trials = tally.Trials;
+        var finished = tally.Finished;
         var total = (int)Math.Max(trials.Count, Math.Min(_definition.Trials, _space.Count));
-        var best = trials.Where(t => t.Status == TrialStatus.Complete && (t.Violation ?? 0) <= 0).Select(t => t.Accuracy ?? 0).DefaultIfEmpty(double.NaN).Max();
-        var evaluated = trials.Where(t => t.Status == TrialStatus.Complete && t.DurationSeconds > 0).ToList();
-        TimeSpan? remaining = evaluated.Count > 0 && !strategy.IsFinished || evaluated.Count > 0 && finished < total
-            ? TimeSpan.FromSeconds(evaluated.Average(t => t.DurationSeconds!.Value) * Math.Max(0, total - finished))
+        TimeSpan? remaining = tally.Evaluated > 0 && (!state.Strategy.IsFinished || finished < total)
+            ? TimeSpan.FromSeconds(tally.EvaluatedSeconds / tally.Evaluated * Math.Max(0, total - finished))
             : null;
-        progress.Report(new StudyProgress(finished, total, trials.Count(t => t.Status == TrialStatus.Skipped),
-            trials.Count(t => t.Status == TrialStatus.Failed), double.IsNaN(best) ? null : best, elapsed, remaining, trials));
+        progress.Report(new StudyProgress(finished, total, tally.Skipped, tally.Failed, tally.BestFeasibleAccuracy(), elapsed, remaining, trials));
     }
 
     /// <summary>The strategy's view of a stored trial.</summary>

@@ -33,40 +33,47 @@ internal static class TrialRows
     public static string StatusText(TrialStatus status) => status.ToString().ToUpperInvariant();
 
     /// <summary>Adds parameter @<paramref name="name"/> (null: SQL NULL) to <paramref name="command"/>; shared by the row binders.</summary>
-    internal static void AddParameter(DbCommand command, string name, object? value)
+    internal static void AddParameter(DbCommand command, string name, object? value) => Add(command.Parameters, command.CreateParameter(), name, value);
+
+    /// <summary>The same for one command of a batch (PostgreSQL sends a claim's writes as one batch).</summary>
+    internal static void AddParameter(DbBatchCommand command, string name, object? value) => Add(command.Parameters, command.CreateParameter(), name, value);
+
+    private static void Add(DbParameterCollection parameters, DbParameter p, string name, object? value)
     {
-        var p = command.CreateParameter();
         p.ParameterName = "@" + name;
         p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
+        parameters.Add(p);
     }
 
     /// <summary>Binds <paramref name="t"/>; <paramref name="time"/> converts timestamps to the backend's representation.</summary>
-    public static void Bind(DbCommand command, TrialRecord t, Func<DateTime, object> time)
+    public static void Bind(DbCommand command, TrialRecord t, Func<DateTime, object> time) => Bind((name, value) => AddParameter(command, name, value), t, time);
+
+    public static void Bind(DbBatchCommand command, TrialRecord t, Func<DateTime, object> time) => Bind((name, value) => AddParameter(command, name, value), t, time);
+
+    private static void Bind(Action<string, object?> add, TrialRecord t, Func<DateTime, object> time)
     {
-        void Add(string name, object? value) => AddParameter(command, name, value);
-        Add("number", t.Number);
-        Add("candidate_key", t.Candidate.Key);
-        Add("config_json", t.Candidate.ToJson());
-        Add("train_samples", t.TrainSamples);
-        Add("status", StatusText(t.Status));
-        Add("metrics_json", JsonSerializer.Serialize(t.Metrics));
-        Add("details_json", t.DetailsJson);
-        Add("violation", t.Violation);
-        Add("error", t.Error);
-        Add("failure_cause", t.Status == TrialStatus.Failed ? (t.Cause ?? FailureCause.Configuration).ToString().ToLowerInvariant() : null);
-        Add("seed", t.Seed);
-        Add("code_version", t.CodeVersion);
-        Add("worker_id", t.WorkerId);
-        Add("host", t.Host);
-        Add("pid", t.Pid);
-        Add("process_start_ticks", t.ProcessStartTicks);
-        Add("attempts", t.Attempts);
-        Add("started_utc", time(t.StartedUtc));
-        Add("finished_utc", t.FinishedUtc is { } f ? time(f) : null);
-        Add("heartbeat_utc", time(t.HeartbeatUtc));
-        Add("lease_until_utc", t.LeaseUntilUtc is { } l ? time(l) : null);
-        Add("duration_s", t.DurationSeconds);
+        add("number", t.Number);
+        add("candidate_key", t.Candidate.Key);
+        add("config_json", t.Candidate.ToJson());
+        add("train_samples", t.TrainSamples);
+        add("status", StatusText(t.Status));
+        add("metrics_json", JsonSerializer.Serialize(t.Metrics));
+        add("details_json", t.DetailsJson);
+        add("violation", t.Violation);
+        add("error", t.Error);
+        add("failure_cause", t.Status == TrialStatus.Failed ? (t.Cause ?? FailureCause.Configuration).ToString().ToLowerInvariant() : null);
+        add("seed", t.Seed);
+        add("code_version", t.CodeVersion);
+        add("worker_id", t.WorkerId);
+        add("host", t.Host);
+        add("pid", t.Pid);
+        add("process_start_ticks", t.ProcessStartTicks);
+        add("attempts", t.Attempts);
+        add("started_utc", time(t.StartedUtc));
+        add("finished_utc", t.FinishedUtc is { } f ? time(f) : null);
+        add("heartbeat_utc", time(t.HeartbeatUtc));
+        add("lease_until_utc", t.LeaseUntilUtc is { } l ? time(l) : null);
+        add("duration_s", t.DurationSeconds);
     }
 
     /// <summary>Columns of the trial row before schema 3 (SQLite) and 2 (PostgreSQL), read by <see cref="Read"/> where present.</summary>
