@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Mean and standard deviation of the normalised hypervolume per sampler, setting and K (results/*.csv of the harness
 and bench_optuna.py), written to results/summary-TAG.csv, and a plot of hypervolume against trainings per setting.
-usage: /usr/bin/python3 summarize.py TAG results/ours-TAG-none.csv results/optuna-TAG-none.csv ..."""
+usage: /usr/bin/python3 summarize.py TAG results/ours-TAG-none.csv results/optuna-TAG-none.csv [NAME=FILE.csv] ...
+NAME=FILE.csv reports every run of that file under the sampler name NAME (tpe-conditional: the harness's tpe on the
+conditional space)."""
 import csv, statistics, sys
 from collections import defaultdict
 import matplotlib
@@ -11,7 +13,10 @@ import matplotlib.pyplot as plt
 tag, files = sys.argv[1], sys.argv[2:]
 runs, seen = defaultdict(list), set()
 for f in files:
+    label, _, f = f.rpartition("=")
     for r in csv.DictReader(open(f)):
+        if label:
+            r["sampler"] = label
         run = (r["setting"], r["sampler"], r["seed"], r["k"])   # a run in two files (same seed) counts once
         if run in seen:
             continue
