@@ -58,3 +58,30 @@ with open(f"results/summary-{tag}.md", "w") as md:
                 counts = [str(len(runs[(setting, sampler, k)])) for k in (25, 50, 100, 200) if (setting, sampler, k) in runs]
                 seeds = counts[0] if len(set(counts)) == 1 else "/".join(counts)   # per K when they differ
                 md.write(f"| {sampler} | {seeds} | " + " | ".join(cells) + " |\n")
+
+# the goal's test: the default (tpe) against the best Optuna mean at each K, with Welch's 95 % interval of the
+# difference of the means (seeds are independent runs, not paired across samplers)
+from scipy import stats
+
+with open(f"results/summary-{tag}.md", "a") as md:
+    md.write("\ntpe against the best Optuna sampler's mean (difference of means, Welch 95 % interval):\n\n"
+             "| setting | K | tpe (seeds) | best Optuna (seeds) | difference | 95 % interval |\n| --- | --- | --- | --- | --- | --- |\n")
+    for setting in ["no-budget", "memory-budget"]:
+        for k in (25, 50, 100, 200):
+            ours = runs.get((setting, "tpe", k))
+            theirs = [(statistics.mean(v), m, v) for (s, m, kk), v in runs.items() if s == setting and kk == k and m.startswith("optuna")]
+            if not ours or not theirs:
+                continue
+            best_mean, best, v = max(theirs)
+            diff = statistics.mean(ours) - best_mean
+            if len(ours) > 1 and len(v) > 1:
+                a, b = statistics.variance(ours) / len(ours), statistics.variance(v) / len(v)
+                if a + b > 0:
+                    df = (a + b) ** 2 / (a * a / (len(ours) - 1) + b * b / (len(v) - 1))   # Welch-Satterthwaite
+                    half = stats.t.ppf(0.975, df) * (a + b) ** 0.5
+                    interval = f"{diff - half:+.3f} .. {diff + half:+.3f}"
+                else:
+                    interval = "exact (no spread)"
+            else:
+                interval = "- (one seed)"
+            md.write(f"| {setting} | {k} | {statistics.mean(ours):.3f} ({len(ours)}) | {best} {best_mean:.3f} ({len(v)}) | {diff:+.3f} | {interval} |\n")
