@@ -8,9 +8,13 @@ constraint value > 0, with the worst error and energy); every other proposal cos
 train energy) divided by the reference point, over the table's hypervolume.
 
 usage: /usr/bin/python3 bench_optuna.py SPACE.json TABLE.csv OUT.csv [--seeds 30] [--memory-budget BYTES|median]
-       [--samplers tpe,motpe,nsga2,random] [--max-k 200]
+       [--samplers tpe,motpe,nsga2,random] [--max-k 200] [--first-seed 0] [--seed-step 1]
+Seeds first-seed, first-seed + seed-step, ... below --seeds: parallel streams split the seeds by starting at 0, 1, ...
+with the same step (so a stop leaves the lowest seeds done). Rows are written per seed as it finishes; an existing
+OUT.csv is kept and its finished (sampler, setting, seed) runs are skipped, so rerunning a stopped command resumes it.
 """
-import argparse, csv, json, sys, time, warnings
+import argparse, csv, json, os, sys, time, warnings
+from collections import defaultdict
 
 import optuna
 from optuna._hypervolume import WFG
@@ -26,6 +30,8 @@ def main():
     ap.add_argument("--memory-budget", default="none")
     ap.add_argument("--samplers", default="tpe,motpe,nsga2,random")
     ap.add_argument("--max-k", type=int, default=200)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--seed-step", type=int, default=1)
     a = ap.parse_args()
 
     space = json.load(open(a.space))
@@ -60,12 +66,23 @@ def main():
         "nsga2": lambda s: optuna.samplers.NSGAIISampler(seed=s, constraints_func=constraints),
         "random": lambda s: optuna.samplers.RandomSampler(seed=s),
     }
-    out = open(a.out, "w", newline="")
+    header = ["sampler", "setting", "seed", "k", "hv_ratio", "trainings", "proposals", "seconds"]
+    done = defaultdict(set)   # (sampler, setting, seed) -> the checkpoints already in OUT
+    if os.path.exists(a.out) and os.path.getsize(a.out) > 0:
+        with open(a.out, newline="") as f:
+            for r in csv.DictReader(f):
+                done[(r["sampler"], r["setting"], int(r["seed"]))].add(int(r["k"]))
+    out = open(a.out, "a", newline="")
     w = csv.writer(out)
-    w.writerow(["sampler", "setting", "seed", "k", "hv_ratio", "trainings", "proposals", "seconds"])
+    if not done:
+        w.writerow(header)
     for name in a.samplers.split(","):
         means = {k: [] for k in checkpoints}
-        for seed in range(a.seeds):
+        for seed in range(a.first_seed, a.seeds, a.seed_step):
+            if set(checkpoints) <= done[(f"optuna-{name}", setting, seed)]:
+                print(f"optuna-{name} seed {seed}: already in {a.out}", flush=True)
+                continue
+            cpu = time.process_time()
             start = time.time()
             study = optuna.create_study(directions=["minimize"] * 3, sampler=makers[name](seed))
             found, cost, proposals = [], 0, 0
@@ -83,13 +100,18 @@ def main():
                 found.append((cost, normed(values)))
                 study.tell(trial, list(values))
             seconds = time.time() - start
+            cpu = time.process_time() - cpu
             for k in checkpoints:
                 pts = [p for c, p in found if c <= k and all(x < 1 for x in p)]
                 ratio = hv(pts) / true_hv
                 means[k].append(ratio)
                 w.writerow([f"optuna-{name}", setting, seed, k, repr(ratio), cost, proposals, f"{seconds:.4f}"])
             out.flush()
-        print(f"optuna-{name:7s} " + "  ".join(f"K={k}: {sum(v) / len(v):.3f}" for k, v in means.items()), flush=True)
+            print(f"optuna-{name} seed {seed}: " + "  ".join(f"K={k}: {means[k][-1]:.3f}" for k in checkpoints)
+                  + f"  ({seconds:.1f} s wall, {cpu:.1f} s CPU)", flush=True)
+        if means[checkpoints[0]]:
+            print(f"optuna-{name:7s} " + "  ".join(f"K={k}: {sum(v) / len(v):.3f}" for k, v in means.items())
+                  + f"  ({len(means[checkpoints[0]])} seeds this run)", flush=True)
     return 0
 
 

@@ -6,6 +6,8 @@
 // every other proposal costs its training, a repeated one too (as in a standalone Optuna study).
 // usage: dotnet run -c Release --project experiments/search-bench/Harness -- SPACE TABLE OUT.csv [--seeds 30]
 //        [--memory-budget BYTES|median] [--strategies random,nsga2,halving,tpe,tpe-halving,tpe-nomem] [--max-k 200]
+// Rows are appended to OUT.csv as each seed finishes; an existing OUT.csv is kept and its finished (sampler, setting,
+// seed) runs are skipped, so rerunning a stopped command resumes it.
 using System.Diagnostics;
 using System.Globalization;
 using FSpiNN.Dse;
@@ -48,59 +50,87 @@ var feasibleShare = top.Count(t => Feasible(t.Result.MemoryBytes)) / (double)top
 Console.WriteLine($"table {positional[1]}: {top.Count} points, memory budget {(budget is { } bb ? $"{bb:F0} B" : "none")} " +
                   $"({feasibleShare:P1} feasible), reference [{string.Join(", ", reference.Select(r => r.ToString("G4", CultureInfo.InvariantCulture)))}], table hypervolume {trueHv:F5}");
 
-var rows = new List<string> { "sampler,setting,seed,k,hv_ratio,trainings,proposals,seconds" };
+const string header = "sampler,setting,seed,k,hv_ratio,trainings,proposals,seconds";
 var setting = budget is null ? "no-budget" : "memory-budget";
+var done = new HashSet<(string Sampler, string Setting, int Seed, int K)>();
+if (File.Exists(outPath) && new FileInfo(outPath).Length > 0)
+{
+    foreach (var line in File.ReadLines(outPath).Skip(1))
+    {
+        var f = line.Split(',');
+        if (f.Length == 8) done.Add((f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture)));
+    }
+}
+using var output = new StreamWriter(outPath, append: done.Count > 0);
+if (done.Count == 0) output.WriteLine(header);
+// single-bracket successive halving is sized by its budget: per K, the most trials whose schedule costs at most K
+var halvingTrials = strategies.Contains("halving") ? checkpoints.ToDictionary(k => k, HalvingTrials) : [];
+var rows = new List<string>();   // this run's rows, for the means printed per strategy
 foreach (var name in strategies)
 {
     for (var seed = 0; seed < seeds; seed++)
     {
+        if (checkpoints.All(k => done.Contains((name, setting, seed, k)))) continue;
+        var seedRows = new List<string>();
         if (name == "halving")
         {
-            // single-bracket successive halving is sized by its budget: one run per K, sized to cost at most K trainings
             foreach (var k in checkpoints)
             {
-                var trials = k;
-                while (HalvingCost(trials + 1) <= k) trials++;
-                var run = Run(StrategyFactory.Create("halving", Context(trials, seed), MinSamples()), k);
-                rows.Add(Row(name, seed, k, run.Hv(k), run));
+                var run = Run(StrategyFactory.Create("halving", Context(halvingTrials[k], seed), MinSamples()), k);
+                seedRows.Add(Row(name, seed, k, run.Hv(k), run));
             }
-            continue;
         }
-        var strategy = name switch
+        else
         {
-            "nsga2" => new Nsga2Strategy(Context(100_000, seed), new Nsga2Options(PopulationSize: 40)),
-            // the sampler without the exact-memory term (memory left to the densities, as before it had one)
-            "tpe-nomem" => new TpeStrategy(Context(100_000, seed), new TpeOptions(KnownMemory: false)),
-            _ => StrategyFactory.Create(name, Context(100_000, seed), MinSamples()),
-        };
-        var result = Run(strategy, maxK);
-        foreach (var k in checkpoints) rows.Add(Row(name, seed, k, result.Hv(k), result));
+            var strategy = name switch
+            {
+                "nsga2" => new Nsga2Strategy(Context(100_000, seed), new Nsga2Options(PopulationSize: 40)),
+                // the sampler without the exact-memory term (memory left to the densities, as before it had one)
+                "tpe-nomem" => new TpeStrategy(Context(100_000, seed), new TpeOptions(KnownMemory: false)),
+                _ => StrategyFactory.Create(name, Context(100_000, seed), MinSamples()),
+            };
+            var result = Run(strategy, maxK);
+            seedRows.AddRange(checkpoints.Select(k => Row(name, seed, k, result.Hv(k), result)));
+        }
+        foreach (var row in seedRows) output.WriteLine(row);
+        output.Flush();
+        rows.AddRange(seedRows);
     }
-    var last = rows.Skip(1).Where(r => r.StartsWith(name + ",", StringComparison.Ordinal)).Select(r => r.Split(',')).ToList();
+    if (!rows.Any(r => r.StartsWith(name + ",", StringComparison.Ordinal))) continue;   // every seed was already in OUT.csv
+    var last = rows.Where(r => r.StartsWith(name + ",", StringComparison.Ordinal)).Select(r => r.Split(',')).ToList();
     Console.WriteLine($"{name,-12} " + string.Join("  ", checkpoints.Select(k =>
     {
         var v = last.Where(r => r[3] == k.ToString(CultureInfo.InvariantCulture)).Select(r => double.Parse(r[4], CultureInfo.InvariantCulture)).ToList();
         return $"K={k}: {v.Average():F3}";
-    })) + $"  ({last.Average(r => double.Parse(r[7], CultureInfo.InvariantCulture)) * 1000:F0} ms per run)");
+    })) + $"  ({last.Average(r => double.Parse(r[7], CultureInfo.InvariantCulture)) * 1000:F0} ms per run, {last.Count / checkpoints.Length} seeds this run)");
 }
-File.WriteAllLines(outPath, rows);
 return 0;
 
 StrategyContext Context(int trials, int seed) => new(space, 3, trials, seed, table.EstimateMemoryBytes, budget, MemoryObjective: 1);
 
 int MinSamples() => (int)Math.Max(1, fidelity / 9);   // three rungs, eta 3: 111, 333, 1000 of 1000
 
-double HalvingCost(int trials)
+// The trial budget that makes halving start the most candidates n whose schedule (n, ceil(n/3), ... per rung, each
+// training costing its rung's samples / the table's) costs at most k; the strategy starts the n of that budget.
+// Computed from the schedule, once per K: building a strategy per tried budget (as before) sampled hundreds of
+// candidates per try, thousands of tries per K and seed, and made halving the slowest strategy of the harness.
+int HalvingTrials(int k)
 {
-    var h = new SuccessiveHalvingStrategy(Context(trials, 0), MinSamples());
-    double cost = 0;
-    var count = h.InitialCount;
-    foreach (var samples in h.RungSamples)
+    var rungs = new SuccessiveHalvingStrategy(Context(1, 0), MinSamples()).RungSamples;
+    (int Trials, double Cost) Schedule(int n)
     {
-        cost += count * samples / (double)fidelity;
-        count = Math.Max(1, (int)Math.Ceiling(count / 3.0));
+        var (trials, cost) = (0, 0.0);
+        foreach (var samples in rungs)
+        {
+            trials += n;
+            cost += n * samples / (double)fidelity;
+            n = Math.Max(1, (int)Math.Ceiling(n / 3.0));
+        }
+        return (trials, cost);
     }
-    return h.InitialCount == 0 ? double.MaxValue : cost;
+    var initial = 1;
+    while (Schedule(initial + 1).Cost <= k) initial++;
+    return Schedule(initial).Trials;
 }
 
 string Row(string sampler, int seed, int k, double hv, RunResult run) =>
