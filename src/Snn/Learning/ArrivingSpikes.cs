@@ -116,9 +116,6 @@ internal sealed class ArrivingSpikes
     /// <summary>Words of a column bit set.</summary>
     public int Words => _words;
 
-    /// <summary>The delays (steps) of row <paramref name="row"/>'s synapses, by column.</summary>
-    public ReadOnlySpan<byte> DelaysOfRow(int row) => _delays.AsSpan(row * _cols, _cols);
-
     /// <summary>
     /// x_pre of every synapse of column <paramref name="column"/> at <paramref name="step"/>: decay^(step − last arrival)
     /// from <paramref name="decayTable"/> (decay^k; 0 beyond it or with no arrival). The last arrival at synapse (i, j) is

@@ -55,6 +55,9 @@ public sealed class Plasticity : IPlasticSynapses
     private readonly int[] _arrivalColumns;
     /// <summary>The depression columns as a bit set (arrival path only), kept with <see cref="_depressionColumns"/>.</summary>
     private readonly ulong[]? _depressionBits;
+    /// <summary>The words of <see cref="_depressionBits"/> that are non-zero.</summary>
+    private readonly int[] _depressionWords;
+    private int _depressionWordCount;
     private long _step;
     private Xoshiro256 _rng;
 
@@ -110,6 +113,7 @@ public sealed class Plasticity : IPlasticSynapses
             _arriving = new ArrivingSpikes(delaySteps, rows, cols, config.InputDelaySteps);
         _arrivalColumns = new int[_arriving is null ? 0 : cols];
         if (_arriving is not null) _depressionBits = new ulong[_arriving.Words];
+        _depressionWords = new int[_depressionBits?.Length ?? 0];
         ResetTraces();
         UpdateColumnsAboveMax();
     }
@@ -243,16 +247,16 @@ public sealed class Plasticity : IPlasticSynapses
     /// The arrival depression of <see cref="DepressPre"/> for float32 weights on the sparse path without an accumulator
     /// (dc2015's case) in one loop: the same weights and counts as <see cref="DepressSynapses"/> per synapse group, but
     /// visiting only the synapses it can change: the group's columns among the depression columns (x_post1 ≠ 0 or a
-    /// weight above w_max), found from the short list of those or by intersecting bit sets, whichever is shorter. Each
+    /// weight above w_max), found by intersecting bit sets over the words that hold a depression column (no more words
+    /// than depression columns, nor than a row has). Each
     /// synapse is written at most once per step (it has one delay), so the visiting order cannot change a weight.
     /// </summary>
     private void DepressFloatArrivals(float eta)
     {
         var arriving = _arriving!;
         if (_depressionColumnsStale) ListDepressionColumns();
-        var columns = _depressionColumns.AsSpan(0, _depressionColumnCount);
         var depressionBits = _depressionBits!;
-        var byList = columns.Length <= arriving.Words;
+        var words = _depressionWords.AsSpan(0, _depressionWordCount);
         var w = _weights.WritableFloats();
         var cols = _weights.Cols;
         var trace = PostTrace1;
@@ -263,17 +267,9 @@ public sealed class Plasticity : IPlasticSynapses
             foreach (var i in arriving.EmittersAt(slot, _step - d))
             {
                 dense += arriving.GroupSize(i, d);
-                if (columns.IsEmpty) continue;
                 var row = w.Slice(i * cols, cols);
-                if (byList)
-                {
-                    var delays = arriving.DelaysOfRow(i);
-                    foreach (var j in columns)
-                        if (delays[j] == d) changed += DepressSynapse(ref row[j], trace[j], aboveMax[j], eta, max);
-                    continue;
-                }
                 var group = arriving.ColumnBitsWithDelay(i, d);
-                for (var k = 0; k < group.Length; k++)
+                foreach (var k in words)
                 {
                     var bits = group[k] & depressionBits[k];
                     while (bits != 0)
@@ -460,7 +456,12 @@ public sealed class Plasticity : IPlasticSynapses
             if (!_listed[j]) _depressionColumns[count++] = j;
         foreach (var j in _depressionColumns.AsSpan(0, count)) _listed[j] = false;
         if (_depressionBits is not null)
+        {
             foreach (var j in _depressionColumns.AsSpan(0, count)) _depressionBits[j >> 6] |= 1UL << j;
+            _depressionWordCount = 0;
+            for (var k = 0; k < _depressionBits.Length; k++)
+                if (_depressionBits[k] != 0) _depressionWords[_depressionWordCount++] = k;
+        }
         _depressionColumnCount = count;
         _depressionColumnsStale = false;
     }

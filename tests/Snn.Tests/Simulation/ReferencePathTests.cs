@@ -36,7 +36,7 @@ public sealed class ReferencePathTests
     [TestCase("dc2015", 32, RoundingMode.Nearest, 1)]
     [TestCase("dc2015", 8, RoundingMode.Stochastic, 1)]
     [TestCase("dc2015", 16, RoundingMode.Nearest, 10)]
-    // 256 columns: four words a row, so that dc2015's arrival depression also takes its list path (few depression columns)
+    // 256 columns: four bit-set words a row, so that dc2015's arrival depression skips words without a depression column
     [TestCase("dc2015", 32, RoundingMode.Nearest, 1, 256)]
     [TestCase("bindsnet", 32, RoundingMode.Nearest, 1)]
     [TestCase("bindsnet", 8, RoundingMode.Stochastic, 1)]
