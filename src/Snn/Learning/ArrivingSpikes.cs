@@ -21,6 +21,8 @@ internal sealed class ArrivingSpikes
     private readonly int[] _emitterCounts;
     private readonly long[] _slotSteps;         // [step % window]: the step a slot holds (any other step: nobody emitted)
     private readonly float[] _column;
+    private readonly int _words;                // 64-column words of a row
+    private readonly ulong[] _groupBits;        // [(i·window + d)·words ..): row i's columns of delay d, as bits
 
     public ArrivingSpikes(byte[] delays, int rows, int cols, int maxDelay)
     {
@@ -46,6 +48,11 @@ internal sealed class ArrivingSpikes
             starts[.._window].CopyTo(next);
             for (var j = 0; j < cols; j++) _columnsByDelay[i * cols + next[row[j]]++] = j;
         }
+        _words = (cols + 63) / 64;
+        _groupBits = new ulong[rows * _window * _words];
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < cols; j++)
+                _groupBits[(i * _window + delays[i * cols + j]) * _words + (j >> 6)] |= 1UL << j;
         _emissions = new long[rows * _window];
         _newest = new int[rows];
         _emitters = new int[_window][];
@@ -94,6 +101,20 @@ internal sealed class ArrivingSpikes
         var at = row * (_window + 1) + delay;
         return _columnsByDelay.AsSpan(row * _cols + _groupStarts[at], _groupStarts[at + 1] - _groupStarts[at]);
     }
+
+    /// <summary>How many synapses of <paramref name="row"/> have a delay of <paramref name="delay"/> steps.</summary>
+    public int GroupSize(int row, int delay)
+    {
+        var at = row * (_window + 1) + delay;
+        return _groupStarts[at + 1] - _groupStarts[at];
+    }
+
+    /// <summary><see cref="ColumnsWithDelay"/> as a bit set of columns (<see cref="Words"/> words, bit j of word j / 64).</summary>
+    public ReadOnlySpan<ulong> ColumnBitsWithDelay(int row, int delay) =>
+        _groupBits.AsSpan((row * _window + delay) * _words, _words);
+
+    /// <summary>Words of a column bit set.</summary>
+    public int Words => _words;
 
     /// <summary>
     /// x_pre of every synapse of column <paramref name="column"/> at <paramref name="step"/>: decay^(step − last arrival)

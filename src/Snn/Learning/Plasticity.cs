@@ -53,6 +53,11 @@ public sealed class Plasticity : IPlasticSynapses
     /// <summary>Pre-synaptic terms at spike arrival (input delays with stdp_pre_timing=arrival); null: at emission.</summary>
     private readonly ArrivingSpikes? _arriving;
     private readonly int[] _arrivalColumns;
+    /// <summary>The depression columns as a bit set (arrival path only), kept with <see cref="_depressionColumns"/>.</summary>
+    private readonly ulong[]? _depressionBits;
+    /// <summary>The words of <see cref="_depressionBits"/> that are non-zero.</summary>
+    private readonly int[] _depressionWords;
+    private int _depressionWordCount;
     private long _step;
     private Xoshiro256 _rng;
 
@@ -107,6 +112,8 @@ public sealed class Plasticity : IPlasticSynapses
         if (config.StdpAtArrival && delaySteps is not null)
             _arriving = new ArrivingSpikes(delaySteps, rows, cols, config.InputDelaySteps);
         _arrivalColumns = new int[_arriving is null ? 0 : cols];
+        if (_arriving is not null) _depressionBits = new ulong[_arriving.Words];
+        _depressionWords = new int[_depressionBits?.Length ?? 0];
         ResetTraces();
         UpdateColumnsAboveMax();
     }
@@ -238,12 +245,18 @@ public sealed class Plasticity : IPlasticSynapses
 
     /// <summary>
     /// The arrival depression of <see cref="DepressPre"/> for float32 weights on the sparse path without an accumulator
-    /// (dc2015's case) in one loop: the same weights and counts as <see cref="DepressSynapses"/> per synapse group, without
-    /// its per-group work (a few dozen groups arrive per step, each of a few synapses at small N).
+    /// (dc2015's case) in one loop: the same weights and counts as <see cref="DepressSynapses"/> per synapse group, but
+    /// visiting only the synapses it can change: the group's columns among the depression columns (x_post1 ≠ 0 or a
+    /// weight above w_max), found by intersecting bit sets over the words that hold a depression column (no more words
+    /// than depression columns, nor than a row has). Each
+    /// synapse is written at most once per step (it has one delay), so the visiting order cannot change a weight.
     /// </summary>
     private void DepressFloatArrivals(float eta)
     {
         var arriving = _arriving!;
+        if (_depressionColumnsStale) ListDepressionColumns();
+        var depressionBits = _depressionBits!;
+        var words = _depressionWords.AsSpan(0, _depressionWordCount);
         var w = _weights.WritableFloats();
         var cols = _weights.Cols;
         var trace = PostTrace1;
@@ -253,20 +266,31 @@ public sealed class Plasticity : IPlasticSynapses
         for (int d = 0, slot = arriving.SlotOf(_step), maxDelay = arriving.MaxDelay; d <= maxDelay; d++, slot = slot == 0 ? maxDelay : slot - 1)
             foreach (var i in arriving.EmittersAt(slot, _step - d))
             {
-                var synapses = arriving.ColumnsWithDelay(i, d);
-                dense += synapses.Length;
+                dense += arriving.GroupSize(i, d);
                 var row = w.Slice(i * cols, cols);
-                foreach (var j in synapses)
+                var group = arriving.ColumnBitsWithDelay(i, d);
+                foreach (var k in words)
                 {
-                    var x = trace[j];
-                    if (x == 0 && !aboveMax[j]) continue;   // Δw = 0 and the clip keeps the weight
-                    var delta = x * -eta;
-                    var old = row[j];
-                    if (delta != 0 || old > max) changed++;
-                    row[j] = Math.Clamp(old + delta, 0f, max);
+                    var bits = group[k] & depressionBits[k];
+                    while (bits != 0)
+                    {
+                        var j = (k << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                        bits &= bits - 1;
+                        changed += DepressSynapse(ref row[j], trace[j], aboveMax[j], eta, max);
+                    }
                 }
             }
         if (dense > 0) CountWrites(changed, dense);
+    }
+
+    /// <summary>w −= eta·x (clipped to [0, max]) for one synapse; 1 when that changes it (a non-zero Δw or a clip from above max).</summary>
+    private static int DepressSynapse(ref float weight, float x, bool aboveMax, float eta, float max)
+    {
+        if (x == 0 && !aboveMax) return 0;   // Δw = 0 and the clip keeps the weight
+        var delta = x * -eta;
+        var old = weight;
+        weight = Math.Clamp(old + delta, 0f, max);
+        return delta != 0 || old > max ? 1 : 0;
     }
 
     /// <summary>
@@ -419,6 +443,8 @@ public sealed class Plasticity : IPlasticSynapses
 
     private void ListDepressionColumns()
     {
+        if (_depressionBits is not null)
+            foreach (var j in _depressionColumns.AsSpan(0, _depressionColumnCount)) _depressionBits[j >> 6] = 0;
         var count = 0;
         foreach (var j in _traced!.Items)
         {
@@ -429,6 +455,13 @@ public sealed class Plasticity : IPlasticSynapses
         foreach (var j in _columnsAboveMax.AsSpan(0, _columnsAboveMaxCount))
             if (!_listed[j]) _depressionColumns[count++] = j;
         foreach (var j in _depressionColumns.AsSpan(0, count)) _listed[j] = false;
+        if (_depressionBits is not null)
+        {
+            foreach (var j in _depressionColumns.AsSpan(0, count)) _depressionBits[j >> 6] |= 1UL << j;
+            _depressionWordCount = 0;
+            for (var k = 0; k < _depressionBits.Length; k++)
+                if (_depressionBits[k] != 0) _depressionWords[_depressionWordCount++] = k;
+        }
         _depressionColumnCount = count;
         _depressionColumnsStale = false;
     }

@@ -18,8 +18,8 @@ public sealed class ReferencePathTests
     /// Small versions of the presets, 60 neurons so that the active sets are a small part of the population (the
     /// sparse paths are taken), strong enough input that neurons fire, and column sums that put some weights above w_max.
     /// </summary>
-    private static NetworkConfig Small(string preset, int bits, RoundingMode rounding, int updateInterval) =>
-        NetworkPresets.Create(preset, 60) with
+    private static NetworkConfig Small(string preset, int bits, RoundingMode rounding, int updateInterval, int neurons = 60) =>
+        NetworkPresets.Create(preset, neurons) with
         {
             PresentationMs = 150,
             RestMs = preset == "dc2015" ? 30 : 0,
@@ -36,14 +36,16 @@ public sealed class ReferencePathTests
     [TestCase("dc2015", 32, RoundingMode.Nearest, 1)]
     [TestCase("dc2015", 8, RoundingMode.Stochastic, 1)]
     [TestCase("dc2015", 16, RoundingMode.Nearest, 10)]
+    // 256 columns: four bit-set words a row, so that dc2015's arrival depression skips words without a depression column
+    [TestCase("dc2015", 32, RoundingMode.Nearest, 1, 256)]
     [TestCase("bindsnet", 32, RoundingMode.Nearest, 1)]
     [TestCase("bindsnet", 8, RoundingMode.Stochastic, 1)]
     [TestCase("bindsnet", 8, RoundingMode.Truncate, 5)]
     [TestCase("fspinn", 8, RoundingMode.Stochastic, 1)]
     [TestCase("fspinn", 32, RoundingMode.Nearest, 10)]
-    public void TrainingAndInference_AreBitIdenticalToTheReferencePath(string preset, int bits, RoundingMode rounding, int updateInterval)
+    public void TrainingAndInference_AreBitIdenticalToTheReferencePath(string preset, int bits, RoundingMode rounding, int updateInterval, int neurons = 60)
     {
-        var config = Small(preset, bits, rounding, updateInterval);
+        var config = Small(preset, bits, rounding, updateInterval, neurons);
         var fast = SnnModel.Create(config, Images.PixelsPerImage, seed: 7);
         var reference = SnnModel.Create(config, Images.PixelsPerImage, seed: 7);
         var fastRun = Run(fast, reference: false);
