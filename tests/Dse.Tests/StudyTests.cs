@@ -135,7 +135,9 @@ public sealed class StudyTests
         var expected = Worker.FrontierCsv(StorePath("whole.db"));
 
         var store = StorePath("killed.db");
-        using (var child = StartWorker(store, "nsga2", 24, 5, delayMs: 150))
+        // 600 ms per trial: the kill must land inside the trial seen running, also when this process is descheduled
+        // between seeing it and killing (150 ms was missed once at a load of 10-20)
+        using (var child = StartWorker(store, "nsga2", 24, 5, delayMs: 600))
         {
             var clock = Stopwatch.StartNew();
             // mid-trial: at least 5 finished and one running (not in the instant between storing one and claiming the next)
