@@ -96,8 +96,9 @@ public class FloorKernelBenchmarks
         return _sums[0];
     }
 
-    [IterationCleanup]
-    public void Cleanup() => Array.Clear(_target);
+    // No [IterationCleanup]: BenchmarkDotNet then runs one invocation per iteration, which timed a 12-row add of
+    // ~1 µs at 10-20x its cost (cold caches, timer overhead) and made this "floor" slower than the simulator itself.
+    // RowAdd keeps its target bounded on its own.
 }
 
 /// <summary>The network sizes of the floor kernels: $FLOOR_SIZES (space-separated, as floor.sh's SIZES), else 400 1600 4900.</summary>
