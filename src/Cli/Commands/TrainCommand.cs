@@ -139,7 +139,8 @@ internal static class TrainCommand
             });
             var trained = model.TrainingCounts.Examples;
             var resumedNote = resumedFrom is { } from ? $" ({trained - from} in this run, resumed after {from})" : "";
-            stdout.WriteLine($"trained {trained} examples{resumedNote} in {report.trainSeconds:F1} s ({(trained - (resumedFrom ?? 0)) / Math.Max(report.trainSeconds, 1e-9):F1} ex/s), retries {model.TrainingCounts.Retries}");
+            var trainRate = (trained - (resumedFrom ?? 0)) / Math.Max(report.trainSeconds, 1e-9); // this run's part
+            stdout.WriteLine($"trained {trained} examples{resumedNote} in {report.trainSeconds:F1} s ({trainRate:F1} ex/s), retries {model.TrainingCounts.Retries}");
             stdout.WriteLine($"labelled in {report.labelSeconds:F1} s");
             if (report.r is { } test)
                 stdout.WriteLine($"tested {test.Examples} examples in {report.testSeconds:F1} s ({test.Examples / Math.Max(report.testSeconds, 1e-9):F1} ex/s)");
@@ -147,7 +148,7 @@ internal static class TrainCommand
             if (report.r is { } tested) TestCommand.PrintReport(stdout, tested, printConfusion: false);
             var labelled = labelCount > 0 ? labelCount : samples;
             var trainReport = new TrainReport(NetworkJson.Of(config), DataJson.Of(pair), parse.GetValue(seed), epochCount, threadCount, sweepReport,
-                PassJson.Of(trained, report.trainSeconds) with { ExamplesPerSecond = (trained - (resumedFrom ?? 0)) / Math.Max(report.trainSeconds, 1e-9) }, resumedFrom, model.TrainingCounts.Retries,
+                new PassJson((int)trained, report.trainSeconds, trainRate), resumedFrom, model.TrainingCounts.Retries,
                 PassJson.Of(labelled <= 0 ? pair.Train.Count : Math.Min(labelled, pair.Train.Count), report.labelSeconds),
                 report.r is { } t ? TestResultJson.Of(t, report.testSeconds) : null, outPath, started.Elapsed.TotalSeconds);
             trainReport.Written.Add(new WrittenFile("model", outPath));
@@ -179,7 +180,7 @@ internal static class TrainCommand
         {
             throw new UsageException($"--checkpoint {(e is ModelFileException ? e.Message + "; delete it to start the training over" : e.Message)}");
         }
-        var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
+        var count = Protocol.ExamplesUsed(train, samples);
         stdout.WriteLine($"checkpoint {path}: resuming after {resumed.ExamplesTrained} of {(long)count * epochs} training examples");
         if (!TrainingCheckpoint.ResumeIsExact(config))
             stdout.WriteLine($"note: {config.Preset} carries its state from one example to the next (reset_between_examples=false); the resumed " +

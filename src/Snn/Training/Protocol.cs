@@ -31,6 +31,9 @@ public sealed class TestReport
 /// </summary>
 public static class Protocol
 {
+    /// <summary>The examples a pass over the first <paramref name="samples"/> of <paramref name="data"/> uses (0 = all).</summary>
+    public static int ExamplesUsed(Dataset data, int samples) => samples <= 0 ? data.Count : Math.Min(samples, data.Count);
+
     /// <summary>
     /// Trains <paramref name="epochs"/> passes over the first <paramref name="samples"/> training examples (0 = all), the
     /// network stepped by <paramref name="threads"/> threads (0 = all cores; small networks use fewer, see
@@ -47,7 +50,7 @@ public static class Protocol
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         CheckShape(model, train);
-        var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
+        var count = ExamplesUsed(train, samples);
         var total = (long)count * epochs;
         var start = checkpoint?.Resumed is { } resumed && ReferenceEquals(resumed, model) ? model.ExamplesTrained : 0;
         if (start > total)
@@ -79,7 +82,7 @@ public static class Protocol
         Action<PassProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckShape(model, data);
-        var count = samples <= 0 ? data.Count : Math.Min(samples, data.Count);
+        var count = ExamplesUsed(data, samples);
         var n = model.Neurons;
         var classSums = new long[SnnModel.Classes * n];
         var classCounts = new long[SnnModel.Classes];
@@ -142,7 +145,7 @@ public static class Protocol
         if (!model.IsLabelled)
             throw new InvalidOperationException("the model has no neuron labels yet: label it (learning-off pass over training data) before testing");
         CheckShape(model, data);
-        var count = samples <= 0 ? data.Count : Math.Min(samples, data.Count);
+        var count = ExamplesUsed(data, samples);
         var classifier = new Classifier(model);
         var confusion = new int[SnnModel.Classes, SnnModel.Classes];
         var confusionPw = new int[SnnModel.Classes, SnnModel.Classes];

@@ -44,7 +44,7 @@ public sealed record TrainingCheckpoint(Action<SnnModel> Save, TimeSpan Every, S
             throw new CheckpointMismatchException(path, $"it was written with seed {model.Seed}, this training has seed {seed}");
         if (model.InputSize != train.PixelsPerImage)
             throw new CheckpointMismatchException(path, $"its input size is {model.InputSize}, the data has {train.PixelsPerImage} pixels per image");
-        var count = samples <= 0 ? train.Count : Math.Min(samples, train.Count);
+        var count = Protocol.ExamplesUsed(train, samples);
         var fingerprint = DataFingerprint.Of(train.Take(count));
         if (model.TrainingData != fingerprint)
             throw new CheckpointMismatchException(path,

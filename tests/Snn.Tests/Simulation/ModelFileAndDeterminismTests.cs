@@ -19,18 +19,6 @@ public sealed class ModelFileAndDeterminismTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>Tiny versions of the three presets: every random path (encoding, one-spike picks, SR, delays, retries) is used.</summary>
-    private static NetworkConfig Tiny(string preset) => NetworkPresets.Create(preset, 6) with
-    {
-        PresentationMs = 40,
-        RestMs = preset == "dc2015" ? 10 : 0,
-        // 20 inputs instead of 784: stronger input and weights so that a few neurons fire in 40 ms
-        MaxInputRate = 500,
-        InitScale = 1,
-        NormalizationTarget = preset == "dc2015" ? 16 : 8,
-        MaxRetries = 2,
-    };
-
     private static SnnModel Trained(NetworkConfig config, ulong seed, int threads)
     {
         var model = SnnModel.Create(config, Train.PixelsPerImage, seed);
@@ -48,7 +36,7 @@ public sealed class ModelFileAndDeterminismTests
     [TestCase("dc2015")]
     public void SameSeed_GivesBitIdenticalWeightsThresholdsAndResults_WithOneOrTwoThreads(string preset)
     {
-        var config = Tiny(preset);
+        var config = TinyPreset(preset);
         var one = Trained(config, seed: 42, threads: 1);
         var two = Trained(config, seed: 42, threads: 2);
         var other = Trained(config, seed: 43, threads: 2);
@@ -95,7 +83,7 @@ public sealed class ModelFileAndDeterminismTests
     [TestCase("dc2015")]
     public void SaveLoad_RoundTripsEverything_AndTheLoadedModelTestsIdentically(string preset)
     {
-        var model = Trained(Tiny(preset), seed: 5, threads: 1);
+        var model = Trained(TinyPreset(preset), seed: 5, threads: 1);
         var path = Path.Combine(_directory, "m.fspinn");
         ModelFile.Save(model, path);
         var loaded = ModelFile.Load(path);
@@ -109,7 +97,7 @@ public sealed class ModelFileAndDeterminismTests
     [TestCase(20, RoundingMode.Truncate)]
     public void SaveLoad_RoundTripsPostTrainingQuantizedWeights(int bits, RoundingMode rounding)
     {
-        var model = Trained(Tiny("bindsnet"), seed: 6, threads: 1);
+        var model = Trained(TinyPreset("bindsnet"), seed: 6, threads: 1);
         model.QuantizeWeights(bits, bits - 1, rounding);
         var path = Path.Combine(_directory, "q.fspinn");
         ModelFile.Save(model, path);
@@ -119,7 +107,7 @@ public sealed class ModelFileAndDeterminismTests
     private byte[] SavedBytes()
     {
         var path = Path.Combine(_directory, "good.fspinn");
-        ModelFile.Save(Trained(Tiny("fspinn"), seed: 7, threads: 1), path);
+        ModelFile.Save(Trained(TinyPreset("fspinn"), seed: 7, threads: 1), path);
         return File.ReadAllBytes(path);
     }
 

@@ -55,6 +55,21 @@ internal static class TinyNetworks
         Normalization = NormalizationTiming.None,
     };
 
+    /// <summary>
+    /// A tiny version of a preset (6 neurons) that trains on <see cref="Digits"/>: every random path (encoding, one-spike
+    /// picks, SR, delays, retries) is used.
+    /// </summary>
+    public static NetworkConfig TinyPreset(string preset) => NetworkPresets.Create(preset, 6) with
+    {
+        PresentationMs = 40,
+        RestMs = preset == "dc2015" ? 10 : 0,
+        // 20 inputs instead of 784: stronger input and weights so that a few neurons fire in 40 ms
+        MaxInputRate = 500,
+        InitScale = 1,
+        NormalizationTarget = preset == "dc2015" ? 16 : 8,
+        MaxRetries = 2,
+    };
+
     /// <summary>A conductance-based (Diehl &amp; Cook) network, no delays, no learning, no normalisation, no retries.</summary>
     public static NetworkConfig Conductance(int neurons) => NetworkPresets.Dc2015(neurons) with
     {

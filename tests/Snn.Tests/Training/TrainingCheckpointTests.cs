@@ -22,23 +22,13 @@ public sealed class TrainingCheckpointTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
-    private static NetworkConfig Tiny(string preset) => NetworkPresets.Create(preset, 6) with
-    {
-        PresentationMs = 40,
-        RestMs = preset == "dc2015" ? 10 : 0,
-        MaxInputRate = 500,
-        InitScale = 1,
-        NormalizationTarget = preset == "dc2015" ? 16 : 8,
-        MaxRetries = 2,
-    };
-
     private static IEnumerable<TestCaseData> ExactCases()
     {
-        yield return new TestCaseData(Tiny("bindsnet")).SetName("bindsnet float");
-        yield return new TestCaseData(Tiny("fspinn")).SetName("fspinn 8-bit in-training SR");
-        yield return new TestCaseData(Tiny("bindsnet") with { AdaptivePotentiation = true, UpdateInterval = 10 })
+        yield return new TestCaseData(TinyPreset("bindsnet")).SetName("bindsnet float");
+        yield return new TestCaseData(TinyPreset("fspinn")).SetName("fspinn 8-bit in-training SR");
+        yield return new TestCaseData(TinyPreset("bindsnet") with { AdaptivePotentiation = true, UpdateInterval = 10 })
             .SetName("bindsnet adaptive k_p, timestep updates");
-        yield return new TestCaseData(Tiny("bindsnet") with { Quantize = QuantizationMode.InTraining, WeightBits = 16, Rounding = RoundingMode.Nearest })
+        yield return new TestCaseData(TinyPreset("bindsnet") with { Quantize = QuantizationMode.InTraining, WeightBits = 16, Rounding = RoundingMode.Nearest })
             .SetName("bindsnet 16-bit in-training RN");
     }
 
@@ -87,7 +77,7 @@ public sealed class TrainingCheckpointTests
     [Test]
     public void CarriedStatePreset_IsNotExact_ButResumesWeightsThetaAndCounts()
     {
-        var config = Tiny("dc2015");
+        var config = TinyPreset("dc2015");
         Assert.That(TrainingCheckpoint.ResumeIsExact(config), Is.False);
         var kept = CheckpointAfter(config, stopAfter: 20);
         var resumed = TrainingCheckpoint.Load(kept, config, 7, Train, 0, Epochs);
@@ -100,7 +90,7 @@ public sealed class TrainingCheckpointTests
     [Test]
     public void CheckpointOfAnotherTraining_IsRefused_NamingWhatDiffers()
     {
-        var config = Tiny("fspinn");
+        var config = TinyPreset("fspinn");
         var kept = CheckpointAfter(config, stopAfter: 10);
         Assert.Multiple(() =>
         {
@@ -121,7 +111,7 @@ public sealed class TrainingCheckpointTests
     public void NoSaveAfterTheLastExample_AndNoneWhenTheIntervalIsLong()
     {
         var saves = 0;
-        Pipeline.Train(Tiny("fspinn"), Train, 7, new PipelineOptions(0, 1), checkpoint: new TrainingCheckpoint(_ => saves++, TimeSpan.FromDays(1)));
+        Pipeline.Train(TinyPreset("fspinn"), Train, 7, new PipelineOptions(0, 1), checkpoint: new TrainingCheckpoint(_ => saves++, TimeSpan.FromDays(1)));
         Assert.That(saves, Is.Zero);
     }
 }
