@@ -8,8 +8,9 @@ namespace FSpiNN.Snn.Quantization;
 /// <summary>
 /// The element loops of weight storage, each written once for every stored type (<see cref="IWeightCode{T}"/>): blocks of
 /// 64 elements in 512-bit registers, then a scalar tail that does each element's arithmetic of the vector lanes, so the
-/// results do not depend on where a row's blocks end. Without 512-bit hardware the blocks run as pairs of 256-bit
-/// operations (Vector512's software path), as long as 256-bit vectors are accelerated; else every element is scalar.
+/// results do not depend on where a row's blocks end. Without 512-bit hardware the blocks run through Vector512's
+/// software path, which splits each operation into two 256-bit ones, as long as those are accelerated; else every
+/// element is scalar.
 /// </summary>
 internal static class CodeConversions
 {

@@ -275,7 +275,7 @@ internal readonly struct UInt32Codes : IWeightCode<uint>
     public static int StorageBits => 32;
     public static bool IsFloat => false;
     public static bool IsSmallCode => false;
-    public static int MaxRowsPerPartialSum => 1;
+    public static int MaxRowsPerPartialSum => 0;   // not summed in blocks (not small codes)
     public static float ToSingle(uint element) => element;
     public static uint FromSingle(float value) => (uint)value;
     public static uint ToCode(uint element) => element;
@@ -294,7 +294,6 @@ internal readonly struct UInt32Codes : IWeightCode<uint>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes64<uint> LoadCodes(ref uint source) => Lanes64<uint>.Load(ref source);
 
-    // one row per partial sum: each addition of 32-bit codes is widened at once (not used: 32-bit codes are not small)
     public static void AddToPartialSums(ref uint source, ref Lanes64<uint> partial) => throw new NotSupportedException("32-bit codes are not summed in blocks");
     public static Lanes64<uint> WidenPartialSums(in Lanes64<uint> partial) => partial;
 
