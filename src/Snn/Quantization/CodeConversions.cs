@@ -1,198 +1,141 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace FSpiNN.Snn.Quantization;
 
-/// <summary>Vectorised widening of 8/16-bit weight codes to float and narrowing back (values already integral and in range).</summary>
+/// <summary>
+/// The element loops of weight storage, each written once for every stored type (<see cref="IWeightCode{T}"/>): blocks of
+/// 64 elements in 512-bit registers, then a scalar tail that does each element's arithmetic of the vector lanes, so the
+/// results do not depend on where a row's blocks end. Without 512-bit hardware the blocks run through Vector512's
+/// software path, which splits each operation into two 256-bit ones, as long as those are accelerated; else every
+/// element is scalar.
+/// </summary>
 internal static class CodeConversions
 {
-    public static void ToSingle(ReadOnlySpan<byte> codes, Span<float> destination)
+    private static bool IsAccelerated => Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
+
+    /// <summary>destination[j] = elements[j] as a weight: the float, or code·<paramref name="step"/>.</summary>
+    public static void Decode<T, TCode>(ReadOnlySpan<T> elements, float step, Span<float> destination)
+        where T : unmanaged, INumber<T> where TCode : struct, IWeightCode<T>
     {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<byte>.Count)
+        if (TCode.IsFloat)
         {
-            var w = Vector<float>.Count;
-            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
-            for (var b = 0; b < source.Length; b++)
-            {
-                Vector.Widen(source[b], out var lo16, out var hi16);
-                Vector.Widen(lo16, out var q0, out var q1);
-                Vector.Widen(hi16, out var q2, out var q3);
-                var o = b * Vector<byte>.Count;
-                Vector.ConvertToSingle(q0).CopyTo(destination[o..]);
-                Vector.ConvertToSingle(q1).CopyTo(destination[(o + w)..]);
-                Vector.ConvertToSingle(q2).CopyTo(destination[(o + 2 * w)..]);
-                Vector.ConvertToSingle(q3).CopyTo(destination[(o + 3 * w)..]);
-            }
-            i = source.Length * Vector<byte>.Count;
+            MemoryMarshal.Cast<T, float>(elements).CopyTo(destination);
+            return;
         }
-        for (; i < codes.Length; i++) destination[i] = codes[i];
+        var length = elements.Length;
+        ref var e = ref MemoryMarshal.GetReference(elements);
+        ref var d = ref MemoryMarshal.GetReference(destination[..length]);
+        var j = 0;
+        if (IsAccelerated)
+        {
+            var s = Vector512.Create(step);
+            for (; j + Lanes64<float>.Count <= length; j += Lanes64<float>.Count)
+                Lanes64.Multiply(TCode.LoadSingles(ref Unsafe.Add(ref e, j)), s).Store(ref Unsafe.Add(ref d, j));
+        }
+        for (; j < length; j++) Unsafe.Add(ref d, j) = TCode.ToSingle(Unsafe.Add(ref e, j)) * step;
     }
 
-    public static void ToSingle(ReadOnlySpan<ushort> codes, Span<float> destination)
+    /// <summary>target[j] += elements[j] as a weight (the float, or code·<paramref name="step"/>), the sum of <see cref="Decode{T, TCode}"/> and target.</summary>
+    public static void AddDecoded<T, TCode>(ReadOnlySpan<T> elements, float step, Span<float> target)
+        where T : unmanaged, INumber<T> where TCode : struct, IWeightCode<T>
     {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<ushort>.Count)
+        var length = elements.Length;
+        ref var e = ref MemoryMarshal.GetReference(elements);
+        ref var t = ref MemoryMarshal.GetReference(target[..length]);
+        var j = 0;
+        if (IsAccelerated)
         {
-            var w = Vector<float>.Count;
-            var source = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
-            for (var b = 0; b < source.Length; b++)
+            var s = Vector512.Create(step);
+            for (; j + Lanes64<float>.Count <= length; j += Lanes64<float>.Count)
             {
-                Vector.Widen(source[b], out var lo, out var hi);
-                var o = b * Vector<ushort>.Count;
-                Vector.ConvertToSingle(lo).CopyTo(destination[o..]);
-                Vector.ConvertToSingle(hi).CopyTo(destination[(o + w)..]);
+                ref var at = ref Unsafe.Add(ref t, j);
+                var values = TCode.LoadSingles(ref Unsafe.Add(ref e, j));
+                if (!TCode.IsFloat) values = Lanes64.Multiply(values, s);
+                Lanes64.Add(Lanes64<float>.Load(ref at), values).Store(ref at);
             }
-            i = source.Length * Vector<ushort>.Count;
         }
-        for (; i < codes.Length; i++) destination[i] = codes[i];
+        for (; j < length; j++)
+        {
+            var value = TCode.ToSingle(Unsafe.Add(ref e, j));
+            Unsafe.Add(ref t, j) += TCode.IsFloat ? value : value * step;
+        }
     }
 
-    /// <summary>values must already be integers in [0, 255].</summary>
-    public static void ToCodes(ReadOnlySpan<float> values, Span<byte> codes)
+    /// <summary>elements[j] = values[j]: for codes, values must already be integral and within the code range.</summary>
+    public static void Encode<T, TCode>(ReadOnlySpan<float> values, Span<T> elements)
+        where T : unmanaged, INumber<T> where TCode : struct, IWeightCode<T>
     {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<byte>.Count)
-        {
-            var w = Vector<float>.Count;
-            var blocks = values.Length / Vector<byte>.Count;
-            var target = MemoryMarshal.Cast<byte, Vector<byte>>(codes);
-            for (var b = 0; b < blocks; b++)
-            {
-                var o = b * Vector<byte>.Count;
-                var q0 = Vector.ConvertToUInt32(new Vector<float>(values[o..]));
-                var q1 = Vector.ConvertToUInt32(new Vector<float>(values[(o + w)..]));
-                var q2 = Vector.ConvertToUInt32(new Vector<float>(values[(o + 2 * w)..]));
-                var q3 = Vector.ConvertToUInt32(new Vector<float>(values[(o + 3 * w)..]));
-                target[b] = Vector.Narrow(Vector.Narrow(q0, q1), Vector.Narrow(q2, q3));
-            }
-            i = blocks * Vector<byte>.Count;
-        }
-        for (; i < values.Length; i++) codes[i] = (byte)values[i];
-    }
-
-    /// <summary>values must already be integers in [0, 65535].</summary>
-    public static void ToCodes(ReadOnlySpan<float> values, Span<ushort> codes)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<ushort>.Count)
-        {
-            var w = Vector<float>.Count;
-            var blocks = values.Length / Vector<ushort>.Count;
-            var target = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
-            for (var b = 0; b < blocks; b++)
-            {
-                var o = b * Vector<ushort>.Count;
-                target[b] = Vector.Narrow(Vector.ConvertToUInt32(new Vector<float>(values[o..])), Vector.ConvertToUInt32(new Vector<float>(values[(o + w)..])));
-            }
-            i = blocks * Vector<ushort>.Count;
-        }
-        for (; i < values.Length; i++) codes[i] = (ushort)values[i];
+        var length = values.Length;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var e = ref MemoryMarshal.GetReference(elements[..length]);
+        var j = 0;
+        if (IsAccelerated)
+            for (; j + Lanes64<float>.Count <= length; j += Lanes64<float>.Count)
+                TCode.StoreSingles(Lanes64<float>.Load(ref Unsafe.Add(ref v, j)), ref Unsafe.Add(ref e, j));
+        for (; j < length; j++) Unsafe.Add(ref e, j) = TCode.FromSingle(Unsafe.Add(ref v, j));
     }
 
     /// <summary>
     /// codes[j] = clamp(floor(codes[j]·factors[j] (+ 0.5 if <paramref name="nearest"/>)), 0, maxCode) in one pass, with
-    /// the float arithmetic of the general path (convert, multiply, add, floor, clamp, convert back), so the same codes.
+    /// the float arithmetic of the general path (convert, multiply, add, floor, clamp, convert back), so the same codes
+    /// (8- and 16-bit codes, exact as float).
     /// </summary>
-    public static void ScaleCodes(Span<byte> codes, ReadOnlySpan<float> factors, bool nearest, uint maxCode)
+    public static void ScaleCodes<T, TCode>(Span<T> codes, ReadOnlySpan<float> factors, bool nearest, uint maxCode)
+        where T : unmanaged, INumber<T> where TCode : struct, IWeightCode<T>
     {
+        if (!TCode.IsSmallCode) throw new InvalidOperationException("only 8- and 16-bit codes are rescaled as floats");
         var half = nearest ? 0.5f : 0f;
         var max = (float)maxCode;
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated && codes.Length >= Vector512<byte>.Count)
+        var length = codes.Length;
+        ref var c = ref MemoryMarshal.GetReference(codes);
+        ref var f = ref MemoryMarshal.GetReference(factors[..length]);
+        var j = 0;
+        if (IsAccelerated)
         {
-            var source = MemoryMarshal.Cast<byte, Vector512<byte>>(codes);
-            var f = MemoryMarshal.Cast<float, Vector512<float>>(factors[..(source.Length * Vector512<byte>.Count)]);
             var halves = Vector512.Create(half);
             var top = Vector512.Create(max);
-            for (var b = 0; b < source.Length; b++)
+            for (; j + Lanes64<float>.Count <= length; j += Lanes64<float>.Count)
             {
-                var (lo16, hi16) = Vector512.Widen(source[b]);
-                var (q0, q1) = Vector512.Widen(lo16);
-                var (q2, q3) = Vector512.Widen(hi16);
-                var o = b * 4;
-                var r0 = Scale(q0, f[o]);
-                var r1 = Scale(q1, f[o + 1]);
-                var r2 = Scale(q2, f[o + 2]);
-                var r3 = Scale(q3, f[o + 3]);
-                source[b] = Vector512.Narrow(Vector512.Narrow(r0, r1), Vector512.Narrow(r2, r3));
+                ref var at = ref Unsafe.Add(ref c, j);
+                var x = Lanes64.Multiply(TCode.LoadSingles(ref at), Lanes64<float>.Load(ref Unsafe.Add(ref f, j)));
+                TCode.StoreSingles(new(Round(x.V0), Round(x.V1), Round(x.V2), Round(x.V3)), ref at);
             }
-            i = source.Length * Vector512<byte>.Count;
 
-            Vector512<uint> Scale(Vector512<uint> q, Vector512<float> factor)
+            Vector512<float> Round(Vector512<float> x)
             {
-                var x = Vector512.ConvertToSingle(q) * factor;
                 if (nearest) x += halves;
-                return Vector512.ConvertToUInt32(Vector512.Min(Vector512.Max(Vector512.Floor(x), Vector512<float>.Zero), top));
+                return Vector512.Min(Vector512.Max(Vector512.Floor(x), Vector512<float>.Zero), top);
             }
         }
-        for (; i < codes.Length; i++)
+        for (; j < length; j++)
         {
-            var x = codes[i] * factors[i];
+            var x = TCode.ToSingle(Unsafe.Add(ref c, j)) * Unsafe.Add(ref f, j);
             if (nearest) x += half;
-            codes[i] = (byte)Math.Clamp(MathF.Floor(x), 0f, max);
+            Unsafe.Add(ref c, j) = TCode.FromSingle(Math.Clamp(MathF.Floor(x), 0f, max));
         }
     }
 
-    /// <summary>accumulator[j] += codes[j] (exact integer sums; a float conversion per input spike is avoided).</summary>
-    public static void Accumulate(ReadOnlySpan<byte> codes, Span<uint> accumulator)
+    /// <summary>accumulator[j] += codes[j] (exact integer sums of 8/16-bit codes; a float conversion per input spike is avoided).</summary>
+    public static void Accumulate<T, TCode>(ReadOnlySpan<T> codes, Span<uint> accumulator)
+        where T : unmanaged, INumber<T> where TCode : struct, IWeightCode<T>
     {
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated && codes.Length >= Vector512<byte>.Count)
+        if (!TCode.IsSmallCode) throw new InvalidOperationException("only 8- and 16-bit codes can be accumulated as integers");
+        var length = codes.Length;
+        ref var c = ref MemoryMarshal.GetReference(codes);
+        ref var a = ref MemoryMarshal.GetReference(accumulator[..length]);
+        var j = 0;
+        if (IsAccelerated)
         {
-            // 64 codes per step where 512-bit vectors run natively (Vector<T> stays 256 bits wide)
-            var source = MemoryMarshal.Cast<byte, Vector512<byte>>(codes);
-            var acc = MemoryMarshal.Cast<uint, Vector512<uint>>(accumulator[..(source.Length * Vector512<byte>.Count)]);
-            for (var b = 0; b < source.Length; b++)
+            for (; j + Lanes64<uint>.Count <= length; j += Lanes64<uint>.Count)
             {
-                var (lo16, hi16) = Vector512.Widen(source[b]);
-                var (q0, q1) = Vector512.Widen(lo16);
-                var (q2, q3) = Vector512.Widen(hi16);
-                var o = b * 4;
-                acc[o] += q0;
-                acc[o + 1] += q1;
-                acc[o + 2] += q2;
-                acc[o + 3] += q3;
+                ref var at = ref Unsafe.Add(ref a, j);
+                Lanes64.Add(Lanes64<uint>.Load(ref at), TCode.LoadCodes(ref Unsafe.Add(ref c, j))).Store(ref at);
             }
-            i = source.Length * Vector512<byte>.Count;
         }
-        if (Vector.IsHardwareAccelerated && codes.Length - i >= Vector<byte>.Count)
-        {
-            var source = MemoryMarshal.Cast<byte, Vector<byte>>(codes[i..]);
-            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator[i..]);
-            for (var b = 0; b < source.Length; b++)
-            {
-                Vector.Widen(source[b], out var lo16, out var hi16);
-                Vector.Widen(lo16, out var q0, out var q1);
-                Vector.Widen(hi16, out var q2, out var q3);
-                var o = b * 4;
-                acc[o] += q0;
-                acc[o + 1] += q1;
-                acc[o + 2] += q2;
-                acc[o + 3] += q3;
-            }
-            i += source.Length * Vector<byte>.Count;
-        }
-        for (; i < codes.Length; i++) accumulator[i] += codes[i];
-    }
-
-    public static void Accumulate(ReadOnlySpan<ushort> codes, Span<uint> accumulator)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && codes.Length >= Vector<ushort>.Count)
-        {
-            var source = MemoryMarshal.Cast<ushort, Vector<ushort>>(codes);
-            var acc = MemoryMarshal.Cast<uint, Vector<uint>>(accumulator);
-            for (var b = 0; b < source.Length; b++)
-            {
-                Vector.Widen(source[b], out var lo, out var hi);
-                acc[2 * b] += lo;
-                acc[2 * b + 1] += hi;
-            }
-            i = source.Length * Vector<ushort>.Count;
-        }
-        for (; i < codes.Length; i++) accumulator[i] += codes[i];
+        for (; j < length; j++) Unsafe.Add(ref a, j) += TCode.ToCode(Unsafe.Add(ref c, j));
     }
 
     /// <summary>target[j] += accumulator[j]·scale, then clears the accumulator.</summary>
