@@ -490,6 +490,33 @@ public sealed class WeightMatrix
     }
 
     /// <summary>
+    /// w[i, col] += delta[i] for the listed rows only (in increasing order), clipped and re-quantized: what
+    /// <see cref="AddToColumn"/> writes when delta is zero at every other row and no other weight of the column lies above
+    /// clipMax (the rows it skips are those a zero delta leaves unchanged), with the same rounding draws.
+    /// </summary>
+    public void AddToColumnAt(int col, ReadOnlySpan<int> rows, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng)
+    {
+        if (_f32 is not null)
+        {
+            MarkColumnStale(col);
+            var max = (float)clipMax;
+            foreach (var i in rows)
+            {
+                var index = i * Cols + col;
+                var v = _f32[index] + delta[i];
+                _f32[index] = v < 0 ? 0 : v > max ? max : v;
+            }
+            return;
+        }
+        foreach (var i in rows)
+            if (delta[i] != 0)
+            {
+                var index = i * Cols + col;
+                Store(index, Get(index) + delta[i], clipMax, ref rng);   // marks the column stale
+            }
+    }
+
+    /// <summary>
     /// Column sums into <paramref name="sums"/> (length Cols), accumulated row by row; with non-empty
     /// <paramref name="maxima"/>, the largest weight of each column too, in the same pass. <paramref name="rowBlocks"/>:
     /// 8-bit codes summed column block by column block (<see cref="RowBlocks"/>; same sums), else row by row.
