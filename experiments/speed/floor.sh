@@ -7,7 +7,8 @@
 # usage: experiments/speed/floor.sh [OLD (default 64f81e3)] [MNIST_DIR] ; env EXAMPLES (default 200: the second half is
 #        reported; below N = 1600 the run is longer, EXAMPLES x 1600 / N, see below), SIZES (default "400 1600 4900"),
 #        POINTS (default "fspinn:Int8 fspinn:Float bindsnet:Float bindsnet:Int8"),
-#        KERNELS=0 to reuse experiments/speed/floor_kernels.csv (the kernels are measured at SIZES only)
+#        KERNELS=0 to reuse experiments/speed/floor_kernels.csv (the kernels are measured at SIZES only),
+#        TWO_THREADS=0 to skip the runs of this build on 2 threads (meaningless on a loaded machine)
 # The first half of a run is the warm-up: the JIT's tiers (tier 0, instrumented, optimised) take a few hundred examples
 # at N = 400 (experiments/speed/warmup.sh), more than 100, so smaller networks run more examples to report a steady state.
 # Sized for about 7 minutes on an idle 2-core machine with SIZES="1600 4900" (an estimate from the probe and kernel counts).
@@ -58,7 +59,7 @@ for point in $points; do
   for n in $sizes; do
     probe "$old" "$olddll" 1 "$preset" "$n" "$weights"
     probe "$new" "$newdll" 1 "$preset" "$n" "$weights"
-    probe "$new" "$newdll" 2 "$preset" "$n" "$weights"
+    if [ "${TWO_THREADS:-1}" != 0 ]; then probe "$new" "$newdll" 2 "$preset" "$n" "$weights"; fi
   done
 done
 echo "# load at end:$(uptime | sed 's/.*load average://')"
