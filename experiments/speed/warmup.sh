@@ -16,6 +16,9 @@ points=${POINTS:-"fspinn:400:Float fspinn:400:Int8 bindsnet:400:Float bindsnet:4
 work=$(mktemp -d /tmp/fspinn-warmup-XXXXXX)
 trap 'git -C "$root" worktree remove --force "$work/$old" 2>/dev/null || true; rm -rf "$work"' EXIT
 git -C "$root" worktree add -q --detach "$work/$old" "$old"
+if ! grep -q '"phases"' "$work/$old/experiments/Benchmarks/SteadyStateProbe.cs"; then
+  git -C "$work/$old" apply "$here/profile_hooks_64f81e3.patch"   # the probe's CPU-time column (as floor.sh)
+fi
 dotnet build "$work/$old/experiments/Benchmarks" -c Release --nologo -v quiet >/dev/null
 dotnet build "$root/experiments/Benchmarks" -c Release --nologo -v quiet >/dev/null
 newdll="$root/experiments/Benchmarks/bin/Release/net10.0/FSpiNN.Benchmarks.dll"
