@@ -38,6 +38,11 @@ public sealed class Plasticity : IPlasticSynapses
     private readonly bool _sparseDepression;
     /// <summary>Neurons with a non-zero post trace (null in the reference path): only they need decaying.</summary>
     private readonly IndexSet? _traced;
+    /// <summary>
+    /// <see cref="_aboveMax"/> is kept (not in the reference path, nor where a write can leave a weight above w_max): it
+    /// lets depression rows and potentiation columns skip the entries whose Δw is zero.
+    /// </summary>
+    private readonly bool _knowsColumnsAboveMax;
     private readonly float[] _columnMax;
     private readonly int[] _columnsAboveMax;
     private int _columnsAboveMaxCount;
@@ -58,6 +63,14 @@ public sealed class Plasticity : IPlasticSynapses
     /// <summary>The words of <see cref="_depressionBits"/> that are non-zero.</summary>
     private readonly int[] _depressionWords;
     private int _depressionWordCount;
+    /// <summary>Depression columns whose Δw is zero at this step but which may hold a weight above w_max (see <see cref="DepressRows"/>).</summary>
+    private readonly int[] _clippedOnlyColumns;
+    // x_pre is zero for every input that has not spiked since the traces were reset: the inputs that have, as bits (null in
+    // the reference path), and listed in increasing order (the order of a column's rows, which stochastic rounding draws in)
+    private readonly ulong[]? _preTracedBits;
+    private readonly int[] _preTracedRows;
+    private int _preTracedCount;
+    private bool _preTracedRowsStale;
     private long _step;
     private Xoshiro256 _rng;
 
@@ -73,7 +86,8 @@ public sealed class Plasticity : IPlasticSynapses
     /// <param name="rule">The learning rule (default: the configuration's, <see cref="ILearningRule.Create(NetworkConfig)"/>).</param>
     public Plasticity(WeightMatrix weights, NetworkConfig config, WorkCounts counts, bool reference = false, byte[]? delaySteps = null, ILearningRule? rule = null)
     {
-        _sparseDepression = !reference && config.EtaPre > 0 && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
+        _knowsColumnsAboveMax = !reference && weights.SupportsSparseRowUpdates && !weights.WritesCanExceed(config.WeightMax);
+        _sparseDepression = _knowsColumnsAboveMax && config.EtaPre > 0;
         _weights = weights;
         _config = config;
         _counts = counts;
@@ -95,7 +109,13 @@ public sealed class Plasticity : IPlasticSynapses
         _scratch = new float[Math.Max(rows, cols)];
         PostTrace1 = new float[cols];
         PostTrace2 = new float[cols];
-        if (!reference) _traced = new IndexSet(cols);
+        if (!reference)
+        {
+            _traced = new IndexSet(cols);
+            _preTracedBits = new ulong[(rows + 63) / 64];
+        }
+        _preTracedRows = new int[_preTracedBits is null ? 0 : rows];
+        _clippedOnlyColumns = new int[cols];
         _columnMax = new float[cols];
         _columnsAboveMax = new int[cols];
         _aboveMax = new bool[cols];
@@ -138,6 +158,13 @@ public sealed class Plasticity : IPlasticSynapses
         _traced?.Clear();
         _depressionColumnsStale = true;
         _xPreStep = -1;
+        if (_preTracedBits is not null)
+        {
+            Array.Clear(_preTracedBits);
+            _preTracedCount = 0;
+            _preTracedRowsStale = false;
+            Array.Clear(_xPre);   // x_pre is zero outside the listed inputs (PreTraces writes only theirs)
+        }
         _arriving?.Reset();
     }
 
@@ -176,6 +203,15 @@ public sealed class Plasticity : IPlasticSynapses
     {
         _arriving?.Record(_step, preSpikes);
         foreach (var i in preSpikes) _lastPreStep[i] = _step;
+        if (_preTracedBits is not null)
+            foreach (var i in preSpikes)
+            {
+                ref var word = ref _preTracedBits[i >> 6];
+                var bit = 1UL << i;
+                if ((word & bit) != 0) continue;
+                word |= bit;
+                _preTracedRowsStale = true;
+            }
         _inputCounts.TraceUpdates += preSpikes.Length;
         if (preSpikes.Length > 0) _xPreStep = -1;
     }
@@ -197,14 +233,41 @@ public sealed class Plasticity : IPlasticSynapses
     {
         if (_xPreStep == _step) return _xPre;
         var table = _preDecayTable;
-        for (var i = 0; i < _xPre.Length; i++)
+        if (_preTracedBits is null)
         {
-            var age = _step - _lastPreStep[i];
-            _xPre[i] = age < table.Length ? table[age] : 0f;
+            for (var i = 0; i < _xPre.Length; i++)
+            {
+                var age = _step - _lastPreStep[i];
+                _xPre[i] = age < table.Length ? table[age] : 0f;
+            }
+        }
+        else
+        {
+            // the others have no spike since the reset: x_pre = 0, as ResetTraces left it
+            foreach (var i in PreTracedRows())
+            {
+                var age = _step - _lastPreStep[i];
+                _xPre[i] = age < table.Length ? table[age] : 0f;
+            }
         }
         _xPreStep = _step;
         _inputCounts.TraceUpdates += _xPre.Length;
         return _xPre;
+    }
+
+    /// <summary>The inputs that have spiked since the traces were reset, in increasing order (event path only).</summary>
+    private ReadOnlySpan<int> PreTracedRows()
+    {
+        if (_preTracedRowsStale)
+        {
+            var count = 0;
+            for (var k = 0; k < _preTracedBits!.Length; k++)
+                for (var bits = _preTracedBits[k]; bits != 0; bits &= bits - 1)
+                    _preTracedRows[count++] = (k << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+            _preTracedCount = count;
+            _preTracedRowsStale = false;
+        }
+        return _preTracedRows.AsSpan(0, _preTracedCount);
     }
 
     /// <summary>
@@ -227,7 +290,7 @@ public sealed class Plasticity : IPlasticSynapses
     {
         if (_arriving is null)
         {
-            foreach (var i in preSpikes) DepressRow(i, eta);
+            DepressRows(preSpikes, eta);
             return;
         }
         var arriving = _arriving;
@@ -333,6 +396,49 @@ public sealed class Plasticity : IPlasticSynapses
         foreach (var j in columns) full[j] = delta[j];
         full.CopyTo(delta);
         _weights.AddToRow(row, delta, _config.WeightMax, _scratch, ref _rng);
+    }
+
+    /// <summary>
+    /// <see cref="DepressRow(int, float)"/> for each of <paramref name="rows"/> in turn (the pre spikes of one step), with
+    /// the same weights, rounding draws and counts. On the sparse path without an accumulator the depression columns and
+    /// their Δw are the same for every row of the step (the post traces do not change in between): they are listed once,
+    /// and a row's count of changed entries is the non-zero Δw plus the zero-Δw columns where it holds a weight above
+    /// w_max (rare: after a normalisation raised a column), which is what <see cref="ChangedInRow(int, ReadOnlySpan{float}, ReadOnlySpan{int})"/> counts.
+    /// </summary>
+    private void DepressRows(ReadOnlySpan<int> rows, float eta)
+    {
+        if (rows.IsEmpty) return;
+        if (!_sparseDepression || _accumulator is not null)
+        {
+            foreach (var i in rows) DepressRow(i, eta);
+            return;
+        }
+        if (_depressionColumnsStale) ListDepressionColumns();
+        var cols = _weights.Cols;
+        if (_depressionColumnCount * 4 > cols)
+        {
+            foreach (var i in rows) DepressRow(i, eta, PostTrace1);
+            return;
+        }
+        var columns = _depressionColumns.AsSpan(0, _depressionColumnCount);
+        var delta = _rowDelta;
+        int nonZero = 0, clippedOnly = 0;
+        foreach (var j in columns)
+        {
+            var d = delta[j] = PostTrace1[j] * -eta;
+            if (d != 0) nonZero++;
+            else if (_aboveMax[j]) _clippedOnlyColumns[clippedOnly++] = j;
+        }
+        var max = (float)_config.WeightMax;
+        foreach (var row in rows)
+        {
+            var changed = nonZero;
+            var start = row * cols;
+            foreach (var j in _clippedOnlyColumns.AsSpan(0, clippedOnly))
+                if (_weights.Get(start + j) > max) changed++;
+            CountWrites(changed, cols);
+            _weights.AddToRowAt(row, columns, delta, _config.WeightMax, ref _rng);
+        }
     }
 
     /// <summary>
@@ -469,7 +575,7 @@ public sealed class Plasticity : IPlasticSynapses
     /// <summary>Which columns hold a weight above w_max (the clip of a depression row changes them even where x_post1 = 0).</summary>
     private void UpdateColumnsAboveMax()
     {
-        if (!_sparseDepression) return;
+        if (!_knowsColumnsAboveMax) return;
         _weights.ColumnMaxima(_columnMax);
         ListColumnsAboveMax();
     }
@@ -521,6 +627,20 @@ public sealed class Plasticity : IPlasticSynapses
     {
         if (scale == 0) return;
         var rows = _weights.Rows;
+        if (_accumulator is null && IsCurrentPreTraces(xPre) && (_weights.IsQuantized || _knowsColumnsAboveMax && !_aboveMax[col]))
+        {
+            // x_pre is zero outside the inputs that spiked since the reset: Δw = 0 there, which leaves a weight within
+            // [0, w_max] as it is and which a quantized column write skips, so only those rows are written and counted
+            // (the column holds no float weight above w_max for the clip to bring down); their Δw as the dense product's
+            var listed = PreTracedRows();
+            var sparseDelta = _colDelta;
+            var changed = 0;
+            foreach (var i in listed)
+                if ((sparseDelta[i] = xPre[i] * scale) != 0) changed++;
+            CountWrites(changed, rows);
+            _weights.AddToColumnAt(col, listed, sparseDelta, _config.WeightMax, ref _rng);
+            return;
+        }
         var delta = _colDelta.AsSpan();
         TensorPrimitives.Multiply(xPre, scale, delta);
         if (_accumulator is not null)
@@ -535,6 +655,11 @@ public sealed class Plasticity : IPlasticSynapses
         CountWrites(ChangedInColumn(col, delta), rows);
         _weights.AddToColumn(col, delta, _config.WeightMax, ref _rng);
     }
+
+    /// <summary>True when <paramref name="xPre"/> is this step's <see cref="PreTraces()"/> on the event path (zero outside <see cref="PreTracedRows"/>).</summary>
+    private bool IsCurrentPreTraces(ReadOnlySpan<float> xPre) =>
+        _preTracedBits is not null && _xPreStep == _step && xPre.Length == _xPre.Length
+        && System.Runtime.CompilerServices.Unsafe.AreSame(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(xPre), ref _xPre[0]);
 
     /// <summary>Writes the accumulated changes (timestep-based updates); a no-op when nothing is pending.</summary>
     public void Flush()
@@ -578,12 +703,12 @@ public sealed class Plasticity : IPlasticSynapses
     /// <summary>Column normalisation: scales every column of the weights so that it sums to <paramref name="target"/> (all-zero columns untouched).</summary>
     public void Normalize(double target, float[] columnSums, float[] factors)
     {
-        _weights.ColumnSums(columnSums, _scratch, _sparseDepression ? _columnMax : default, rowBlocks: _traced is not null); // the reference path (no _traced) sums row by row
+        _weights.ColumnSums(columnSums, _scratch, _knowsColumnsAboveMax ? _columnMax : default, rowBlocks: _traced is not null); // the reference path (no _traced) sums row by row
         for (var j = 0; j < factors.Length; j++)
             factors[j] = columnSums[j] > 0 ? (float)(target / columnSums[j]) : 1f;
         _weights.ScaleColumns(factors, _scratch, ref _rng, _config.NormalizationRounding);
         _projection.NormalizationOps += (long)_weights.Rows * _weights.Cols;
-        if (!_sparseDepression) return;
+        if (!_knowsColumnsAboveMax) return;
         // the column maxima after scaling, from those before: exact for float32 (rounding is monotone); for codes an
         // upper bound (re-quantization moves a code up by less than one step; the margin covers float rounding)
         var step = _weights.CodeStep;

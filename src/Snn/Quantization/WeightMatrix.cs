@@ -129,6 +129,13 @@ public abstract class WeightMatrix
     /// <summary>w[:, col] += delta[:] (one value per row), clipped and re-quantized.</summary>
     public abstract void AddToColumn(int col, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng);
 
+    /// <summary>
+    /// w[i, col] += delta[i] for the listed rows only (in increasing order), clipped and re-quantized: what
+    /// <see cref="AddToColumn"/> writes when delta is zero at every other row and no other weight of the column lies above
+    /// clipMax (the rows it skips are those a zero delta leaves unchanged), with the same rounding draws.
+    /// </summary>
+    public abstract void AddToColumnAt(int col, ReadOnlySpan<int> rows, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng);
+
     /// <summary>The largest weight of every column into <paramref name="maxima"/> (length Cols).</summary>
     public abstract void ColumnMaxima(Span<float> maxima);
 

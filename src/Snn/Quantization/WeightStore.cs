@@ -177,6 +177,29 @@ internal sealed class WeightStore<T, TCode> : WeightMatrix
                 Store(index, ValueAt(index) + delta[i], clipMax, ref rng);   // marks the column stale
     }
 
+    public override void AddToColumnAt(int col, ReadOnlySpan<int> rows, ReadOnlySpan<float> delta, double clipMax, ref Xoshiro256 rng)
+    {
+        if (TCode.IsFloat)
+        {
+            MarkColumnStale(col);
+            var f = Floats;
+            var max = (float)clipMax;
+            foreach (var i in rows)
+            {
+                var index = i * Cols + col;
+                var v = f[index] + delta[i];
+                f[index] = v < 0 ? 0 : v > max ? max : v;
+            }
+            return;
+        }
+        foreach (var i in rows)
+            if (delta[i] != 0)
+            {
+                var index = i * Cols + col;
+                Store(index, ValueAt(index) + delta[i], clipMax, ref rng);   // marks the column stale
+            }
+    }
+
     public override void ColumnMaxima(Span<float> maxima)
     {
         var result = maxima[..Cols];

@@ -42,6 +42,7 @@ public sealed class ReferencePathTests
     [TestCase("bindsnet", 8, RoundingMode.Stochastic, 1)]
     [TestCase("bindsnet", 8, RoundingMode.Truncate, 5)]
     [TestCase("fspinn", 8, RoundingMode.Stochastic, 1)]
+    [TestCase("fspinn", 32, RoundingMode.Nearest, 1)]
     [TestCase("fspinn", 32, RoundingMode.Nearest, 10)]
     public void TrainingAndInference_AreBitIdenticalToTheReferencePath(string preset, int bits, RoundingMode rounding, int updateInterval, int neurons = 60)
     {

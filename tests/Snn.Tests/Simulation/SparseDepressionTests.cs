@@ -128,7 +128,7 @@ public sealed class SparseDepressionTests
     /// <summary>
     /// Drives three plasticity engines through the same scripted calls (rule order of the config's STDP rule, potentiation
     /// on post spikes, flushes every update interval, a normalisation, a trace reset) and fails at the first step where
-    /// their weights or post traces differ: the sparse path (<c>DepressRow(i, eta)</c>), the same engine type depressing
+    /// their weights or post traces differ: the sparse path (<c>DepressPre(spikes, eta)</c>), the same engine type depressing
     /// with the dense <c>DepressRow(i, eta, PostTrace1)</c>, and the unoptimised reference engine (every trace decayed,
     /// dense rows). Returns the runs and the number of DepressRow calls that took the sparse path and the dense fallback.
     /// </summary>
@@ -147,20 +147,22 @@ public sealed class SparseDepressionTests
         var factors = new float[Cols];
         var triplet = c.Stdp == StdpRule.Triplet;
 
-        void Depress(int[] preSpikes)
+        // the sparse engine depresses a step's rows in one call (DepressPre: the columns and their Δw listed once per step),
+        // the others row by row
+        void Depress(int[] preSpikes, int t)
         {
+            var eta = t % 2 == 0 ? 0.02f : 0.0031f;
             foreach (var i in preSpikes)
             {
-                var eta = i % 2 == 0 ? 0.02f : 0.0031f;
                 var listed = new HashSet<int>(aboveMax);
                 for (var j = 0; j < Cols; j++)
                     if (sparse.Plasticity.PostTrace1[j] != 0) listed.Add(j);
                 if (supportsSparse && listed.Count * 4 <= Cols) sparseCalls++;
                 else fallbackCalls++;
-                sparse.Plasticity.DepressRow(i, eta);
                 dense.Plasticity.DepressRow(i, eta, dense.Plasticity.PostTrace1);
                 reference.Plasticity.DepressRow(i, eta, reference.Plasticity.PostTrace1);
             }
+            sparse.Plasticity.DepressPre(preSpikes, eta);
         }
 
         void Both(Action<Plasticity> action)
@@ -178,7 +180,7 @@ public sealed class SparseDepressionTests
             if (triplet)
             {
                 // Diehl & Cook order: depression reads the post traces before this step's spikes set them
-                Depress(pre);
+                Depress(pre, t);
                 Both(p => p.SetPreTraces(pre));
                 Both(p => p.SetPostTraces(post));
             }
@@ -186,7 +188,7 @@ public sealed class SparseDepressionTests
             {
                 Both(p => p.SetPreTraces(pre));
                 Both(p => p.SetPostTraces(post));
-                Depress(pre);
+                Depress(pre, t);
             }
             foreach (var j in post)
                 Both(p => p.PotentiateColumn(j, potentiation, p.PreTraces()));
