@@ -34,8 +34,8 @@ public sealed record StudySummary(string Name, StudyDefinition Definition, DateT
 /// changes incrementally by sequence number.
 /// <para>
 /// Ownership: a RUNNING trial belongs to the worker whose id is in its row. Only that worker may
-/// <see cref="Finish"/>, <see cref="Heartbeat"/> or <see cref="Discard"/> it (the storage checks the owner and state in
-/// the same statement). Any worker may take it over inside <see cref="Claim{T}"/> once its lease has expired (or, on the
+/// <see cref="Finish"/> it (also inside its next claim, <see cref="IClaimTransaction.Finish"/>), <see cref="Heartbeat"/>,
+/// <see cref="Discard"/> it or store its replicates (the storage checks the owner and state in the same statement). Any worker may take it over inside <see cref="Claim{T}"/> once its lease has expired (or, on the
 /// same host, once its process is gone); from then on the old owner's writes are refused.
 /// </para>
 /// <para>

@@ -762,10 +762,10 @@ public sealed class PostgresStudyStorage : IStudyStorage
         {
             // Before the first read: sent with BEGIN and the lock, numbered from the locked counter on the server (no
             // round trip of its own). After it: numbered here, like the other writes.
-            var sequence = _begun
-                ? $"SELECT {++_sequence}::bigint AS seq"
-                : $"SELECT seq + {++_finishesBeforeBegin} AS seq FROM fspinn_studies WHERE id = @id";
-            var command = BatchCommand(FinishSql(sequence, count: false), FinishValues(storage._studyId, final));
+            var command = _begun
+                ? BatchCommand(FinishSql("SELECT @seq::bigint AS seq", count: false), [.. FinishValues(storage._studyId, final), ("seq", ++_sequence)])
+                : BatchCommand(FinishSql("SELECT seq + @k AS seq FROM fspinn_studies WHERE id = @id", count: false),
+                    [.. FinishValues(storage._studyId, final), ("k", (long)++_finishesBeforeBegin)]);
             TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
             _writes.Add(command);
         }
