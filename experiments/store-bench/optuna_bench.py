@@ -3,8 +3,16 @@
 URL: postgresql://... or sqlite:///FILE.
 usage: optuna_bench.py fill URL STUDY N          # N completed trials with a zero-cost objective (one process)
        optuna_bench.py work URL STUDY N [READY GO]  # one worker: N more trials (run.sh starts W of them at once);
-                                                    # creates READY once the study is loaded, then waits for GO
+                                                    # creates READY once the study and its trials are loaded, then
+                                                    # waits for GO
+
+fill writes the N trials in one transaction through Optuna's own ORM models (optuna.storages._rdb.models: a
+TrialModel per trial, numbered 0..N-1, with its TrialParamModel and TrialValueModel rows, as create_new_trial writes
+them), instead of add_trials, which takes the study lock and counts the past trials once per trial (10,000 trials did
+not fit in a session's time). The stored rows are what optimize() would have stored (COMPLETE, three values, three
+params with their distributions); only the timestamps are the fill's.
 """
+import datetime
 import os
 import random
 import sys
@@ -33,23 +41,42 @@ def main():
     study = optuna.create_study(study_name=name, storage=storage, directions=["minimize"] * 3, load_if_exists=True,
                                 sampler=optuna.samplers.RandomSampler(seed=1))
     if len(sys.argv) > 6:
+        # read the stored trials once before saying ready (Optuna's storage cache then reads only what changes), as an
+        # fspinn worker reads and replays them before it says ready
+        study.get_trials(deepcopy=False)
         open(sys.argv[5], "w").close()
         while not os.path.exists(sys.argv[6]):
             time.sleep(0.005)
     if mode == "fill":
-        # the same trials as n optimize() calls would store, written with add_trials (no sampling; not timed)
-        rng = random.Random(os.getpid())   # fill processes run side by side: each its own trials
-        dists = {"neurons": optuna.distributions.IntDistribution(25, 50000, step=25),
-                 "bits": optuna.distributions.CategoricalDistribution([32, 8, 4]),
-                 "network": optuna.distributions.CategoricalDistribution(["bindsnet", "fspinn"])}
-        trials = []
-        for _ in range(n):
-            params = {"neurons": 25 * rng.randint(1, 2000), "bits": rng.choice([32, 8, 4]), "network": rng.choice(["bindsnet", "fspinn"])}
-            trials.append(optuna.trial.create_trial(params=params, distributions=dists,
-                                                    values=list(objective(optuna.trial.FixedTrial(params)))))
-        study.add_trials(trials)
+        fill(storage, study, n)
         return
     study.optimize(objective, n_trials=n)
+
+
+def fill(storage, study, n):
+    """n COMPLETE trials (random parameters, seed 1) in one transaction, through Optuna's ORM models (not timed)."""
+    from optuna.storages._rdb import models
+    rng = random.Random(1)
+    dists = {"neurons": optuna.distributions.IntDistribution(25, 50000, step=25),
+             "bits": optuna.distributions.CategoricalDistribution([32, 8, 4]),
+             "network": optuna.distributions.CategoricalDistribution(["bindsnet", "fspinn"])}
+    dist_json = {k: optuna.distributions.distribution_to_json(d) for k, d in dists.items()}
+    session = storage.scoped_session()
+    study_id = study._study_id
+    first = session.query(models.TrialModel).filter(models.TrialModel.study_id == study_id).count()
+    now = datetime.datetime.now()
+    for k in range(first, first + n):
+        params = {"neurons": 25 * rng.randint(1, 2000), "bits": rng.choice([32, 8, 4]), "network": rng.choice(["bindsnet", "fspinn"])}
+        trial = models.TrialModel(number=k, study_id=study_id, state=optuna.trial.TrialState.COMPLETE,
+                                  datetime_start=now, datetime_complete=now)
+        trial.params = [models.TrialParamModel(param_name=name, param_value=dists[name].to_internal_repr(value),
+                                               distribution_json=dist_json[name]) for name, value in params.items()]
+        stored = [models.TrialValueModel.value_to_stored_repr(v) for v in objective(optuna.trial.FixedTrial(params))]
+        trial.values = [models.TrialValueModel(objective=i, value=v, value_type=t) for i, (v, t) in enumerate(stored)]
+        session.add(trial)
+    session.commit()
+    session.close()
+    assert len(study.get_trials(deepcopy=False)) == first + n
 
 
 if __name__ == "__main__":

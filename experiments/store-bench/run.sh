@@ -77,12 +77,11 @@ for stored in $sizes; do
     psql_ -c "CREATE DATABASE fill_$stored" >/dev/null
     fspinn "$(url fill_$stored)" --copy-from "$tmp/fill-$stored.db" >/dev/null   # the same trials, one transaction
   fi
-  # Optuna: add_trials, 4 processes at once (one process is slow on PostgreSQL at 10,000 trials)
+  # Optuna: one transaction through its ORM models (optuna_bench.py fill; add_trials took too long at 10,000)
   for url_ in "sqlite:///$tmp/optuna-fill-$stored.db" "$(url optuna_fill_$stored)"; do
     want optuna-sqlite || want optuna-postgresql || continue
     [[ $url_ == postgresql* ]] && psql_ -c "CREATE DATABASE optuna_fill_$stored" >/dev/null
-    optuna_ fill "$url_" bench 0   # creates the study
-    pids=(); for i in 1 2 3 4; do optuna_ fill "$url_" bench $(( stored / 4 + (i <= stored % 4 ? 1 : 0) )) & pids+=($!); done; wait "${pids[@]}"
+    optuna_ fill "$url_" bench "$stored"
   done
   for workers in $worker_counts; do
     per=$(( (window + workers - 1) / workers ))

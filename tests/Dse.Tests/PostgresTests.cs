@@ -22,11 +22,33 @@ internal static class WorkerProcesses
             Process.WaitForExit();
         }
 
+        /// <summary>SIGSTOP: the process stops where it is, and is still alive to anyone who checks.</summary>
+        public void Freeze()
+        {
+            if (Signal(Process.Id, SigStop) != 0) throw new InvalidOperationException($"could not stop process {Process.Id}");
+        }
+
         public void Dispose()
         {
             if (!Process.HasExited) KillHard();
             Process.Dispose();
         }
+    }
+
+    private const int SigStop = 19; // Linux
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
+    /// <summary>
+    /// Kills several workers as at one instant: each is frozen first, then each killed. Killed one after the other, a
+    /// worker still running could see the first one's process gone and take over its trial, then die in it (a trial
+    /// abandoned twice, failed for good: the at-most-one-rerun rule, not a fault).
+    /// </summary>
+    public static void KillHardTogether(params Child[] children)
+    {
+        foreach (var c in children) c.Freeze();
+        foreach (var c in children) c.KillHard();
     }
 
     public static Child Start(string store, string strategy, int trials, int seed, int delayMs, params string[] options)
@@ -436,8 +458,7 @@ public sealed class PostgresFaultTests
             WorkerProcesses.WaitUntil(() => Count(url, TrialStatus.Complete) >= 4, TimeSpan.FromMinutes(2), "4 completed trials");
             var killed = new HashSet<int>(new[] { workers[2], workers[3] }.Select(w => w.Process.Id));
             WorkerProcesses.WaitUntil(() => RunningPids(url).IsSupersetOf(killed), TimeSpan.FromMinutes(1), "both host-b workers in the middle of a trial");
-            workers[2].KillHard();
-            workers[3].KillHard();
+            WorkerProcesses.KillHardTogether(workers[2], workers[3]);
             List<TrialRecord> orphans;
             using (var s = StudyStorage.OpenExisting(url))
                 orphans = [.. s.LoadTrials().Where(t => t.Status == TrialStatus.Running && killed.Contains(t.Pid))];

@@ -34,8 +34,8 @@ public sealed record StudySummary(string Name, StudyDefinition Definition, DateT
 /// changes incrementally by sequence number.
 /// <para>
 /// Ownership: a RUNNING trial belongs to the worker whose id is in its row. Only that worker may
-/// <see cref="Finish"/>, <see cref="Heartbeat"/> or <see cref="Discard"/> it (the storage checks the owner and state in
-/// the same statement). Any worker may take it over inside <see cref="Claim{T}"/> once its lease has expired (or, on the
+/// <see cref="Finish"/> it (also inside its next claim, <see cref="IClaimTransaction.Finish"/>), <see cref="Heartbeat"/>,
+/// <see cref="Discard"/> it or store its replicates (the storage checks the owner and state in the same statement). Any worker may take it over inside <see cref="Claim{T}"/> once its lease has expired (or, on the
 /// same host, once its process is gone); from then on the old owner's writes are refused.
 /// </para>
 /// <para>
@@ -67,23 +67,42 @@ public interface IStudyStorage : IDisposable
     /// to this study, in any process on any host: what the body reads through the transaction is the study's current
     /// state, and its writes are committed together or not at all. Throws <see cref="StorageUnavailableException"/>
     /// when the storage cannot be reached (nothing was committed, or the commit is visible to the next read).
+    /// <para>
+    /// Why serialised: a claim decides from what it reads (trial N is free, trial M's lease has expired, the
+    /// hypervolume entries stored so far) and writes that decision; and every write takes the study's next sequence
+    /// number and commits in that order, which is what lets <see cref="ReadChanges"/> read only what changed since a
+    /// sequence number. Exactly-once claiming itself does not need the lock (trial numbers are unique and a take-over
+    /// is conditional on the row's sequence number); the order of commits does. The cost is one pass of the study
+    /// lock and one durable commit per call: a worker stores a result and claims the next trial in one call
+    /// (<see cref="IClaimTransaction.Finish"/>).
+    /// </para>
     /// </summary>
     T Claim<T>(Func<IClaimTransaction, T> body);
 
-    /// <summary>Changes after <paramref name="sinceSequence"/> (0: every trial), without taking the claim lock.</summary>
+    /// <summary>
+    /// Changes after <paramref name="sinceSequence"/> (0: every trial), without taking the claim lock, from one consistent
+    /// state of the study (a write is seen whole or not at all, and no change below the returned sequence number is
+    /// missed by a later call). Writes nothing; any number of readers run concurrently with each other and with writes.
+    /// </summary>
     TrialChanges ReadChanges(long sinceSequence);
 
     /// <summary>
-    /// Stores the final state (COMPLETE or FAILED) of a RUNNING trial owned by <see cref="TrialRecord.WorkerId"/>.
-    /// False if the trial is no longer that worker's (its lease expired and another worker took it over). Safe to
-    /// repeat after a lost connection: a repeat of a write that was committed returns true.
+    /// Stores the final state (COMPLETE or FAILED) of a RUNNING trial owned by <see cref="TrialRecord.WorkerId"/>, in a
+    /// transaction of its own (a worker that goes on claiming stores it with its next claim instead:
+    /// <see cref="IClaimTransaction.Finish"/>). Durable once it returns. False if the trial is no longer that
+    /// worker's (its lease expired and another worker took it over). Safe to repeat after a lost connection: a repeat of
+    /// a write that was committed returns true. Takes a sequence number, so it is ordered with claims.
     /// </summary>
     bool Finish(TrialRecord final);
 
-    /// <summary>Renews the lease of a RUNNING trial this worker owns until the storage's now + <paramref name="lease"/>. False if it is no longer its own.</summary>
+    /// <summary>
+    /// Renews the lease of a RUNNING trial this worker owns until the storage's now + <paramref name="lease"/>. False if it
+    /// is no longer its own. Takes a sequence number (ordered with claims), so that a claimer that read the trial
+    /// before the renewal cannot take it over: its take-over is conditional on the sequence number it read.
+    /// </summary>
     bool Heartbeat(string workerId, int number, TimeSpan lease);
 
-    /// <summary>Removes a RUNNING trial this worker owns (a cancelled evaluation), so that it is proposed afresh, not counted as abandoned.</summary>
+    /// <summary>Removes a RUNNING trial this worker owns (a cancelled evaluation), so that it is proposed afresh, not counted as abandoned. Takes a sequence number.</summary>
     bool Discard(string workerId, int number);
 
     IReadOnlyList<StoredHypervolume> HypervolumeHistory();
@@ -104,7 +123,21 @@ public interface IStudyStorage : IDisposable
 /// <summary>What a <see cref="IStudyStorage.Claim{T}"/> body may do; valid only inside that call.</summary>
 public interface IClaimTransaction
 {
+    /// <summary>
+    /// As <see cref="IStudyStorage.ReadChanges"/>, inside the transaction: the study's current state (every write committed
+    /// before the claim began, and this transaction's own writes before the read).
+    /// </summary>
     TrialChanges ReadChanges(long sinceSequence);
+
+    /// <summary>
+    /// Stores the final state of a RUNNING trial owned by <see cref="TrialRecord.WorkerId"/>, as
+    /// <see cref="IStudyStorage.Finish"/> does, but as part of this transaction: committed together with the claim the
+    /// body then makes (one transaction, one commit and one pass of the study lock per trial instead of two), or not at
+    /// all. If the trial is no longer that worker's, nothing is written. The outcome is seen by the body's reads after
+    /// this call; call it before them (a backend may send it with the transaction's first read). Repeating it after a
+    /// committed attempt writes nothing (the trial is no longer RUNNING).
+    /// </summary>
+    void Finish(TrialRecord final);
 
     /// <summary>Stores a new trial; a RUNNING one gets a lease of <paramref name="lease"/> from the storage's now.</summary>
     void Insert(TrialRecord trial, TimeSpan lease);

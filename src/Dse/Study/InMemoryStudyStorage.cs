@@ -85,11 +85,17 @@ public sealed class InMemoryStudyStorage : IStudyStorage
     {
         lock (_data.Gate)
         {
-            if (!Owned(final.Number, final.WorkerId, out _))
-                return _data.Trials.TryGetValue(final.Number, out var c) && c.WorkerId == final.WorkerId && c.Status == final.Status;
-            Write(final.Number, final with { LeaseUntilUtc = null });
-            return true;
+            if (FinishLocked(final)) return true;
+            return _data.Trials.TryGetValue(final.Number, out var c) && c.WorkerId == final.WorkerId && c.Status == final.Status;
         }
+    }
+
+    /// <summary>Stores <paramref name="final"/> if its trial is still its worker's RUNNING trial; the caller holds the gate.</summary>
+    private bool FinishLocked(TrialRecord final)
+    {
+        if (!Owned(final.Number, final.WorkerId, out _)) return false;
+        Write(final.Number, final with { LeaseUntilUtc = null });
+        return true;
     }
 
     public bool Heartbeat(string workerId, int number, TimeSpan lease)
@@ -140,6 +146,8 @@ public sealed class InMemoryStudyStorage : IStudyStorage
         private Data D => storage._data;
 
         public TrialChanges ReadChanges(long sinceSequence) => storage.ReadChanges(sinceSequence);
+
+        public void Finish(TrialRecord final) => storage.FinishLocked(final);
 
         public void Insert(TrialRecord trial, TimeSpan lease)
         {

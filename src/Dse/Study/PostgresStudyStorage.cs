@@ -555,18 +555,31 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// <summary>`WITH s AS (bump the study's sequence, locking its row until commit)`: prefix of single-statement writes.</summary>
     private const string NextSeq = "WITH s AS (UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq) ";
 
+    /// <summary>
+    /// Stores the final state of a RUNNING trial of its worker and its objective values in one statement (both or
+    /// neither); nothing if the trial is no longer that worker's. <paramref name="sequenceCte"/>: a CTE named s whose
+    /// seq column is the write's sequence number. With <paramref name="count"/>, the statement returns how many trials
+    /// it updated (0 or 1), else no rows (a write in a claim's batch). Parameters: the trial's, @id, @objectives, @values.
+    /// </summary>
+    private static string FinishSql(string sequenceCte, bool count) => $"""
+        WITH s AS ({sequenceCte})
+        , u AS (UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
+                WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING' RETURNING t.number)
+        {(count ? ", v AS (" : "")}INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, u.number, x.o, x.v FROM u, unnest(@objectives, @values) AS x(o, v)
+            ON CONFLICT (study_id, number, objective) DO UPDATE SET value = excluded.value{(count ? ") SELECT count(*) FROM u" : "")}
+        """;
+
+    private static (string Name, object? Value)[] FinishValues(int studyId, TrialRecord final)
+    {
+        var values = TrialRows.ValueRows(final).ToArray();
+        return [("id", studyId), ("objectives", values.Select(v => v.Objective).ToArray()), ("values", values.Select(v => v.Value).ToArray())];
+    }
+
     public bool Finish(TrialRecord final) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        // one statement (the row and its values together, or neither)
-        var values = TrialRows.ValueRows(final).ToArray();
-        using var command = Command(connection, NextSeq + $"""
-            , u AS (UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
-                    WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING' RETURNING t.number)
-            , v AS (INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, u.number, x.o, x.v FROM u, unnest(@objectives, @values) AS x(o, v)
-                    ON CONFLICT (study_id, number, objective) DO UPDATE SET value = excluded.value)
-            SELECT count(*) FROM u
-            """, ("id", _studyId), ("objectives", values.Select(v => v.Objective).ToArray()), ("values", values.Select(v => v.Value).ToArray()));
+        // one statement, its sequence number from the study's counter (whose row it locks until it commits)
+        using var command = Command(connection, FinishSql("UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq", count: true), FinishValues(_studyId, final));
         TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
         if (command.ExecuteScalar() is long updated && updated == 1) return true;
         using var check = Command(connection, "SELECT count(*) FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = @s",
@@ -677,7 +690,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 {
                     SkipToRows(reader); // past BEGIN
                     if (!reader.Read()) throw new StudyMismatchException($"{storage.Location}: study '{storage.StudyName}' was deleted");
-                    _lockedSequence = _sequence = reader.GetInt64(0);
+                    _lockedSequence = reader.GetInt64(0);
+                    _sequence = _lockedSequence + _finishesBeforeBegin;
                     _now = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
                     _reference = reader.IsDBNull(2) ? null : reader.GetString(2);
                     reader.NextResult();
@@ -711,7 +725,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
         /// <summary>Sends the buffered writes, the sequence bump and COMMIT in one round trip.</summary>
         public void Commit()
         {
-            if (!_begun) return; // the body did nothing
+            if (!_begun && _writes.Count == 0) return; // the body did nothing
+            EnsureBegun(); // a body that only finished a trial
             if (_sequence != _lockedSequence)
                 _writes.Add(BatchCommand("UPDATE fspinn_studies SET seq = @seq WHERE id = @id", ("seq", _sequence), ("id", storage._studyId)));
             _writes.Add(new NpgsqlBatchCommand("COMMIT"));
@@ -739,6 +754,21 @@ public sealed class PostgresStudyStorage : IStudyStorage
 
         private TrialRecord WithLease(TrialRecord t, TimeSpan lease) =>
             t.Status == TrialStatus.Running ? t with { HeartbeatUtc = _now, LeaseUntilUtc = _now + lease } : t with { LeaseUntilUtc = null };
+
+        /// <summary>Finishes written before the transaction began (they ride in its first batch, numbered after the locked sequence).</summary>
+        private int _finishesBeforeBegin;
+
+        public void Finish(TrialRecord final)
+        {
+            // Before the first read: sent with BEGIN and the lock, numbered from the locked counter on the server (no
+            // round trip of its own). After it: numbered here, like the other writes.
+            var command = _begun
+                ? BatchCommand(FinishSql("SELECT @seq::bigint AS seq", count: false), [.. FinishValues(storage._studyId, final), ("seq", ++_sequence)])
+                : BatchCommand(FinishSql("SELECT seq + @k AS seq FROM fspinn_studies WHERE id = @id", count: false),
+                    [.. FinishValues(storage._studyId, final), ("k", (long)++_finishesBeforeBegin)]);
+            TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
+            _writes.Add(command);
+        }
 
         public void Insert(TrialRecord trial, TimeSpan lease)
         {

@@ -561,17 +561,19 @@ public sealed class SqliteStudyStorage : IStudyStorage
         return next;
     }
 
-    public bool Finish(TrialRecord final) => Write(() =>
+    public bool Finish(TrialRecord final) => Write(() => FinishInTransaction(final) || AlreadyStored(final));
+
+    /// <summary>Stores <paramref name="final"/> if its trial is still its worker's RUNNING trial; inside a write transaction.</summary>
+    private bool FinishInTransaction(TrialRecord final)
     {
-        var seq = NextSequence();
         using var command = _connection.CreateCommand();
         command.CommandText = $"UPDATE trials SET {TrialRows.Assignments}, seq = @seq WHERE number = @number AND worker_id = @worker_id AND status = 'RUNNING'";
         TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Time);
-        command.Parameters.AddWithValue("@seq", seq);
-        if (command.ExecuteNonQuery() != 1) return AlreadyStored(final);
+        command.Parameters.AddWithValue("@seq", NextSequence());
+        if (command.ExecuteNonQuery() != 1) return false;
         WriteValues(_connection, final);
         return true;
-    });
+    }
 
     /// <summary>Replaces the stored objective values of <paramref name="t"/> by its own (none unless COMPLETE).</summary>
     private static void WriteValues(SqliteConnection connection, TrialRecord t)
@@ -658,6 +660,8 @@ public sealed class SqliteStudyStorage : IStudyStorage
         private readonly SqliteConnection _c = storage._connection;
 
         public TrialChanges ReadChanges(long sinceSequence) => storage.ReadChanges(sinceSequence);
+
+        public void Finish(TrialRecord final) => storage.FinishInTransaction(final);
 
         public void Insert(TrialRecord trial, TimeSpan lease)
         {

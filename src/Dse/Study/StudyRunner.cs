@@ -217,22 +217,42 @@ public sealed class StudyRunner
         WithRetry("reading the study", () => CatchUp(state), cancellationToken);
     }
 
+    /// <summary>
+    /// Claim, evaluate, and store the result with the next claim: one claim transaction per trial. A result not yet
+    /// stored when the loop ends (cancelled, or a claim that failed for good) is stored on its own.
+    /// </summary>
     private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
     {
-        while (true)
+        TrialRecord? unstored = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            WithRetry("reading the study", () => CatchUp(state), cancellationToken);
-            var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
-            Report(progress, state, clock.Elapsed);
-            if (claim is { } trial)
+            while (true)
             {
-                Evaluate(trial, state, cancellationToken);
-                done++;
-                continue;
+                cancellationToken.ThrowIfCancellationRequested();
+                WithRetry("reading the study", () => CatchUp(state), cancellationToken);
+                var final = unstored;
+                var (claim, allDone) = WithRetry(final is null ? "claiming a trial" : $"storing trial {final.Number} and claiming the next",
+                    () => _storage.Claim(tx =>
+                    {
+                        if (final is not null) tx.Finish(final); // writes nothing if our lease expired and another worker took the trial over
+                        return Sync(tx, state);
+                    }), cancellationToken);
+                unstored = null;
+                Report(progress, state, clock.Elapsed);
+                if (claim is { } trial)
+                {
+                    unstored = Evaluate(trial, cancellationToken);
+                    done++;
+                    continue;
+                }
+                if (allDone) return done;
+                cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
             }
-            if (allDone) return done;
-            cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
+        }
+        finally
+        {
+            if (unstored is { } final)
+                WithRetry($"storing trial {final.Number}", () => _storage.Finish(final), CancellationToken.None);
         }
     }
 
@@ -418,22 +438,30 @@ public sealed class StudyRunner
 
     private TrialRecord? Reclaim(IClaimTransaction tx, TrialRecord t, State state, DateTime now)
     {
+        var why = WhyAbandoned(t, now);
         if (t.Attempts >= _options.MaxAttempts)
         {
             var failed = t with
             {
                 Status = TrialStatus.Failed, FinishedUtc = DateTime.UtcNow, Cause = FailureCause.Configuration,
-                Error = $"abandoned {t.Attempts} times (worker {t.WorkerId} died or stopped renewing its lease); not retried again",
+                Error = $"abandoned {t.Attempts} times (worker {t.WorkerId} died or stopped renewing its lease: {why}); not retried again",
             };
-            if (tx.Replace(failed, t.Sequence, _options.Lease)) TellStored(state, failed);
+            if (tx.Replace(failed, t.Sequence, _options.Lease))
+            {
+                TellStored(state, failed);
+                _options.Log?.WriteLine($"worker {_worker.Id}: trial {t.Number} of {t.WorkerId} failed for good ({why}; {t.Attempts} attempts)");
+            }
             return null;
         }
-        var taken = Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned", t.Attempts + 1);
-        if (taken is not null)
-            _options.Log?.WriteLine($"worker {_worker.Id}: took over trial {t.Number} from {t.WorkerId} " +
-                $"({(t.Host == _worker.Host && !ProcessAlive(t.Pid, t.ProcessStartTicks) ? $"process {t.Pid} is gone" : $"lease expired at {t.LeaseUntilUtc:HH:mm:ss.fff}, now {now:HH:mm:ss.fff}")})");
+        var taken = Take(tx, t, TrialStatus.Running, $"rerun: attempt {t.Attempts} by {t.WorkerId} was abandoned ({why})", t.Attempts + 1);
+        if (taken is not null) _options.Log?.WriteLine($"worker {_worker.Id}: took over trial {t.Number} from {t.WorkerId} ({why})");
         return taken;
     }
+
+    /// <summary>Why <see cref="IsAbandoned"/> said so, for the log and the stored error.</summary>
+    private string WhyAbandoned(TrialRecord t, DateTime storageNow) => t.Host == _worker.Host && !ProcessAlive(t.Pid, t.ProcessStartTicks)
+        ? $"process {t.Pid} of this host is gone"
+        : $"lease expired at {t.LeaseUntilUtc ?? t.HeartbeatUtc + _options.Lease:HH:mm:ss.fff}, storage time {storageNow:HH:mm:ss.fff}";
 
     /// <summary>
     /// Another worker's RUNNING trial whose lease expired (storage clock), or, on this host, whose process is gone.
@@ -482,7 +510,8 @@ public sealed class StudyRunner
             || e.InnerException is { } inner && IsEnvironmentFailure(inner);
     }
 
-    private void Evaluate(TrialRecord trial, State state, CancellationToken cancellationToken)
+    /// <summary>Evaluates a claimed trial while renewing its lease; returns its final record, for the caller to store.</summary>
+    private TrialRecord Evaluate(TrialRecord trial, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         // a timer, not a task: a trial shorter than the interval starts and stops nothing on another thread
@@ -524,9 +553,7 @@ public sealed class StudyRunner
             final = trial with { Status = TrialStatus.Failed, Error = error, Cause = cause };
         }
         renewal.Stop();
-        final = final with { FinishedUtc = DateTime.UtcNow, HeartbeatUtc = DateTime.UtcNow, DurationSeconds = clock.Elapsed.TotalSeconds };
-        // false: another worker took the trial over after our lease expired; its result will be stored instead
-        WithRetry($"storing trial {trial.Number}", () => _storage.Finish(final), CancellationToken.None);
+        return final with { FinishedUtc = DateTime.UtcNow, HeartbeatUtc = DateTime.UtcNow, DurationSeconds = clock.Elapsed.TotalSeconds };
     }
 
     /// <summary>
