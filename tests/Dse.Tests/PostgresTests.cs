@@ -65,10 +65,16 @@ internal static class WorkerProcesses
         foreach (var c in children)
         {
             var left = timeout - clock.Elapsed;
-            Assert.That(c.Process.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero), Is.True, $"worker did not finish in {timeout}");
+            if (!c.Process.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                c.KillHard(); // its log is read to the end, which needs the process gone
+                Assert.Fail($"worker did not finish in {timeout}; the end of its log:\n{Tail(c.Stderr, 4000)}");
+            }
             Assert.That(c.Process.ExitCode, Is.Zero, c.Stderr);
         }
     }
+
+    private static string Tail(string text, int chars) => text.Length <= chars ? text : "..." + text[^chars..];
 
     public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
     {

@@ -73,8 +73,8 @@ public interface IStudyStorage : IDisposable
     /// number and commits in that order, which is what lets <see cref="ReadChanges"/> read only what changed since a
     /// sequence number. Exactly-once claiming itself does not need the lock (trial numbers are unique and a take-over
     /// is conditional on the row's sequence number); the order of commits does. The cost is one pass of the study
-    /// lock and one durable commit per call: a worker stores a result and claims the next trial in one call
-    /// (<see cref="IClaimTransaction.Finish"/>).
+    /// lock and one durable commit per call (a result can ride in the same call, <see cref="IClaimTransaction.Finish"/>,
+    /// though the runner stores results on their own: see StudyRunner.RunLoop).
     /// </para>
     /// </summary>
     T Claim<T>(Func<IClaimTransaction, T> body);
@@ -88,8 +88,8 @@ public interface IStudyStorage : IDisposable
 
     /// <summary>
     /// Stores the final state (COMPLETE or FAILED) of a RUNNING trial owned by <see cref="TrialRecord.WorkerId"/>, in a
-    /// transaction of its own (a worker that goes on claiming stores it with its next claim instead:
-    /// <see cref="IClaimTransaction.Finish"/>). Durable once it returns. False if the trial is no longer that
+    /// transaction of its own (the runner's way; <see cref="IClaimTransaction.Finish"/> stores it inside a claim
+    /// instead, which the runner does not use, see StudyRunner.RunLoop). Durable once it returns. False if the trial is no longer that
     /// worker's (its lease expired and another worker took it over). Safe to repeat after a lost connection: a repeat of
     /// a write that was committed returns true. Takes a sequence number, so it is ordered with claims.
     /// </summary>

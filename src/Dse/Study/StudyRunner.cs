@@ -218,41 +218,29 @@ public sealed class StudyRunner
     }
 
     /// <summary>
-    /// Claim, evaluate, and store the result with the next claim: one claim transaction per trial. A result not yet
-    /// stored when the loop ends (cancelled, or a claim that failed for good) is stored on its own.
+    /// Claim, evaluate, store the result, until the study is done. The result is stored on its own, as soon as the
+    /// trial ends, not inside the next claim (<see cref="IClaimTransaction.Finish"/>): that fusion measured no gain at
+    /// 16 workers (experiments/store-bench/README.md) and left a worker polling for ever once, after a server outage
+    /// longer than the lease (PostgresFaultTests.ServerRestartAndAStopLongerThanTheLeaseLoseAndDoubleNothing).
     /// </summary>
     private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
     {
-        TrialRecord? unstored = null;
-        try
+        while (true)
         {
-            while (true)
+            cancellationToken.ThrowIfCancellationRequested();
+            WithRetry("reading the study", () => CatchUp(state), cancellationToken);
+            var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
+            Report(progress, state, clock.Elapsed);
+            if (claim is { } trial)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                WithRetry("reading the study", () => CatchUp(state), cancellationToken);
-                var final = unstored;
-                var (claim, allDone) = WithRetry(final is null ? "claiming a trial" : $"storing trial {final.Number} and claiming the next",
-                    () => _storage.Claim(tx =>
-                    {
-                        if (final is not null) tx.Finish(final); // writes nothing if our lease expired and another worker took the trial over
-                        return Sync(tx, state);
-                    }), cancellationToken);
-                unstored = null;
-                Report(progress, state, clock.Elapsed);
-                if (claim is { } trial)
-                {
-                    unstored = Evaluate(trial, cancellationToken);
-                    done++;
-                    continue;
-                }
-                if (allDone) return done;
-                cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
-            }
-        }
-        finally
-        {
-            if (unstored is { } final)
+                var final = Evaluate(trial, cancellationToken);
+                // false: another worker took the trial over after our lease expired; its result will be stored instead
                 WithRetry($"storing trial {final.Number}", () => _storage.Finish(final), CancellationToken.None);
+                done++;
+                continue;
+            }
+            if (allDone) return done;
+            cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
         }
     }
 
@@ -510,7 +498,7 @@ public sealed class StudyRunner
             || e.InnerException is { } inner && IsEnvironmentFailure(inner);
     }
 
-    /// <summary>Evaluates a claimed trial while renewing its lease; returns its final record, for the caller to store.</summary>
+    /// <summary>Evaluates a claimed trial while renewing its lease; returns its final record, which the caller stores.</summary>
     private TrialRecord Evaluate(TrialRecord trial, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
