@@ -39,7 +39,8 @@ public sealed class PostgresServer : IDisposable
     public PostgresServer()
     {
         _bin = FindBinaries();
-        _root = Path.Combine(Path.GetTempPath(), "fspinn-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        RemoveStaleFolders(Path.GetTempPath(), TimeSpan.FromHours(1));
+        _root = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..8]);
         _data = Path.Combine(_root, "data");
         Directory.CreateDirectory(_root);
         _asPostgresUser = Environment.UserName == "root";
@@ -52,6 +53,34 @@ public sealed class PostgresServer : IDisposable
             host all all 127.0.0.1/32 scram-sha-256
             """);
         Start();
+    }
+
+    public const string FolderPrefix = "fspinn-pg-";
+
+    /// <summary>
+    /// Deletes the folders of earlier test runs that were killed before their teardown (tens of MB each): those with no
+    /// running server (no postmaster.pid, or one whose process is gone) and untouched for <paramref name="age"/>, so
+    /// that a concurrent run's folder, still in initdb, is never taken.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleFolders(string parent, TimeSpan age)
+    {
+        var removed = new List<string>();
+        foreach (var folder in Directory.GetDirectories(parent, FolderPrefix + "*"))
+        {
+            try
+            {
+                if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) < age) continue;
+                var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}")) continue;
+                Directory.Delete(folder, recursive: true);
+                removed.Add(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another run's, or not ours to delete: left as it is
+            }
+        }
+        return removed;
     }
 
     /// <summary>The newest /usr/lib/postgresql/*/bin with initdb (Debian's layout), or initdb on PATH.</summary>
