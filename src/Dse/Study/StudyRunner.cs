@@ -221,7 +221,12 @@ public sealed class StudyRunner
     /// Claim, evaluate, store the result, until the study is done. The result is stored on its own, as soon as the
     /// trial ends, not inside the next claim (<see cref="IClaimTransaction.Finish"/>): that fusion measured no gain at
     /// 16 workers (experiments/store-bench/README.md) and left a worker polling for ever once, after a server outage
-    /// longer than the lease (PostgresFaultTests.ServerRestartAndAStopLongerThanTheLeaseLoseAndDoubleNothing).
+    /// longer than the lease (PostgresFaultTests.ServerRestartAndAStopLongerThanTheLeaseLoseAndDoubleNothing). Most
+    /// likely cause, from the code and the stuck worker's database: on PostgreSQL a finish sent before the claim's
+    /// reads is read back by them, so <see cref="Sync"/> applied an uncommitted row and moved the state's sequence past
+    /// it; the commit failed with the server, another worker's write later took that sequence number, and this worker
+    /// never read it, waiting on a trial it still believed running elsewhere. A claim's reads must see only committed
+    /// rows, or a failed claim must reset the runner's state.
     /// </summary>
     private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
     {
