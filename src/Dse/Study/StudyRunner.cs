@@ -225,8 +225,8 @@ public sealed class StudyRunner
     /// likely cause, from the code and the stuck worker's database: on PostgreSQL a finish sent before the claim's
     /// reads is read back by them, so <see cref="Sync"/> applied an uncommitted row and moved the state's sequence past
     /// it; the commit failed with the server, another worker's write later took that sequence number, and this worker
-    /// never read it, waiting on a trial it still believed running elsewhere. A claim's reads must see only committed
-    /// rows, or a failed claim must reset the runner's state.
+    /// never read it, waiting on a trial it still believed running elsewhere. A failed claim now resets the runner's
+    /// state (<see cref="Claim"/>), which also closes that path; the fusion stays unused for want of a measured gain.
     /// </summary>
     private int RunLoop(State state, IProgress<StudyProgress>? progress, Stopwatch clock, ref int done, CancellationToken cancellationToken)
     {
@@ -234,7 +234,7 @@ public sealed class StudyRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             WithRetry("reading the study", () => CatchUp(state), cancellationToken);
-            var (claim, allDone) = WithRetry("claiming a trial", () => _storage.Claim(tx => Sync(tx, state)), cancellationToken);
+            var (claim, allDone) = Claim(ref state, cancellationToken);
             Report(progress, state, clock.Elapsed);
             if (claim is { } trial)
             {
@@ -246,6 +246,37 @@ public sealed class StudyRunner
             }
             if (allDone) return done;
             cancellationToken.WaitHandle.WaitOne(_options.PollInterval);
+        }
+    }
+
+    /// <summary>
+    /// One claim transaction, retried while the storage is unreachable. A claim that fails has already changed the
+    /// runner's state: its body told the strategy about the rows it wrote (skipped candidates, reused results) and
+    /// applied what it read, and the storage kept none of its writes. That view is thrown away and the study read afresh
+    /// before the next attempt; a runner that kept it ended its study with those rows missing
+    /// (FailedClaimTests), or waited for ever on a trial it believed running elsewhere.
+    /// </summary>
+    private (TrialRecord? Claim, bool AllDone) Claim(ref State state, CancellationToken cancellationToken)
+    {
+        Stopwatch? failing = null;
+        while (true)
+        {
+            var view = state;
+            try
+            {
+                return _storage.Claim(tx => Sync(tx, view));
+            }
+            catch (StorageUnavailableException e)
+            {
+                failing ??= Stopwatch.StartNew();
+                if (failing.Elapsed > _options.GiveUpAfter)
+                    throw new StorageUnavailableException($"{e.Message}; gave up claiming a trial after {failing.Elapsed.TotalMinutes:0} min", e);
+                _options.Log?.WriteLine($"worker {_worker.Id}: {e.Message} while claiming a trial; reading the study afresh");
+                // the start stays this run's: environment failures stored since are this run's own, not retried
+                state = new State(CreateStrategy(_definition, _space, _evaluator.EstimateMemoryBytes)) { StartSequence = view.StartSequence };
+                var fresh = state;
+                WithRetry("reading the study", () => CatchUp(fresh), cancellationToken);
+            }
         }
     }
 
