@@ -176,10 +176,10 @@ Summary.Print("ablation at N=400, MNIST", ["name", "acc %", "writes/ex", "train 
         a.Name, Summary.Fixed(a.Result.AccuracyAllActivity), Summary.Fixed(a.Priced?.WeightWritesPerTrainExample, "F0"),
         Summary.Joules(a.Priced?.TrainEnergyJoulesPerExample), a.Changes,
     }));
-Summary.Print("Diehl & Cook 2015 reproduction (paper = the paper's reported accuracy)", ["N", "epochs", "acc %", "paper %", "diff", "train s"],
+Summary.Print("Diehl & Cook 2015 reproduction (paper = the paper's reported accuracy)", ["N", "epochs", "variant", "acc %", "paper %", "diff", "train s"],
     dc2015.Select(d => new[]
     {
-        Summary.Int(d.Neurons), Summary.Int(d.Epochs), Summary.Fixed(d.Result.AccuracyAllActivity), Summary.Fixed(d.PaperAccuracy, "F1"),
+        Summary.Int(d.Neurons), Summary.Int(d.Epochs), d.Variant, Summary.Fixed(d.Result.AccuracyAllActivity), Summary.Fixed(d.PaperAccuracy, "F1"),
         Summary.Fixed(d.Result.AccuracyAllActivity - d.PaperAccuracy), Summary.Fixed(d.Result.TrainSeconds, "F0"),
     }));
 if (problems.Count > 0)

@@ -148,7 +148,8 @@ internal static partial class RunSets
     [GeneratedRegex(@"^abl3-n400-.*$")]
     public static partial Regex Ablation();
 
-    [GeneratedRegex(@"^dc2015-n(\d+)-e(\d+)$")]
+    /// <summary><c>dc2015-nN-eE</c>, optionally with a variant suffix (<c>-fidelity</c>, <c>-emission-norest</c>, ...).</summary>
+    [GeneratedRegex(@"^dc2015-n(\d+)-e(\d+)(?:-(?<variant>[a-z][a-z-]*))?$")]
     public static partial Regex Dc2015();
 
     /// <summary>Diehl &amp; Cook (2015), Table 1: the paper's test accuracy (%) by number of excitatory neurons.</summary>

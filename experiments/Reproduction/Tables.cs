@@ -13,7 +13,7 @@ internal sealed record SizeRatio(string Dataset, int Neurons, double? AccuracyDi
 /// <summary>A run of the N=400 ablation: what it changes against the baseline, and its figures.</summary>
 internal sealed record AblationRun(string Name, string Changes, bool IsBaseline, ResultRow Result, PricedRun? Priced);
 
-internal sealed record Dc2015Run(int Neurons, int Epochs, double? PaperAccuracy, ResultRow Result);
+internal sealed record Dc2015Run(int Neurons, int Epochs, string Variant, double? PaperAccuracy, ResultRow Result);
 
 /// <summary>A CSV table: a header and rows of already formatted cells (empty = missing).</summary>
 internal sealed record Table(string FileName, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
@@ -77,10 +77,10 @@ internal static class Tables
             .Select(x =>
             {
                 var n = int.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture);
-                return new Dc2015Run(n, int.Parse(x.Match.Groups[2].Value, CultureInfo.InvariantCulture),
+                return new Dc2015Run(n, int.Parse(x.Match.Groups[2].Value, CultureInfo.InvariantCulture), x.Match.Groups["variant"].Value,
                     RunSets.Dc2015PaperAccuracy.TryGetValue(n, out var paper) ? paper : null, x.Row);
             })
-            .OrderBy(d => d.Neurons).ThenBy(d => d.Epochs)
+            .OrderBy(d => d.Neurons).ThenBy(d => d.Epochs).ThenBy(d => d.Variant, StringComparer.Ordinal)
             .ToList();
 
     public static Table SizesTable(IEnumerable<SizeRun> sizes) => new("sizes.csv",
@@ -121,10 +121,10 @@ internal static class Tables
         ]).ToList());
 
     public static Table Dc2015Table(IEnumerable<Dc2015Run> runs) => new("dc2015.csv",
-        ["neurons", "epochs", "accuracy_all_activity", "paper_accuracy", "difference_points", "train_seconds", "commit", "command"],
+        ["neurons", "epochs", "variant", "accuracy_all_activity", "paper_accuracy", "difference_points", "train_seconds", "commit", "command"],
         runs.Select(d => (IReadOnlyList<string>)
         [
-            Cell(d.Neurons), Cell(d.Epochs), Cell(d.Result.AccuracyAllActivity), Cell(d.PaperAccuracy),
+            Cell(d.Neurons), Cell(d.Epochs), d.Variant, Cell(d.Result.AccuracyAllActivity), Cell(d.PaperAccuracy),
             Cell(d.Result.AccuracyAllActivity - d.PaperAccuracy), Cell(d.Result.TrainSeconds), d.Result.Commit, d.Result.Command,
         ]).ToList());
 
