@@ -500,7 +500,7 @@ public sealed class StudyRunner
     /// <summary>
     /// When each process of this host (pid, start) was last found alive. A claim checks every running trial of the
     /// other workers of this host: reading /proc for each of them at every claim cost 15 process look-ups per trial at
-    /// 16 workers, inside the claim lock (about 15% of a worker's CPU in the store benchmark). A process found alive is
+    /// 16 workers, inside the claim lock (about an eighth of a worker's CPU in the store benchmark). A process found alive is
     /// believed alive for <see cref="AliveRecheck"/>; one found gone stays gone (pids are told apart by start time).
     /// </summary>
     private readonly Dictionary<(int Pid, long StartTicks), long> _aliveAt = [];
