@@ -25,10 +25,10 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 def objective(trial):
     # zero-cost, three objectives like the fspinn study (accuracy, memory, energy)
-    n = trial.suggest_int("neurons", 25, 50000, step=25)
+    n = trial.suggest_int("neurons", 25, 100000, step=25)
     bits = trial.suggest_categorical("bits", [32, 8, 4])
     net = trial.suggest_categorical("network", ["bindsnet", "fspinn"])
-    return n / 50000.0, n * bits / 8.0, n * (0.3 if net == "fspinn" else 1.0)
+    return n / 100000.0, n * bits / 8.0, n * (0.3 if net == "fspinn" else 1.0)
 
 
 def main():
@@ -57,7 +57,7 @@ def fill(storage, study, n):
     """n COMPLETE trials (random parameters, seed 1) in one transaction, through Optuna's ORM models (not timed)."""
     from optuna.storages._rdb import models
     rng = random.Random(1)
-    dists = {"neurons": optuna.distributions.IntDistribution(25, 50000, step=25),
+    dists = {"neurons": optuna.distributions.IntDistribution(25, 100000, step=25),
              "bits": optuna.distributions.CategoricalDistribution([32, 8, 4]),
              "network": optuna.distributions.CategoricalDistribution(["bindsnet", "fspinn"])}
     dist_json = {k: optuna.distributions.distribution_to_json(d) for k, d in dists.items()}
@@ -66,7 +66,7 @@ def fill(storage, study, n):
     first = session.query(models.TrialModel).filter(models.TrialModel.study_id == study_id).count()
     now = datetime.datetime.now()
     for k in range(first, first + n):
-        params = {"neurons": 25 * rng.randint(1, 2000), "bits": rng.choice([32, 8, 4]), "network": rng.choice(["bindsnet", "fspinn"])}
+        params = {"neurons": 25 * rng.randint(1, 4000), "bits": rng.choice([32, 8, 4]), "network": rng.choice(["bindsnet", "fspinn"])}
         trial = models.TrialModel(number=k, study_id=study_id, state=optuna.trial.TrialState.COMPLETE,
                                   datetime_start=now, datetime_complete=now)
         trial.params = [models.TrialParamModel(param_name=name, param_value=dists[name].to_internal_repr(value),

@@ -44,6 +44,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
     private readonly NpgsqlDataSource _source;
     private readonly int _studyId;
     private readonly StorageOptions _options;
+    /// <summary>Reused by this handle's incremental reads (parsed candidates, the columns of the result set).</summary>
+    private readonly TrialRowCache _rowCache = new();
 
     private PostgresStudyStorage(NpgsqlDataSource source, string location, int studyId, string name, StudyDefinition definition, StorageOptions options)
     {
@@ -504,9 +506,10 @@ public sealed class PostgresStudyStorage : IStudyStorage
     {
         var changes = new List<TrialChange>();
         SkipToRows(reader);
+        _rowCache.NewResultSet();
         while (reader.Read())
         {
-            var t = TrialRows.Read(reader, Location, Definition.Objectives);
+            var t = TrialRows.Read(reader, Location, Definition.Objectives, _rowCache);
             changes.Add(new TrialChange(t.Sequence, t.Number, t));
         }
         NextRows(reader);

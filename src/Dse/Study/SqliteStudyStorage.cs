@@ -52,6 +52,9 @@ public sealed class SqliteStudyStorage : IStudyStorage
     /// <summary>The host's queue of writers to this store (null: SQLite's busy polling alone, as on another OS).</summary>
     private readonly HostWriteQueue? _queue;
 
+    /// <summary>Reused by this handle's incremental reads (parsed candidates, the columns of the result set).</summary>
+    private readonly TrialRowCache _rowCache = new();
+
     /// <summary>Inside <see cref="Write{T}"/>: reads see the write transaction's state, no snapshot of their own.</summary>
     private bool _writing;
 
@@ -526,9 +529,10 @@ public sealed class SqliteStudyStorage : IStudyStorage
             command.CommandText = _hasSequence ? "SELECT * FROM trials WHERE seq > @since ORDER BY seq" : "SELECT * FROM trials WHERE @since = 0 ORDER BY number";
             command.Parameters.AddWithValue("@since", sinceSequence);
             using var reader = command.ExecuteReader();
+            _rowCache.NewResultSet();
             while (reader.Read())
             {
-                var t = TrialRows.Read(reader, Location, Definition.Objectives);
+                var t = TrialRows.Read(reader, Location, Definition.Objectives, _rowCache);
                 if (!_hasSequence) t = t with { Sequence = t.Number + 1 };
                 changes.Add(new TrialChange(t.Sequence, t.Number, t));
             }

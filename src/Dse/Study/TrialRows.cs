@@ -84,8 +84,9 @@ internal static class TrialRows
     /// it). <see cref="TrialRecord.Values"/> is null (the caller adds them from trial_values) unless the row is of an
     /// older schema, whose measurement columns are read into values and metrics.
     /// </summary>
-    public static TrialRecord Read(DbDataReader r, string location, IReadOnlyList<Objective> objectives)
+    public static TrialRecord Read(DbDataReader r, string location, IReadOnlyList<Objective> objectives, TrialRowCache? cache = null)
     {
+        bool HasColumn(DbDataReader r, string name) => cache?.HasColumn(r, name) ?? TrialRows.HasColumn(r, name);
         var number = -1;
         var column = "number";
         try
@@ -107,7 +108,8 @@ internal static class TrialRows
             var statusText = Text("status");
             if (!Enum.TryParse<TrialStatus>(statusText, ignoreCase: true, out var status) || !Enum.IsDefined(status) || int.TryParse(statusText, out _))
                 throw new FormatException($"status '{statusText}' is not one of {string.Join(", ", Enum.GetValues<TrialStatus>().Select(StatusText))}");
-            var candidate = Candidate.FromJson(Text("config_json"));
+            var configJson = Text("config_json");
+            var candidate = cache?.Candidate(configJson) ?? Candidate.FromJson(configJson);
             IReadOnlyDictionary<string, double> metrics = S("metrics_json") is { } m ? JsonSerializer.Deserialize<Dictionary<string, double>>(m) ?? [] : [];
             FailureCause? cause = null;
             if (HasColumn(r, "failure_cause") && S("failure_cause") is { } causeText)
@@ -170,7 +172,7 @@ internal static class TrialRows
     public static IEnumerable<(int Objective, double Value)> ValueRows(TrialRecord t) =>
         t is { Status: TrialStatus.Complete, Values: { } values } ? values.Select((v, i) => (i, v)) : [];
 
-    private static bool HasColumn(DbDataReader r, string name)
+    internal static bool HasColumn(DbDataReader r, string name)
     {
         for (var i = 0; i < r.FieldCount; i++)
             if (string.Equals(r.GetName(i), name, StringComparison.OrdinalIgnoreCase)) return true;
@@ -188,4 +190,44 @@ internal static class TrialRows
         nameof(UnauthorizedAccessException), nameof(OutOfMemoryException), nameof(InsufficientMemoryException),
         nameof(OperationCanceledException), nameof(TaskCanceledException),
     ];
+}
+
+/// <summary>
+/// What a storage handle's incremental reads can reuse from row to row: parsed candidates by their JSON (every worker
+/// reads each trial at least twice, RUNNING then finished, and each read parsed its configuration again: the largest
+/// part of a row read at 16 workers) and the columns of the current result set (looked up by name per row before).
+/// One per handle, so one thread at a time, as the handle (<see cref="IStudyStorage"/>).
+/// </summary>
+internal sealed class TrialRowCache
+{
+    /// <summary>Bound on the candidates kept (a study of the paper's space has 4,032): past it the cache starts afresh.</summary>
+    private const int MaxCandidates = 16_384;
+
+    private readonly Dictionary<string, Candidate> _candidates = new(StringComparer.Ordinal);
+    private DbDataReader? _reader;
+    private readonly HashSet<string> _columns = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The candidate of <paramref name="json"/>; candidates are immutable, so one instance serves every row that holds it.</summary>
+    public Candidate Candidate(string json)
+    {
+        if (_candidates.TryGetValue(json, out var known)) return known;
+        var parsed = Dse.Candidate.FromJson(json);
+        if (_candidates.Count >= MaxCandidates) _candidates.Clear();
+        _candidates[json] = parsed;
+        return parsed;
+    }
+
+    /// <summary>Call before the rows of a result set: its columns are looked up again (a provider may reuse one reader object for several).</summary>
+    public void NewResultSet() => _reader = null;
+
+    public bool HasColumn(DbDataReader r, string name)
+    {
+        if (!ReferenceEquals(r, _reader))
+        {
+            _reader = r;
+            _columns.Clear();
+            for (var i = 0; i < r.FieldCount; i++) _columns.Add(r.GetName(i));
+        }
+        return _columns.Contains(name);
+    }
 }
