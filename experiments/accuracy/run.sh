@@ -13,7 +13,8 @@
 # Every run trains with `--checkpoint runs/NAME.ckpt` (saved every 10 minutes of training), so the same command after
 # a stop resumes the training where its last checkpoint left it (docs: README, `fspinn train --checkpoint`). The
 # times of the row then add up the attempts: each stopped attempt counts from its start to its last checkpoint (what
-# came after that is trained again), noted in the log, which each attempt appends to.
+# came after that is trained again), noted in the log, which each attempt appends to. A run longer than a session is
+# carried to the next one by park.sh, which commits its checkpoint under experiments/accuracy/checkpoints/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,6 +28,14 @@ mkdir -p "$here/logs" "$root/runs"
 log="$here/logs/$name.log"
 json="$here/logs/$name.json"
 ckpt="$root/runs/$name.ckpt"; started_file="$root/runs/$name.started"; before_file="$root/runs/$name.seconds-before"
+# A checkpoint parked by park.sh at the end of an earlier session (committed, since a session's machine keeps only
+# the repository) is restored here, with the training seconds of the attempts before it.
+parked="$here/checkpoints/$name"
+if [ ! -f "$ckpt" ] && [ -f "$parked.ckpt.gz" ]; then
+  gunzip -c "$parked.ckpt.gz" > "$ckpt.restoring" && mv "$ckpt.restoring" "$ckpt"
+  cp "$parked.seconds" "$before_file"; rm -f "$started_file"
+  echo "# restored $ckpt from $parked.ckpt.gz (parked by park.sh)" >> "$log"
+fi
 start=$(date +%s)
 before=0
 if [ -f "$ckpt" ]; then
@@ -44,7 +53,7 @@ cmd="fspinn train --data $data $* --out runs/$name.model --checkpoint runs/$name
 echo "# $cmd (commit $commit, $(nproc) cores, started $(date -u +%FT%TZ))" >> "$log"
 dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" --checkpoint "$ckpt" --json "$json" >> "$log" 2>&1
 end=$(date +%s)
-rm -f "$started_file" "$before_file"
+rm -f "$started_file" "$before_file" "$parked.ckpt.gz" "$parked.seconds"
 # train_examples,train_seconds / accuracies in percent / label and test seconds, formatted as the console prints them
 # (F1 seconds, P2 percentages: the exact value rounded half away from zero); empty when the data has no test set
 IFS='|' read -r tr aa pw ls ts < <(/usr/bin/python3 - "$json" "$before" <<'PY'
