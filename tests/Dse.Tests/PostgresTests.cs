@@ -346,6 +346,34 @@ public sealed class PostgresInputTests
         Assert.That(Server.Snapshot(database), Is.EqualTo(before));
     }
 
+    /// <summary>
+    /// A trial's objective values are read with it, in the same statement (as arrays ordered by objective index): a
+    /// COMPLETE trial that lacks one, or holds an index the study has no objective for, is a corrupt store, named as
+    /// such, and the read changes nothing.
+    /// </summary>
+    [TestCase("DELETE FROM fspinn_trial_values WHERE number = 1 AND objective = 1", "trial 1 is corrupt (COMPLETE without a value for every objective")]
+    [TestCase("UPDATE fspinn_trial_values SET objective = 7 WHERE number = 2 AND objective = 0", "trial 2 is corrupt (trial_values: objective index 7, the study has 3 objectives)")]
+    public void ACompleteTrialWithMissingOrForeignObjectiveValuesIsNamedAsCorruptAndLeftUnchanged(string damage, string expected)
+    {
+        var url = Server.NewDatabase("values");
+        var database = PostgresServer.DatabaseOf(url);
+        Worker.Run(url, Worker.Definition("grid", 4, 1), new SyntheticEvaluator());
+        using (var intact = StudyStorage.OpenExisting(url, readOnly: true))
+        {
+            var trials = intact.ReadChanges(0).Changes.Select(c => c.Trial!).ToList();
+            Assert.That(trials.Select(t => t.Number), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+            Assert.That(trials.Select(t => t.Values!.Count), Has.All.EqualTo(3));
+            Assert.That(trials[1].Values, Is.EqualTo(Server.Query("SELECT value FROM fspinn_trial_values WHERE number = 1 ORDER BY objective", database)
+                .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))).Within(1e-12));
+        }
+        Server.Execute(damage, database);
+        var before = Server.Snapshot(database);
+        using var storage = StudyStorage.OpenExisting(url, readOnly: true);
+        var e = Assert.Throws<StoreFormatException>(() => storage.ReadChanges(0));
+        Assert.That(e!.Message, Does.Contain(expected).And.Contain(url));
+        Assert.That(Server.Snapshot(database), Is.EqualTo(before));
+    }
+
     [Test]
     public void SeveralStudiesShareADatabaseAndAreListedAndResumingWithOtherOptionsIsRefused()
     {

@@ -478,48 +478,74 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        // One round trip, one snapshot for every table (a removal committed between two reads is not half seen, and
-        // no change below the highest sequence number returned is missed): BEGIN, the reads and COMMIT in one batch.
-        using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-        AddChangeReads(batch, sinceSequence);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        using var reader = batch.ExecuteReader();
+        // One statement: one snapshot for every table it reads (a removal committed meanwhile is not half seen, and no
+        // change below the highest sequence number returned is missed), one round trip, no transaction block. A batch
+        // of several statements (BEGIN, the reads, COMMIT, as before) cost the server a statement each and the worker a
+        // thread-pool hand-off (Npgsql writes the statements after a batch's first from a pool thread when called
+        // synchronously): experiments/store-bench/README.md, run 8.
+        using var command = new NpgsqlCommand(null, connection);
+        BindChangeRead(command.Parameters, sinceSequence);
+        command.CommandText = ChangeReadSql;
+        using var reader = command.ExecuteReader();
         return ReadChangeResults(reader, sinceSequence);
     });
 
-    /// <summary>The reads of <see cref="ReadChanges(long)"/> (three result sets: trials, their objective values, removals; then the server's clock).</summary>
-    private void AddChangeReads(NpgsqlBatch batch, long sinceSequence)
+    /// <summary>
+    /// The read of <see cref="ReadChanges(long)"/>, as one statement (one snapshot): the server's clock and the removals
+    /// (as arrays, in a row that is there even when nothing changed), joined to every trial changed after @since, each
+    /// with its objective values as two arrays ordered by objective index (COMPLETE trials only). Trial columns are
+    /// null in the one row returned when no trial changed.
+    /// </summary>
+    private static readonly string ChangeReadSql = $"""
+        SELECT m.now_utc, m.removed_seq, m.removed_number, c.*
+        FROM (SELECT clock_timestamp() AS now_utc,
+                     ARRAY(SELECT seq FROM fspinn_discarded WHERE study_id = @id AND seq > @since ORDER BY seq) AS removed_seq,
+                     ARRAY(SELECT number FROM fspinn_discarded WHERE study_id = @id AND seq > @since ORDER BY seq) AS removed_number) m
+        LEFT JOIN (SELECT {SelectList}, v.value_objectives, v.value_values
+                   FROM fspinn_trials t
+                   LEFT JOIN LATERAL (SELECT array_agg(objective ORDER BY objective) AS value_objectives, array_agg(value ORDER BY objective) AS value_values
+                                      FROM fspinn_trial_values WHERE study_id = @id AND number = t.number) v ON t.status = 'COMPLETE'
+                   WHERE t.study_id = @id AND t.seq > @since) c ON true
+        ORDER BY c.seq
+        """;
+
+    private void BindChangeRead(NpgsqlParameterCollection parameters, long sinceSequence)
     {
-        batch.BatchCommands.Add(BatchCommand($"SELECT {SelectList} FROM fspinn_trials WHERE study_id = @id AND seq > @since ORDER BY seq",
-            ("id", _studyId), ("since", sinceSequence)));
-        batch.BatchCommands.Add(BatchCommand("""
-            SELECT v.number, v.objective, v.value FROM fspinn_trial_values v JOIN fspinn_trials t ON t.study_id = v.study_id AND t.number = v.number
-            WHERE t.study_id = @id AND t.seq > @since AND t.status = 'COMPLETE'
-            """, ("id", _studyId), ("since", sinceSequence)));
-        batch.BatchCommands.Add(BatchCommand("SELECT seq, number FROM fspinn_discarded WHERE study_id = @id AND seq > @since", ("id", _studyId), ("since", sinceSequence)));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT clock_timestamp()"));
+        parameters.AddWithValue("id", _studyId);
+        parameters.AddWithValue("since", sinceSequence);
     }
 
-    /// <summary>Reads what <see cref="AddChangeReads"/> asked for, from the reader's current result set on.</summary>
+    /// <summary>The read of <see cref="ReadChanges(long)"/> as a statement of a claim's batch.</summary>
+    private void AddChangeReads(NpgsqlBatch batch, long sinceSequence)
+    {
+        var command = new NpgsqlBatchCommand(ChangeReadSql);
+        BindChangeRead(command.Parameters, sinceSequence);
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>Reads what <see cref="ChangeReadSql"/> returns, from the reader's current result set on.</summary>
     private TrialChanges ReadChangeResults(NpgsqlDataReader reader, long sinceSequence)
     {
         var changes = new List<TrialChange>();
         SkipToRows(reader);
         _rowCache.NewResultSet();
-        while (reader.Read())
-        {
-            var t = TrialRows.Read(reader, Location, Definition.Objectives, _rowCache);
-            changes.Add(new TrialChange(t.Sequence, t.Number, t));
-        }
-        NextRows(reader);
-        TrialRows.AttachValues(changes, reader, Definition.Objectives.Count, Location);
-        NextRows(reader);
-        while (reader.Read()) changes.Add(new TrialChange(reader.GetInt64(0), reader.GetInt32(1), null));
-        changes.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        NextRows(reader);
-        reader.Read();
+        if (!reader.Read()) throw new InvalidOperationException("the read of changes returned no row");
         var now = DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc);
+        var removedSeq = reader.GetFieldValue<long[]>(1);
+        var removedNumber = reader.GetFieldValue<int[]>(2);
+        var numberColumn = reader.GetOrdinal("number");
+        var objectivesColumn = reader.GetOrdinal("value_objectives");
+        var valuesColumn = reader.GetOrdinal("value_values");
+        if (!reader.IsDBNull(numberColumn))
+            do
+            {
+                var t = TrialRows.Read(reader, Location, Definition.Objectives, _rowCache);
+                t = TrialRows.WithValues(t, reader.IsDBNull(objectivesColumn) ? null : reader.GetFieldValue<int[]>(objectivesColumn),
+                    reader.IsDBNull(valuesColumn) ? null : reader.GetFieldValue<double[]>(valuesColumn), Definition.Objectives.Count, Location);
+                changes.Add(new TrialChange(t.Sequence, t.Number, t));
+            } while (reader.Read());
+        for (var i = 0; i < removedSeq.Length; i++) changes.Add(new TrialChange(removedSeq[i], removedNumber[i], null));
+        if (removedSeq.Length > 0) changes.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         return new TrialChanges(changes, changes.Count > 0 ? Math.Max(sinceSequence, changes[^1].Sequence) : sinceSequence, now);
     }
 
@@ -530,12 +556,6 @@ public sealed class PostgresStudyStorage : IStudyStorage
     {
         while (reader.FieldCount == 0)
             if (!reader.NextResult()) throw new InvalidOperationException("a batch returned fewer result sets than it asked for");
-    }
-
-    private static void NextRows(NpgsqlDataReader reader)
-    {
-        if (!reader.NextResult()) throw new InvalidOperationException("a batch returned fewer result sets than it asked for");
-        SkipToRows(reader);
     }
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)

@@ -161,12 +161,31 @@ internal static class TrialRows
         for (var i = 0; i < changes.Count; i++)
         {
             if (changes[i].Trial is not { Status: TrialStatus.Complete, Values: null } t) continue;
-            if (!byNumber.TryGetValue(t.Number, out var values) || values.Any(double.IsNaN))
-                throw new StoreFormatException($"'{location}': trial {t.Number} is corrupt (COMPLETE without a value for every objective in trial_values); the store was left untouched. " +
-                    "Repair or remove that row with an SQL client, or start a new study with another --store.");
+            if (!byNumber.TryGetValue(t.Number, out var values) || values.Any(double.IsNaN)) throw MissingValues(t.Number, location);
             changes[i] = changes[i] with { Trial = t with { Values = values } };
         }
     }
+
+    /// <summary>
+    /// As <see cref="AttachValues"/> for one trial whose `trial_values` rows were read as two arrays ordered by
+    /// objective index (PostgreSQL's one-statement read): a COMPLETE trial needs exactly the indexes 0..n-1.
+    /// </summary>
+    public static TrialRecord WithValues(TrialRecord t, int[]? objectives, double[]? values, int objectiveCount, string location)
+    {
+        if (t is not { Status: TrialStatus.Complete, Values: null }) return t;
+        objectives ??= [];
+        values ??= [];
+        for (var i = 0; i < objectives.Length; i++)
+            if (objectives[i] < 0 || objectives[i] >= objectiveCount)
+                throw new StoreFormatException($"'{location}': trial {t.Number} is corrupt (trial_values: objective index {objectives[i]}, the study has {objectiveCount} objectives); the store was left untouched.");
+        if (objectives.Length != objectiveCount || values.Length != objectiveCount || objectives.Where((o, i) => o != i).Any())
+            throw MissingValues(t.Number, location);
+        return t with { Values = values };
+    }
+
+    private static StoreFormatException MissingValues(int number, string location) =>
+        new($"'{location}': trial {number} is corrupt (COMPLETE without a value for every objective in trial_values); the store was left untouched. " +
+            "Repair or remove that row with an SQL client, or start a new study with another --store.");
 
     /// <summary>The objective values to store for a trial: (objective index, value), none unless it is COMPLETE.</summary>
     public static IEnumerable<(int Objective, double Value)> ValueRows(TrialRecord t) =>
