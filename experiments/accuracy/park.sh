@@ -3,21 +3,29 @@
 # the next one (a session's machine keeps only the repository). run.sh restores a parked checkpoint when its own
 # runs/NAME.ckpt is missing and deletes it when the run finishes.
 #   experiments/accuracy/park.sh [RUNS_DIR]      (default: the repository's runs/; e.g. a worktree's runs/ folder)
-# Writes experiments/accuracy/checkpoints/NAME.ckpt.gz and NAME.seconds (the training seconds of the attempts so far,
-# each counted from its start to its last checkpoint, as run.sh counts them). Commit them afterwards.
+# Writes experiments/accuracy/checkpoints/NAME.ckpt.gz (the training checkpoint), NAME.ckpt.sweep (the finished points
+# of an inhibition sweep) and NAME.seconds (the seconds of the attempts so far, each counted from its start to its last
+# checkpoint or sweep point, as run.sh counts them). Commit them afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${1:-$(cd "$here/../.." && pwd)/runs}
 mkdir -p "$here/checkpoints"
 shopt -s nullglob
-for ckpt in "$runs"/*.ckpt; do
-  name=$(basename "$ckpt" .ckpt)
+for state in "$runs"/*.ckpt "$runs"/*.ckpt.sweep; do
+  name=$(basename "$state"); name=${name%.sweep}; name=${name%.ckpt}
+  [ -f "$here/checkpoints/$name.parking" ] && continue   # both files of one run: parked once
+  ckpt="$runs/$name.ckpt"; sweep="$ckpt.sweep"
   seconds=$(cat "$runs/$name.seconds-before" 2>/dev/null || echo 0)
   if [ -f "$runs/$name.started" ]; then
-    attempt=$(( $(stat -c %Y "$ckpt") - $(cat "$runs/$name.started") ))
+    last=$( (stat -c %Y "$ckpt" "$sweep" 2>/dev/null || true) | sort -n | tail -1)
+    attempt=$(( last - $(cat "$runs/$name.started") ))
     [ "$attempt" -gt 0 ] && seconds=$(( seconds + attempt ))
   fi
-  gzip -c "$ckpt" > "$here/checkpoints/$name.ckpt.gz.tmp" && mv "$here/checkpoints/$name.ckpt.gz.tmp" "$here/checkpoints/$name.ckpt.gz"
+  touch "$here/checkpoints/$name.parking"
+  rm -f "$here/checkpoints/$name.ckpt.gz" "$here/checkpoints/$name.ckpt.sweep"
+  [ -f "$ckpt" ] && gzip -c "$ckpt" > "$here/checkpoints/$name.ckpt.gz.tmp" && mv "$here/checkpoints/$name.ckpt.gz.tmp" "$here/checkpoints/$name.ckpt.gz"
+  [ -f "$sweep" ] && cp "$sweep" "$here/checkpoints/$name.ckpt.sweep"
   echo "$seconds" > "$here/checkpoints/$name.seconds"
-  echo "parked $name ($(du -h "$here/checkpoints/$name.ckpt.gz" | cut -f1), $seconds s of training so far)"
+  echo "parked $name ($(du -ch "$here/checkpoints/$name".ckpt* | tail -1 | cut -f1), $seconds s so far)"
 done
+rm -f "$here/checkpoints/"*.parking

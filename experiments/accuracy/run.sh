@@ -28,23 +28,26 @@ mkdir -p "$here/logs" "$root/runs"
 log="$here/logs/$name.log"
 json="$here/logs/$name.json"
 ckpt="$root/runs/$name.ckpt"; started_file="$root/runs/$name.started"; before_file="$root/runs/$name.seconds-before"
-# A checkpoint parked by park.sh at the end of an earlier session (committed, since a session's machine keeps only
-# the repository) is restored here, with the training seconds of the attempts before it.
+sweep="$ckpt.sweep"   # the finished points of an inhibition sweep (train --sweep-inhibition --checkpoint)
+# A checkpoint or sweep progress parked by park.sh at the end of an earlier session (committed, since a session's
+# machine keeps only the repository) is restored here, with the training seconds of the attempts before it.
 parked="$here/checkpoints/$name"
-if [ ! -f "$ckpt" ] && [ -f "$parked.ckpt.gz" ]; then
-  gunzip -c "$parked.ckpt.gz" > "$ckpt.restoring" && mv "$ckpt.restoring" "$ckpt"
+if [ ! -f "$ckpt" ] && [ ! -f "$sweep" ] && [ -f "$parked.seconds" ]; then
+  [ -f "$parked.ckpt.gz" ] && gunzip -c "$parked.ckpt.gz" > "$ckpt.restoring" && mv "$ckpt.restoring" "$ckpt"
+  [ -f "$parked.ckpt.sweep" ] && cp "$parked.ckpt.sweep" "$sweep"
   cp "$parked.seconds" "$before_file"; rm -f "$started_file"
-  echo "# restored $ckpt from $parked.ckpt.gz (parked by park.sh)" >> "$log"
+  echo "# restored the state of $name parked by park.sh in $here/checkpoints" >> "$log"
 fi
 start=$(date +%s)
 before=0
-if [ -f "$ckpt" ]; then
-  # the stopped attempt trained from its start to its last checkpoint
+if [ -f "$ckpt" ] || [ -f "$sweep" ]; then
+  # the stopped attempt ran from its start to its last checkpoint or finished sweep point
   previous=0
-  [ -f "$started_file" ] && previous=$(( $(stat -c %Y "$ckpt") - $(cat "$started_file") ))
+  last=$( (stat -c %Y "$ckpt" "$sweep" 2>/dev/null || true) | sort -n | tail -1)
+  [ -f "$started_file" ] && previous=$(( last - $(cat "$started_file") ))
   [ "$previous" -lt 0 ] && previous=0
   before=$(( $(cat "$before_file" 2>/dev/null || echo 0) + previous )); echo "$before" > "$before_file"
-  echo "# resumed from $ckpt: $before s of training in earlier attempts (each up to its last checkpoint)" >> "$log"
+  echo "# resumed from $ckpt / $sweep: $before s in earlier attempts (each up to its last checkpoint or sweep point)" >> "$log"
 else
   rm -f "$before_file"; : > "$log"
 fi
@@ -53,7 +56,7 @@ cmd="fspinn train --data $data $* --out runs/$name.model --checkpoint runs/$name
 echo "# $cmd (commit $commit, $(nproc) cores, started $(date -u +%FT%TZ))" >> "$log"
 dotnet "$bin/fspinn.dll" train --data "$data" "$@" --out "$root/runs/$name.model" --checkpoint "$ckpt" --json "$json" >> "$log" 2>&1
 end=$(date +%s)
-rm -f "$started_file" "$before_file" "$parked.ckpt.gz" "$parked.seconds"
+rm -f "$started_file" "$before_file" "$parked.ckpt.gz" "$parked.ckpt.sweep" "$parked.seconds"
 # train_examples,train_seconds / accuracies in percent / label and test seconds, formatted as the console prints them
 # (F1 seconds, P2 percentages: the exact value rounded half away from zero); empty when the data has no test set
 IFS='|' read -r tr aa pw ls ts < <(/usr/bin/python3 - "$json" "$before" <<'PY'

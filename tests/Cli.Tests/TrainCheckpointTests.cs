@@ -120,4 +120,66 @@ public sealed class TrainCheckpointTests
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Err, Does.Contain("--checkpoint").And.Contain("--out"));
     }
+
+    private static string[] Sweep(string model, string seed = "1") =>
+        ["train", "--neurons", "5", "--train-samples", "20", "--test-samples", "10", "--set", "presentation_ms=30", "--threads", "1",
+         "--sweep-inhibition", "--sweep-values", "10,25", "--seed", seed, "--out", model];
+
+    /// <summary>The progress file a sweep of <see cref="Sweep"/> stopped after its first strength would have left.</summary>
+    private string SweepStoppedAfterFirstPoint(string straightModel, string straightJson, string checkpoint, double? accuracy = null)
+    {
+        var model = ModelFile.Load(straightModel);
+        var first = JsonNode.Parse(File.ReadAllText(straightJson))!["sweep"]!["points"]![0]!;
+        var progress = Cli.Commands.SweepProgressFile.Open(TextWriter.Null, checkpoint + ".sweep", model.Config, 1, 20, DatasetCatalog.Load(null).Train);
+        progress.Add(new SweepPoint((double)first["strength"]!, accuracy ?? (double)first["accuracy"]!, (double)first["accuracy_proportion"]!));
+        return checkpoint + ".sweep";
+    }
+
+    [Test]
+    public void ResumedSweep_TakesTheRecordedPoint_WithoutTrainingItAgain()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run([.. Sweep(straight), "--json", PathIn("straight.json")]).ExitCode, Is.Zero);
+        var checkpoint = PathIn("s.ckpt");
+        SweepStoppedAfterFirstPoint(straight, PathIn("straight.json"), checkpoint, accuracy: 1.0); // no network scores that
+        var result = CliRunner.Run([.. Sweep(PathIn("resumed.model")), "--checkpoint", checkpoint]);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Out, Does.Contain("sweep strength 10: held-out accuracy 100.00 %").And.Contain("effective inhibition strength 10"));
+    }
+
+    [Test]
+    public void StoppedSweep_ResumesAtTheNextStrength_AndGivesTheUninterruptedModel()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run([.. Sweep(straight), "--json", PathIn("straight.json")]).ExitCode, Is.Zero);
+        var checkpoint = PathIn("s.ckpt");
+        var progress = SweepStoppedAfterFirstPoint(straight, PathIn("straight.json"), checkpoint);
+        var resumed = PathIn("resumed.model");
+        var result = CliRunner.Run([.. Sweep(resumed), "--checkpoint", checkpoint]);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Out, Does.Contain($"checkpoint {progress}: resuming the sweep with 1 strength(s) done: 10"));
+            Assert.That(File.ReadAllBytes(resumed), Is.EqualTo(File.ReadAllBytes(straight)), "the resumed sweep chooses and trains as the uninterrupted one");
+            Assert.That(File.Exists(progress), Is.False, "the sweep progress is deleted with the checkpoint once --out is written");
+        });
+    }
+
+    [Test]
+    public void SweepProgressOfAnotherSweep_IsRefusedBeforeTraining_AndLeftUnchanged()
+    {
+        var straight = PathIn("straight.model");
+        Assert.That(CliRunner.Run([.. Sweep(straight), "--json", PathIn("straight.json")]).ExitCode, Is.Zero);
+        var checkpoint = PathIn("s.ckpt");
+        var progress = SweepStoppedAfterFirstPoint(straight, PathIn("straight.json"), checkpoint);
+        var before = File.ReadAllBytes(progress);
+        var result = CliRunner.Run([.. Sweep(PathIn("other.model"), seed: "2"), "--checkpoint", checkpoint]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+            Assert.That(result.Err, Does.Contain("written for another sweep").And.Contain("delete it"));
+            Assert.That(File.ReadAllBytes(progress), Is.EqualTo(before));
+            Assert.That(File.Exists(PathIn("other.model")), Is.False);
+        });
+    }
 }

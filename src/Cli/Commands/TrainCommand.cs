@@ -112,8 +112,11 @@ internal static class TrainCommand
             if (parse.GetValue(sweep))
             {
                 var sweepCount = parse.GetValue(sweepSamples) > 0 ? parse.GetValue(sweepSamples) : samples;
+                // with --checkpoint, each finished point is kept next to it, so a stopped sweep resumes at the next strength
+                var sweepProgress = checkpointPath is null ? null
+                    : SweepProgressFile.Open(stdout, checkpointPath + ".sweep", config, parse.GetValue(seed), sweepCount, pair.Train);
                 var result = PassProgressDisplay.Run(stdout, progress => InhibitionSweep.Run(config, pair.Train, strengths,
-                    sweepCount, 0.1, parse.GetValue(seed), threadCount, progress));
+                    sweepCount, 0.1, parse.GetValue(seed), threadCount, progress, done: sweepProgress?.Points, pointDone: sweepProgress is null ? null : sweepProgress.Add));
                 foreach (var point in result.Points)
                     stdout.WriteLine($"sweep strength {point.Strength.ToString(CultureInfo.InvariantCulture)}: held-out accuracy {point.Accuracy:P2} (proportion {point.AccuracyProportion:P2})");
                 stdout.WriteLine($"effective inhibition strength {result.Best.ToString(CultureInfo.InvariantCulture)}");
@@ -134,7 +137,11 @@ internal static class TrainCommand
                 var trainSeconds = watch.Elapsed.TotalSeconds;
                 var outcome = Pipeline.Evaluate(model, config, pair, options, progress);
                 ModelFile.Save(model, outPath);
-                if (checkpointPath is not null) File.Delete(checkpointPath);
+                if (checkpointPath is not null)
+                {
+                    File.Delete(checkpointPath);
+                    File.Delete(checkpointPath + ".sweep");
+                }
                 return (r: outcome.Test, trainSeconds, labelSeconds: outcome.LabelSeconds, testSeconds: outcome.TestSeconds);
             });
             var trained = model.TrainingCounts.Examples;

@@ -21,8 +21,12 @@ public static class InhibitionSweep
     /// <summary>Default candidates: covers BindsNET's 17.5 (model) and 120 (example script).</summary>
     public static IReadOnlyList<double> DefaultStrengths { get; } = [5, 10, 17.5, 25, 50, 100, 120];
 
+    /// <param name="done">Points of an earlier, stopped run of this very sweep: their strengths are not trained again
+    /// (each point is deterministic, so the result equals an uninterrupted sweep's).</param>
+    /// <param name="pointDone">Called after each newly trained point, e.g. to save the progress.</param>
     public static SweepResult Run(NetworkConfig config, Dataset train, IReadOnlyList<double> strengths, int trainSamples, double holdoutFraction,
-        ulong seed, int threads = 0, Action<PassProgress>? progress = null, CancellationToken cancellationToken = default)
+        ulong seed, int threads = 0, Action<PassProgress>? progress = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<SweepPoint>? done = null, Action<SweepPoint>? pointDone = null)
     {
         if (strengths.Count == 0) throw new ArgumentException("at least one inhibition strength is needed", nameof(strengths));
         if (holdoutFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(holdoutFraction), holdoutFraction, "must be in (0, 1)");
@@ -36,12 +40,20 @@ public static class InhibitionSweep
         foreach (var strength in strengths)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var earlier = done?.Where(p => p.Strength == strength).Take(1).ToArray() ?? [];
+            if (earlier.Length == 1)
+            {
+                points.Add(earlier[0]);
+                continue;
+            }
             var candidate = WithStrength(config, strength);
             var model = SnnModel.Create(candidate, train.PixelsPerImage, seed);
             Protocol.Train(model, fitSet, 0, 1, progress, cancellationToken, threads);
             Protocol.Label(model, fitSet, 0, threads, progress, cancellationToken);
             var report = Protocol.Test(model, holdoutSet, 0, threads, progress, cancellationToken);
-            points.Add(new SweepPoint(strength, report.AccuracyAllActivity, report.AccuracyProportion));
+            var point = new SweepPoint(strength, report.AccuracyAllActivity, report.AccuracyProportion);
+            points.Add(point);
+            pointDone?.Invoke(point);
         }
         var bestAccuracy = points.Max(p => p.Accuracy);
         var best = points.Where(p => p.Accuracy >= bestAccuracy - 0.001).Min(p => p.Strength);
