@@ -45,7 +45,8 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint")
         {
             Description = "Save the model in training to this file every --checkpoint-minutes and, when the file exists, resume from it " +
-                "(same options, seed and data); deleted once --out is written.",
+                "(same options, seed and data); deleted once --out is written. With --sweep-inhibition, the finished sweep points are " +
+                "kept in this file's name + .sweep, so a stopped sweep resumes at the next strength.",
         };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes")
         {
