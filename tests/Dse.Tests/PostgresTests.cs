@@ -295,7 +295,7 @@ public sealed class PostgresInputTests
         var evaluator = new SyntheticEvaluator();
         Worker.Run(url, Worker.Definition("random", 30, 3, memoryBudget: 200000), evaluator, study: "budget");
         Assert.That(evaluator.Evaluations, Is.Zero, "every trial was stored");
-        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "3" }));
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "4" }));
         Assert.That(Server.Query("SELECT count(*) FROM fspinn_trial_values", database), Is.EqualTo(new[] { "42" }));
         Assert.That(Server.Query("SELECT count(*) FROM information_schema.columns WHERE table_name = 'fspinn_trials' AND column_name IN ('accuracy', 'memory_bytes', 'train_energy_j', 'inference_energy_j')", database),
             Is.EqualTo(new[] { "0" }));
@@ -317,15 +317,89 @@ public sealed class PostgresInputTests
         using (StudyStorage.OpenOrCreate(url, null, definition)) { }
         var columns = Server.Query(Columns, database);
         // schema 2 was schema 3 without the replicates table
+        DowngradeToSchema3(database);
         Server.Execute("DROP TABLE fspinn_replicates; UPDATE fspinn_meta SET value = '2' WHERE key = 'schema_version'", database);
         var evaluator = new SyntheticEvaluator();
         Worker.Run(url, definition, evaluator);
         Assert.That(evaluator.Evaluations, Is.EqualTo(6));
-        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "3" }));
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "4" }));
         Assert.That(Server.Query(Columns, database), Is.EqualTo(columns).And.Not.Empty, "the migrated table is the one a new database is created with");
         using var storage = StudyStorage.OpenExisting(url);
         Assert.That(storage.LoadTrials().Select(t => t.Status), Is.All.EqualTo(TrialStatus.Complete));
         Assert.That(storage.ReadReplicates(), Is.Empty);
+    }
+
+    /// <summary>Turns a database created by this build back into schema 3 as the previous build created it (study sequence numbers).</summary>
+    private static void DowngradeToSchema3(string database) => Server.Execute("""
+        ALTER TABLE fspinn_studies ADD COLUMN seq bigint NOT NULL DEFAULT 0;
+        UPDATE fspinn_studies s SET seq = (SELECT count(*) FROM fspinn_trials t WHERE t.study_id = s.id);
+        ALTER TABLE fspinn_trials RENAME COLUMN xid TO seq;
+        UPDATE fspinn_trials SET seq = number + 1;
+        ALTER INDEX fspinn_trials_xid RENAME TO fspinn_trials_seq;
+        DROP INDEX fspinn_discarded_xid;
+        ALTER TABLE fspinn_discarded RENAME COLUMN xid TO seq;
+        ALTER TABLE fspinn_discarded ADD PRIMARY KEY (study_id, seq);
+        UPDATE fspinn_meta SET value = '3' WHERE key = 'schema_version';
+        """, database);
+
+    /// <summary>
+    /// Schema 4 stamps rows with transaction ids instead of a study sequence number: a schema-3 database is migrated in
+    /// place, its trials are read once by a reader from 0 and never again (their versions become 0, below every
+    /// cursor), and its study resumes.
+    /// </summary>
+    [Test]
+    public void ASchema3DatabaseMovesToTransactionIdsAndItsTrialsAreReadOnceAndItsStudyResumes()
+    {
+        var url = Server.NewDatabase("v3");
+        var database = PostgresServer.DatabaseOf(url);
+        Worker.Run(url, Worker.Definition("grid", 4, 1), new SyntheticEvaluator());
+        var before = Worker.FrontierCsv(url);
+        DowngradeToSchema3(database);
+        using (var storage = StudyStorage.OpenExisting(url))
+        {
+            var all = storage.ReadChanges(0);
+            Assert.That(all.Changes.Select(c => (c.Number, c.Sequence)), Is.EqualTo(Enumerable.Range(0, 4).Select(n => (n, 0L))));
+            Assert.That(all.Sequence, Is.GreaterThan(0L));
+            Assert.That(storage.ReadChanges(all.Sequence).Changes, Is.Empty, "rows written before the migration are below every cursor");
+        }
+        Assert.That(Server.Query("SELECT value FROM fspinn_meta WHERE key = 'schema_version'", database), Is.EqualTo(new[] { "4" }));
+        Assert.That(Server.Query("SELECT count(*) FROM information_schema.columns WHERE column_name = 'seq' AND table_name LIKE 'fspinn%'", database), Is.EqualTo(new[] { "0" }));
+        Assert.That(Worker.FrontierCsv(url), Is.EqualTo(before));
+        var evaluator = new SyntheticEvaluator();
+        Worker.Run(url, Worker.Definition("grid", 4, 1), evaluator);
+        Assert.That(evaluator.Evaluations, Is.Zero, "nothing is rerun");
+    }
+
+    /// <summary>
+    /// Schema 4's point: a result, a lease renewal and a removal are stored while a claim holds the study's lock (they
+    /// touch only their trial's row), instead of queueing behind every claim of the study.
+    /// </summary>
+    [Test]
+    public void WritesOutsideClaimsDoNotWaitForAClaimHoldingTheStudysLock()
+    {
+        using var storage = StudyStorage.OpenOrCreate(Server.NewDatabase("lockfree"), null, Worker.Definition("grid", 10, 1));
+        var lease = TimeSpan.FromSeconds(30);
+        storage.Claim(tx =>
+        {
+            for (var n = 0; n < 3; n++) tx.Insert(StorageContractTests.Running(n, "owner"), lease);
+            return 0;
+        });
+        using var claimOpen = new ManualResetEventSlim();
+        using var written = new ManualResetEventSlim();
+        using var claimerHandle = storage.Reconnect();
+        var claimer = Task.Run(() => claimerHandle.Claim(tx =>
+        {
+            tx.ReadChanges(0); // holds the study's row lock from here to its commit
+            claimOpen.Set();
+            return written.Wait(TimeSpan.FromSeconds(30));
+        }));
+        Assert.That(claimOpen.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(storage.Finish(StorageContractTests.Completed(storage, 0, "owner")), Is.True);
+        Assert.That(storage.Heartbeat("owner", 1, lease), Is.True);
+        Assert.That(storage.Discard("owner", 2), Is.True);
+        written.Set();
+        Assert.That(claimer.Result, Is.True, "all three were stored while the claim was open");
+        Assert.That(storage.LoadTrials().Select(t => (t.Number, t.Status)), Is.EqualTo(new[] { (0, TrialStatus.Complete), (1, TrialStatus.Running) }));
     }
 
     [Test]

@@ -52,7 +52,21 @@ public sealed class StorageContractTests(string backend)
 
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    private static TrialRecord Running(int number, string worker, string host = "test-host") => new(
+    /// <summary>
+    /// The changes of <paramref name="read"/> that a reader who has read <paramref name="seen"/> did not have: PostgreSQL
+    /// may return a change again (one committed while an earlier read ran, or younger than the oldest transaction then
+    /// running anywhere on the server, e.g. in a test running alongside), always with the version seen before.
+    /// In-memory and SQLite return each change once.
+    /// </summary>
+    private List<TrialChange> News(TrialChanges read, params TrialChanges[] seen)
+    {
+        var known = seen.SelectMany(s => s.Changes).Select(c => (c.Number, c.Sequence, Removed: c.Trial is null)).ToHashSet();
+        var news = read.Changes.Where(c => !known.Contains((c.Number, c.Sequence, c.Trial is null))).ToList();
+        if (backend != "postgresql") Assert.That(news, Has.Count.EqualTo(read.Changes.Count), "in-memory and SQLite return a change once");
+        return news;
+    }
+
+    internal static TrialRecord Running(int number, string worker, string host = "test-host") => new(
         number, Candidate.FromJson($"{{\"neurons\":{25 * (number + 1)},\"bits\":8}}"), 400, TrialStatus.Running, null,
         new Dictionary<string, double>(), null, null, null, 1, "test", worker, host, 1, 0, 1, DateTime.UtcNow, null, DateTime.UtcNow, null);
 
@@ -67,12 +81,12 @@ public sealed class StorageContractTests(string backend)
         Assert.That(first.Sequence, Is.GreaterThan(0));
         Assert.That(first.LeaseUntilUtc, Is.GreaterThan(all.NowUtc + Lease - TimeSpan.FromSeconds(5)).And.LessThan(all.NowUtc + Lease + TimeSpan.FromSeconds(5)));
         Assert.That(first.Candidate.Key, Is.EqualTo(Running(0, "w1").Candidate.Key));
-        Assert.That(storage.ReadChanges(all.Sequence).Changes, Is.Empty, "nothing changed since");
+        Assert.That(News(storage.ReadChanges(all.Sequence), all), Is.Empty, "nothing changed since");
 
         Assert.That(storage.Heartbeat("w1", 1, TimeSpan.FromSeconds(90)), Is.True);
-        var renewed = storage.ReadChanges(all.Sequence);
-        Assert.That(renewed.Changes.Select(c => c.Number), Is.EqualTo(new[] { 1 }), "a heartbeat is a change of that row only");
-        Assert.That(renewed.Changes[0].Trial!.LeaseUntilUtc, Is.GreaterThan(first.LeaseUntilUtc!.Value + TimeSpan.FromSeconds(30)));
+        var renewed = News(storage.ReadChanges(all.Sequence), all);
+        Assert.That(renewed.Select(c => c.Number), Is.EqualTo(new[] { 1 }), "a heartbeat is a change of that row only");
+        Assert.That(renewed[0].Trial!.LeaseUntilUtc, Is.GreaterThan(first.LeaseUntilUtc!.Value + TimeSpan.FromSeconds(30)));
         Assert.That(storage.Heartbeat("someone-else", 1, Lease), Is.False, "only the owner renews");
     }
 
@@ -133,15 +147,49 @@ public sealed class StorageContractTests(string backend)
     {
         var storage = NewStudy(Worker.Definition("grid", 10, 1));
         storage.Claim(tx => { tx.Insert(Running(0, "w"), Lease); tx.Insert(Running(1, "w"), Lease); return 0; });
-        var seen = storage.ReadChanges(0).Sequence;
+        var first = storage.ReadChanges(0);
         Assert.That(storage.Discard("other", 1), Is.False);
         Assert.That(storage.Discard("w", 1), Is.True);
-        var changes = storage.ReadChanges(seen).Changes;
+        var changes = News(storage.ReadChanges(first.Sequence), first);
         Assert.That(changes, Has.Count.EqualTo(1));
         Assert.That((changes[0].Number, changes[0].Trial), Is.EqualTo((1, (TrialRecord?)null)));
         Assert.That(storage.LoadTrials().Select(t => t.Number), Is.EqualTo(new[] { 0 }));
         storage.Claim(tx => { tx.Insert(Running(1, "w2"), Lease); return 0; }); // claimed afresh later
         Assert.That(storage.LoadTrials().Single(t => t.Number == 1).WorkerId, Is.EqualTo("w2"));
+    }
+
+    /// <summary>
+    /// What incremental reads rest on, with a claim held open across a read: a write committed after a read began
+    /// (here, by a claim whose transaction was open while the read ran) is returned by the read given its cursor. On
+    /// PostgreSQL the claim's transaction id predates the read and its commit follows it, the case that a cursor of
+    /// "the highest version seen" would miss; in-memory, the read waits for the claim.
+    /// </summary>
+    [Test]
+    public void AWriteCommittedAfterAReadBeganIsReturnedByTheReadGivenItsCursor()
+    {
+        var storage = NewStudy(Worker.Definition("grid", 10, 1));
+        storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); return 0; });
+        var reader = Handle(storage);
+        var claimerHandle = Handle(storage);
+        var baseline = reader.ReadChanges(0);
+        using var claimOpen = new ManualResetEventSlim();
+        using var readDone = new ManualResetEventSlim();
+        var claimer = Task.Run(() => claimerHandle.Claim(tx =>
+        {
+            tx.ReadChanges(0); // the claim's transaction has begun and holds the study's lock from here to its commit
+            tx.Insert(Running(1, "w2"), Lease);
+            claimOpen.Set();
+            readDone.Wait(TimeSpan.FromSeconds(2)); // a backend whose reads wait for claims never sets it
+            return 0;
+        }));
+        Assert.That(claimOpen.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        var during = reader.ReadChanges(baseline.Sequence);
+        readDone.Set();
+        claimer.Wait();
+        var next = reader.ReadChanges(during.Sequence);
+        var told = News(during, baseline).Concat(News(next, baseline, during)).Where(c => c.Trial is not null).Select(c => (c.Number, c.Trial!.WorkerId)).ToList();
+        Assert.That(told, Does.Contain((1, "w2")), "the claim's row, committed after the read began, reaches the reader");
+        Assert.That(News(reader.ReadChanges(next.Sequence), baseline, during, next), Is.Empty);
     }
 
     /// <summary>
@@ -153,7 +201,7 @@ public sealed class StorageContractTests(string backend)
     {
         var storage = NewStudy(Worker.Definition("grid", 10, 1));
         storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); return 0; });
-        var before = storage.ReadChanges(0).Sequence;
+        var before = storage.ReadChanges(0);
         Assert.That(() => storage.Claim(tx =>
         {
             tx.ReadChanges(0);
@@ -164,7 +212,7 @@ public sealed class StorageContractTests(string backend)
             return 0;
         }), Throws.Exception);
         Assert.That(storage.LoadTrials().Select(t => (t.Number, t.WorkerId)), Is.EqualTo(new[] { (0, "w1") }));
-        Assert.That(storage.ReadChanges(0).Sequence, Is.EqualTo(before));
+        Assert.That(News(storage.ReadChanges(before.Sequence), before), Is.Empty, "readers are told of nothing");
         Assert.That(storage.HypervolumeHistory(), Is.Empty);
         Assert.That(storage.Claim(tx =>
         {
@@ -244,7 +292,7 @@ public sealed class StorageContractTests(string backend)
     }
 
     /// <summary>Trial <paramref name="number"/> of <paramref name="worker"/>, completed with an accuracy that names it.</summary>
-    private static TrialRecord Completed(IStudyStorage storage, int number, string worker) =>
+    internal static TrialRecord Completed(IStudyStorage storage, int number, string worker) =>
         (Running(number, worker) with { Objectives = storage.Definition.Objectives })
         .WithResult(new EvaluationResult(number / 1000.0, 1000 + number, 1e-6, 2e-7, new Dictionary<string, double>(), null)) with
         {
@@ -256,31 +304,33 @@ public sealed class StorageContractTests(string backend)
     {
         var storage = NewStudy(Worker.Definition("grid", 10, 1));
         storage.Claim(tx => { tx.Insert(Running(0, "owner"), Lease); tx.Insert(Running(1, "owner"), Lease); return 0; });
-        var before = storage.ReadChanges(0).Sequence;
+        var before = storage.ReadChanges(0);
 
         var seenInside = storage.Claim(tx =>
         {
             tx.Finish(Completed(storage, 0, "owner"));
-            var changes = tx.ReadChanges(before);
+            var changes = tx.ReadChanges(before.Sequence);
             tx.Insert(Running(2, "owner"), Lease);
             return changes;
         });
-        Assert.That(seenInside.Changes.Select(c => (c.Number, c.Trial!.Status)), Is.EqualTo(new[] { (0, TrialStatus.Complete) }), "the claim reads its own finish");
-        Assert.That(seenInside.Changes[0].Trial!.Values, Is.EqualTo(new[] { 0.0, 1000.0, 1e-6 }));
-        var after = storage.ReadChanges(before);
-        Assert.That(after.Changes.Select(c => (c.Number, c.Trial!.Status)), Is.EqualTo(new[] { (0, TrialStatus.Complete), (2, TrialStatus.Running) }),
+        var inside = News(seenInside, before);
+        Assert.That(inside.Select(c => (c.Number, c.Trial!.Status)), Is.EqualTo(new[] { (0, TrialStatus.Complete) }), "the claim reads its own finish");
+        Assert.That(inside[0].Trial!.Values, Is.EqualTo(new[] { 0.0, 1000.0, 1e-6 }));
+        var after = storage.ReadChanges(before.Sequence);
+        var afterNews = News(after, before);
+        Assert.That(afterNews.Select(c => (c.Number, c.Trial!.Status)), Is.EqualTo(new[] { (0, TrialStatus.Complete), (2, TrialStatus.Running) }),
             "an incremental reader sees the finish, then the claim");
-        Assert.That(after.Changes[0].Trial!.LeaseUntilUtc, Is.Null);
+        Assert.That(afterNews[0].Trial!.LeaseUntilUtc, Is.Null);
 
         Assert.Throws<InvalidOperationException>(() => storage.Claim<int>(tx =>
         {
             tx.Finish(Completed(storage, 1, "owner"));
             throw new InvalidOperationException("the claim failed");
         }));
-        Assert.That(storage.ReadChanges(after.Sequence).Changes, Is.Empty, "a failed claim takes its finish with it");
+        Assert.That(News(storage.ReadChanges(after.Sequence), before, after), Is.Empty, "a failed claim takes its finish with it");
 
         storage.Claim(tx => { tx.Finish(Completed(storage, 1, "intruder")); tx.Finish(Completed(storage, 0, "owner")); return 0; });
-        Assert.That(storage.ReadChanges(after.Sequence).Changes, Is.Empty, "another worker's trial, and a repeated finish, write nothing");
+        Assert.That(News(storage.ReadChanges(after.Sequence), before, after), Is.Empty, "another worker's trial, and a repeated finish, write nothing");
         storage.Claim(tx => { tx.Finish(Completed(storage, 1, "owner")); return 0; }); // a body that only finishes
         var stored = storage.LoadTrials();
         Assert.That(stored.Select(t => (t.Number, t.Status, t.WorkerId)),
@@ -370,7 +420,7 @@ public sealed class StorageContractTests(string backend)
     {
         var storage = NewStudy(Worker.Definition("grid", 10, 1));
         storage.Claim(tx => { tx.Insert(Running(0, "w1"), Lease); tx.Insert(Running(1, "w1"), Lease); return 0; });
-        var sequence = storage.ReadChanges(0).Sequence;
+        var first = storage.ReadChanges(0);
         Assert.That(storage.StoreReplicate("w2", Replicate(0, 1, "w2", 0.5)), Is.False, "not the owner");
         Assert.That(storage.StoreReplicate("w1", Replicate(5, 1, "w1", 0.5)), Is.False, "no such trial");
         Assert.That(storage.ReadReplicates(), Is.Empty);
@@ -380,7 +430,7 @@ public sealed class StorageContractTests(string backend)
         Assert.That(storage.StoreReplicate("w1", Replicate(0, 1, "w1", 0.60, seed: null)), Is.True);
         Assert.That(storage.StoreReplicate("w1", Replicate(1, 1, "w1", 0.70)), Is.True);
         Assert.That(storage.StoreReplicate("w1", Replicate(0, 2, "w1", 0.62, seed: ulong.MaxValue - 3)), Is.True, "storing again overwrites");
-        Assert.That(storage.ReadChanges(sequence).Changes, Is.Empty, "replicates change no trial row");
+        Assert.That(News(storage.ReadChanges(first.Sequence), first), Is.Empty, "replicates change no trial row");
 
         var trial0 = Handle(storage).ReadReplicates(0);
         Assert.That(trial0.Select(r => (r.TrialNumber, r.Replicate, r.Result.Accuracy, r.Seed)),

@@ -13,12 +13,15 @@ public sealed class StudyMismatchException(string message) : Exception(message);
 /// </summary>
 public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>One row change as read incrementally: <paramref name="Trial"/> null means the row was removed (a cancelled claim).</summary>
+/// <summary>
+/// One row change as read incrementally: the row's whole state at the read, with its version
+/// (<paramref name="Sequence"/>); <paramref name="Trial"/> null means the row was removed (a cancelled claim).
+/// </summary>
 public readonly record struct TrialChange(long Sequence, int Number, TrialRecord? Trial);
 
 /// <summary>
-/// Every change with a sequence number above the one asked for, in sequence order, and the storage's clock (the
-/// database server's on PostgreSQL, so that leases do not depend on the hosts' clocks agreeing).
+/// The changes a reader has not seen yet, the cursor to ask from next time (<paramref name="Sequence"/>), and the
+/// storage's clock (the database server's on PostgreSQL, so that leases do not depend on the hosts' clocks agreeing).
 /// </summary>
 public sealed record TrialChanges(IReadOnlyList<TrialChange> Changes, long Sequence, DateTime NowUtc);
 
@@ -31,7 +34,7 @@ public sealed record StudySummary(string Name, StudyDefinition Definition, DateT
 /// <summary>
 /// One study in a storage backend (in-memory, SQLite file, PostgreSQL database), modelled on Optuna's BaseStorage and
 /// heartbeat: claim the next trial atomically, finish it, renew its lease, reclaim trials whose lease expired, and read
-/// changes incrementally by sequence number.
+/// changes incrementally from a cursor.
 /// <para>
 /// Ownership: a RUNNING trial belongs to the worker whose id is in its row. Only that worker may
 /// <see cref="Finish"/> it (also inside its next claim, <see cref="IClaimTransaction.Finish"/>), <see cref="Heartbeat"/>,
@@ -39,9 +42,15 @@ public sealed record StudySummary(string Name, StudyDefinition Definition, DateT
 /// same host, once its process is gone); from then on the old owner's writes are refused.
 /// </para>
 /// <para>
-/// Sequence numbers: every write to a trial (insert, update, heartbeat, removal) gets the study's next sequence number,
-/// and writes are committed in sequence order, so a reader that saw everything up to S and asks for changes after S
-/// misses nothing.
+/// Versions and cursors: every write to a trial (insert, update, heartbeat, removal) gives its row a new version
+/// (<see cref="TrialRecord.Sequence"/>), and every read returns a cursor (<see cref="TrialChanges.Sequence"/>); a row
+/// whose version is below a read's cursor was committed before that read. A reader that passes the cursor of its last
+/// read misses nothing written since. In-memory and SQLite number the writes of a study in commit order (the
+/// version is a sequence number, the cursor the highest one read), so a change is returned once. PostgreSQL stamps a
+/// write with its transaction's id and returns as the cursor the oldest transaction still running at the read, so
+/// that writes outside claims need no study-wide lock; a change committed while an earlier read ran may then be
+/// returned again (PostgresStudyStorage says why). Each change is the row's whole state, so a reader that keeps the
+/// last state per trial number needs nothing more.
 /// </para>
 /// <para>
 /// Thread-safety: one instance is used by one thread at a time. Every worker thread and the heartbeat of each worker
@@ -63,26 +72,29 @@ public interface IStudyStorage : IDisposable
     IStudyStorage Reconnect();
 
     /// <summary>
-    /// Runs <paramref name="body"/> as one transaction that is serialised with every other claim and every other write
-    /// to this study, in any process on any host: what the body reads through the transaction is the study's current
-    /// state, and its writes are committed together or not at all. Throws <see cref="StorageUnavailableException"/>
-    /// when the storage cannot be reached (nothing was committed, or the commit is visible to the next read).
+    /// Runs <paramref name="body"/> as one transaction that is serialised with every other claim of this study, in any
+    /// process on any host: what the body reads through the transaction is the study's current state (every claim
+    /// committed before it, and every other write committed before the read), and its writes are committed together
+    /// or not at all. Throws <see cref="StorageUnavailableException"/> when the storage cannot be reached (nothing was
+    /// committed, or the commit is visible to the next read).
     /// <para>
-    /// Why serialised: a claim decides from what it reads (trial N is free, trial M's lease has expired, the
-    /// hypervolume entries stored so far) and writes that decision; and every write takes the study's next sequence
-    /// number and commits in that order, which is what lets <see cref="ReadChanges"/> read only what changed since a
-    /// sequence number. Exactly-once claiming itself does not need the lock (trial numbers are unique and a take-over
-    /// is conditional on the row's sequence number); the order of commits does. The cost is one pass of the study
-    /// lock and one durable commit per call (a result can ride in the same call, <see cref="IClaimTransaction.Finish"/>,
-    /// though the runner stores results on their own: see StudyRunner.RunLoop).
+    /// Why serialised: a claim decides from what it reads (trial N is free, the proposals before it are stored, the
+    /// hypervolume entries stored so far) and writes that decision, and the strategy's replay needs every claimer to
+    /// decide trial N from the same history. Exactly-once claiming itself does not need the lock (trial numbers are
+    /// unique, and a take-over is conditional on the row's version). Writes outside claims (<see cref="Finish"/>,
+    /// <see cref="Heartbeat"/>, <see cref="Discard"/>) are ordered with a claim's take-over of their trial by that
+    /// condition; the SQLite backend serialises them with claims anyway (one writer per file), PostgreSQL does not.
+    /// The cost is one pass of the study lock and one durable commit per call (a result can ride in the same call,
+    /// <see cref="IClaimTransaction.Finish"/>, though the runner stores results on their own: see StudyRunner.RunLoop).
     /// </para>
     /// </summary>
     T Claim<T>(Func<IClaimTransaction, T> body);
 
     /// <summary>
-    /// Changes after <paramref name="sinceSequence"/> (0: every trial), without taking the claim lock, from one consistent
-    /// state of the study (a write is seen whole or not at all, and no change below the returned sequence number is
-    /// missed by a later call). Writes nothing; any number of readers run concurrently with each other and with writes.
+    /// Changes since the read that returned the cursor <paramref name="sinceSequence"/> (0: every trial), without taking
+    /// the claim lock, from one consistent state of the study (a write is seen whole or not at all, and nothing written
+    /// after this read is missed by a later call given its cursor; see the class comment for changes returned again).
+    /// Writes nothing; any number of readers run concurrently with each other and with writes.
     /// </summary>
     TrialChanges ReadChanges(long sinceSequence);
 
@@ -91,18 +103,18 @@ public interface IStudyStorage : IDisposable
     /// transaction of its own (the runner's way; <see cref="IClaimTransaction.Finish"/> stores it inside a claim
     /// instead, which the runner does not use, see StudyRunner.RunLoop). Durable once it returns. False if the trial is no longer that
     /// worker's (its lease expired and another worker took it over). Safe to repeat after a lost connection: a repeat of
-    /// a write that was committed returns true. Takes a sequence number, so it is ordered with claims.
+    /// a write that was committed returns true. Gives the row a new version; it need not wait for claims (see <see cref="Claim{T}"/>).
     /// </summary>
     bool Finish(TrialRecord final);
 
     /// <summary>
     /// Renews the lease of a RUNNING trial this worker owns until the storage's now + <paramref name="lease"/>. False if it
-    /// is no longer its own. Takes a sequence number (ordered with claims), so that a claimer that read the trial
-    /// before the renewal cannot take it over: its take-over is conditional on the sequence number it read.
+    /// is no longer its own. Gives the row a new version, so that a claimer that read the trial before the renewal cannot
+    /// take it over: its take-over is conditional on the version it read.
     /// </summary>
     bool Heartbeat(string workerId, int number, TimeSpan lease);
 
-    /// <summary>Removes a RUNNING trial this worker owns (a cancelled evaluation), so that it is proposed afresh, not counted as abandoned. Takes a sequence number.</summary>
+    /// <summary>Removes a RUNNING trial this worker owns (a cancelled evaluation), so that it is proposed afresh, not counted as abandoned. Readers are told of the removal.</summary>
     bool Discard(string workerId, int number);
 
     IReadOnlyList<StoredHypervolume> HypervolumeHistory();
@@ -112,7 +124,7 @@ public interface IStudyStorage : IDisposable
     /// that a rerun of the trial (after a kill, a lost lease or a cancelled run) evaluates only the missing replicates.
     /// False (nothing written) if the trial is not that worker's. Storing the same replicate again overwrites it (safe
     /// to repeat after a lost connection). Replicates live in their own table: writing one changes no trial row and
-    /// takes no sequence number, and they are kept when the trial is taken over or discarded.
+    /// gives no row a new version, and they are kept when the trial is taken over or discarded.
     /// </summary>
     bool StoreReplicate(string workerId, ReplicateRecord replicate);
 
@@ -143,8 +155,8 @@ public interface IClaimTransaction
     void Insert(TrialRecord trial, TimeSpan lease);
 
     /// <summary>
-    /// Overwrites trial <c>updated.Number</c> if it is still as the caller last read it (same owner, status and
-    /// sequence number <paramref name="expectedSequence"/>). A RUNNING result gets a lease of <paramref name="lease"/>.
+    /// Overwrites trial <c>updated.Number</c> if it is still as the caller last read it (its version is
+    /// <paramref name="expectedSequence"/>). A RUNNING result gets a lease of <paramref name="lease"/>.
     /// False (nothing written) if the row changed or is gone.
     /// </summary>
     bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease);

@@ -8,15 +8,28 @@ namespace FSpiNN.Dse.Study;
 /// <summary>
 /// Studies in a PostgreSQL database (tables prefixed `fspinn_`), shared by workers on any number of hosts.
 /// <para>
-/// Claiming: trial numbers are unique per study (primary key), and every write to a study first locks that study's
-/// row (`SELECT … FOR UPDATE`, or an `UPDATE` of its sequence counter) until it commits. A claim is not a pick from a
-/// queue of pre-made rows (which `FOR UPDATE SKIP LOCKED` suits): the strategy is a deterministic ask/tell replay,
-/// so trial N only exists once its proposer has seen every result before it, and two workers must not propose trial N
-/// from different views. Holding the study row for the few milliseconds of a claim gives each claimer the current
-/// state and makes commits happen in sequence-number order, which is what lets readers fetch only the changes after
-/// the last sequence number they saw (a sequence alone, with concurrent commits, can commit 11 before 10). The
-/// evaluation itself runs outside any transaction. Per-trial cost: a claim reads the changes since the claimer's
-/// last read (an index range on (study, seq)) and writes one row, independent of the number of stored trials.
+/// Claiming: trial numbers are unique per study (primary key), and a claim locks the study's row
+/// (`SELECT … FOR NO KEY UPDATE`, which excludes other claims but not the foreign-key checks of other writes) until it
+/// commits. A claim is not a pick from a queue of pre-made rows (which
+/// `FOR UPDATE SKIP LOCKED` suits): the strategy is a deterministic ask/tell replay, so trial N only exists once its
+/// proposer has seen every result before it, and two workers must not propose trial N from different views. Holding
+/// the study row for the few milliseconds of a claim gives each claimer the current state. The evaluation itself runs
+/// outside any transaction.
+/// </para>
+/// <para>
+/// Versions and incremental reads (schema 4): every write stamps the rows it writes with its transaction's id
+/// (`pg_current_xact_id()`, column `xid`), and a read returns, with the rows, the oldest transaction id still running
+/// in its snapshot (`pg_snapshot_xmin`) as the cursor for the next read. Every transaction below that cursor had ended
+/// when the read ran, so its rows were in the read; every write the read could not see has an id at or above it and
+/// is returned by the next read. That orders commits without a lock: a result, a lease renewal or a removal is one
+/// statement that touches only its trial's row (and a removal's record), so it neither waits for the claims nor makes
+/// them wait, and concurrent ones share their WAL flush (group commit). The price: a change whose transaction was
+/// still running at the previous read (or merely younger than the oldest transaction then running anywhere on the
+/// server) is returned again. Each change is its row's whole current state, so a reader that keeps the last state per
+/// trial is unaffected. Before schema 4 every write bumped a counter on the study's row and committed in that order,
+/// so the results of all workers passed the claims' lock one at a time (experiments/store-bench/README.md, run 8).
+/// Per-trial cost: a read scans the index range (study, xid) from the cursor and a claim writes one row, independent
+/// of the number of stored trials.
 /// </para>
 /// <para>
 /// Leases are measured on the server's clock. After a server restart every lease gets at least one lease period from
@@ -26,10 +39,16 @@ namespace FSpiNN.Dse.Study;
 /// </summary>
 public sealed class PostgresStudyStorage : IStudyStorage
 {
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The schema version that added `fspinn_replicates` (a renumbering changes this constant only).</summary>
     private const int ReplicatesSchemaVersion = 3;
+
+    /// <summary>The schema version whose trial rows carry the writing transaction's id instead of a study sequence number.</summary>
+    private const int XidSchemaVersion = 4;
+
+    /// <summary>The transaction's id as a bigint (an xid8, far below 2^63), stamped on every row it writes.</summary>
+    private const string CurrentXid = "pg_current_xact_id()::text::bigint";
 
     private const string ReplicatesTableSql = """
         CREATE TABLE fspinn_replicates (
@@ -265,6 +284,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
             if (older < 2) MigrateTo2(connection, url);
             if (older < ReplicatesSchemaVersion)
                 using (var add = Command(connection, ReplicatesTableSql)) add.ExecuteNonQuery();
+            if (older < XidSchemaVersion)
+                using (var xid = Command(connection, MigrateToXidSql)) xid.ExecuteNonQuery();
             using (var set = Command(connection, "UPDATE fspinn_meta SET value = @v WHERE key = 'schema_version'",
                        ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)))) set.ExecuteNonQuery();
             transaction.Commit();
@@ -273,7 +294,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
         using (var ddl = Command(connection, $"""
             CREATE TABLE fspinn_meta (key text PRIMARY KEY, value text NOT NULL);
             CREATE TABLE fspinn_studies (
-                id serial PRIMARY KEY, name text NOT NULL UNIQUE, definition text NOT NULL, seq bigint NOT NULL DEFAULT 0,
+                id serial PRIMARY KEY, name text NOT NULL UNIQUE, definition text NOT NULL,
                 hv_reference text, created_utc timestamptz NOT NULL DEFAULT now(), created_by text NOT NULL);
             CREATE TABLE fspinn_trials (
                 study_id integer NOT NULL REFERENCES fspinn_studies(id), number integer NOT NULL,
@@ -281,11 +302,11 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 metrics_json text, details_json text, violation double precision, error text, failure_cause text,
                 seed integer NOT NULL, code_version text NOT NULL, worker_id text NOT NULL, host text NOT NULL, pid integer NOT NULL,
                 process_start_ticks bigint NOT NULL, attempts integer NOT NULL, started_utc timestamptz NOT NULL, finished_utc timestamptz,
-                heartbeat_utc timestamptz NOT NULL, lease_until_utc timestamptz, duration_s double precision, seq bigint NOT NULL,
+                heartbeat_utc timestamptz NOT NULL, lease_until_utc timestamptz, duration_s double precision, xid bigint NOT NULL,
                 PRIMARY KEY (study_id, number));
-            CREATE INDEX fspinn_trials_seq ON fspinn_trials (study_id, seq);
-            CREATE TABLE fspinn_discarded (study_id integer NOT NULL REFERENCES fspinn_studies(id), seq bigint NOT NULL, number integer NOT NULL,
-                PRIMARY KEY (study_id, seq));
+            CREATE INDEX fspinn_trials_xid ON fspinn_trials (study_id, xid);
+            CREATE TABLE fspinn_discarded (study_id integer NOT NULL REFERENCES fspinn_studies(id), xid bigint NOT NULL, number integer NOT NULL);
+            CREATE INDEX fspinn_discarded_xid ON fspinn_discarded (study_id, xid);
             {TrialValuesDdl}
             CREATE TABLE fspinn_hypervolume (study_id integer NOT NULL REFERENCES fspinn_studies(id), completed_count integer NOT NULL,
                 trial_number integer NOT NULL, hypervolume double precision NOT NULL, reference_json text NOT NULL,
@@ -294,6 +315,23 @@ public sealed class PostgresStudyStorage : IStudyStorage
             """ + ReplicatesTableSql)) ddl.ExecuteNonQuery();
         transaction.Commit();
     }
+
+    /// <summary>
+    /// Schema 3 to 4, inside the caller's transaction: the study sequence number of each trial row and removal becomes
+    /// the id of the transaction that wrote it (see the class comment). Rows written before get 0, below every
+    /// transaction id, so that a reader starting from 0 reads them once and never again; the study's counter goes.
+    /// </summary>
+    private const string MigrateToXidSql = """
+        ALTER TABLE fspinn_trials RENAME COLUMN seq TO xid;
+        UPDATE fspinn_trials SET xid = 0;
+        DROP INDEX fspinn_trials_seq;
+        CREATE INDEX fspinn_trials_xid ON fspinn_trials (study_id, xid);
+        ALTER TABLE fspinn_discarded DROP CONSTRAINT fspinn_discarded_pkey;
+        ALTER TABLE fspinn_discarded RENAME COLUMN seq TO xid;
+        UPDATE fspinn_discarded SET xid = 0;
+        CREATE INDEX fspinn_discarded_xid ON fspinn_discarded (study_id, xid);
+        ALTER TABLE fspinn_studies DROP COLUMN seq;
+        """;
 
     /// <summary>The objective values of COMPLETE trials, one row per objective (index into the study definition's objectives).</summary>
     private const string TrialValuesDdl = """
@@ -454,7 +492,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
 
     private static string SelectList => string.Join(", ", TrialRows.Columns.Select(c => c == "lease_until_utc"
         ? "greatest(lease_until_utc, pg_postmaster_start_time() + (lease_until_utc - heartbeat_utc)) AS lease_until_utc"
-        : c)) + ", seq";
+        : c)) + ", xid AS seq";
 
     public IStudyStorage Reconnect() => new PostgresStudyStorage(_source, Location, _studyId, StudyName, Definition, _options);
 
@@ -478,8 +516,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        // One statement: one snapshot for every table it reads (a removal committed meanwhile is not half seen, and no
-        // change below the highest sequence number returned is missed), one round trip, no transaction block. A batch
+        // One statement: one snapshot for every table it reads and for the cursor (a removal committed meanwhile is not
+        // half seen, and every write below the cursor is in it), one round trip, no transaction block. A batch
         // of several statements (BEGIN, the reads, COMMIT, as before) cost the server a statement each and the worker a
         // thread-pool hand-off (Npgsql writes the statements after a batch's first from a pool thread when called
         // synchronously): experiments/store-bench/README.md, run 8.
@@ -491,23 +529,27 @@ public sealed class PostgresStudyStorage : IStudyStorage
     });
 
     /// <summary>
-    /// The read of <see cref="ReadChanges(long)"/>, as one statement (one snapshot): the server's clock and the removals
-    /// (as arrays, in a row that is there even when nothing changed), joined to every trial changed after @since, each
-    /// with its objective values as two arrays ordered by objective index (COMPLETE trials only). Trial columns are
-    /// null in the one row returned when no trial changed.
+    /// The read of <see cref="ReadChanges(long)"/>, as one statement (one snapshot): the server's clock, the cursor for
+    /// the next read (the snapshot's oldest running transaction id, see the class comment) and the removals (as
+    /// arrays, in a row that is there even when nothing changed), joined to every trial written by a transaction at or
+    /// above @since, each with its objective values as two arrays ordered by objective index (COMPLETE trials only).
+    /// A removal of a number that has a row again (claimed afresh since) is left out: the row is its current state.
+    /// Trial columns are null in the one row returned when no trial changed.
     /// </summary>
     private static readonly string ChangeReadSql = $"""
-        SELECT m.now_utc, m.removed_seq, m.removed_number, c.*
-        FROM (SELECT clock_timestamp() AS now_utc,
-                     ARRAY(SELECT seq FROM fspinn_discarded WHERE study_id = @id AND seq > @since ORDER BY seq) AS removed_seq,
-                     ARRAY(SELECT number FROM fspinn_discarded WHERE study_id = @id AND seq > @since ORDER BY seq) AS removed_number) m
+        SELECT m.now_utc, m.next_cursor, m.removed_xid, m.removed_number, c.*
+        FROM (SELECT clock_timestamp() AS now_utc, pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS next_cursor,
+                     ARRAY(SELECT xid FROM fspinn_discarded d WHERE study_id = @id AND xid >= @since AND {NoRowAgain} ORDER BY xid, number) AS removed_xid,
+                     ARRAY(SELECT number FROM fspinn_discarded d WHERE study_id = @id AND xid >= @since AND {NoRowAgain} ORDER BY xid, number) AS removed_number) m
         LEFT JOIN (SELECT {SelectList}, v.value_objectives, v.value_values
                    FROM fspinn_trials t
                    LEFT JOIN LATERAL (SELECT array_agg(objective ORDER BY objective) AS value_objectives, array_agg(value ORDER BY objective) AS value_values
                                       FROM fspinn_trial_values WHERE study_id = @id AND number = t.number) v ON t.status = 'COMPLETE'
-                   WHERE t.study_id = @id AND t.seq > @since) c ON true
-        ORDER BY c.seq
+                   WHERE t.study_id = @id AND t.xid >= @since) c ON true
+        ORDER BY c.seq, c.number
         """;
+
+    private const string NoRowAgain = "NOT EXISTS (SELECT 1 FROM fspinn_trials r WHERE r.study_id = d.study_id AND r.number = d.number)";
 
     private void BindChangeRead(NpgsqlParameterCollection parameters, long sinceSequence)
     {
@@ -531,8 +573,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
         _rowCache.NewResultSet();
         if (!reader.Read()) throw new InvalidOperationException("the read of changes returned no row");
         var now = DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc);
-        var removedSeq = reader.GetFieldValue<long[]>(1);
-        var removedNumber = reader.GetFieldValue<int[]>(2);
+        var cursor = Math.Max(sinceSequence, reader.GetInt64(1));
+        var removedSeq = reader.GetFieldValue<long[]>(2);
+        var removedNumber = reader.GetFieldValue<int[]>(3);
         var numberColumn = reader.GetOrdinal("number");
         var objectivesColumn = reader.GetOrdinal("value_objectives");
         var valuesColumn = reader.GetOrdinal("value_values");
@@ -544,9 +587,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
                     reader.IsDBNull(valuesColumn) ? null : reader.GetFieldValue<double[]>(valuesColumn), Definition.Objectives.Count, Location);
                 changes.Add(new TrialChange(t.Sequence, t.Number, t));
             } while (reader.Read());
-        for (var i = 0; i < removedSeq.Length; i++) changes.Add(new TrialChange(removedSeq[i], removedNumber[i], null));
-        if (removedSeq.Length > 0) changes.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        return new TrialChanges(changes, changes.Count > 0 ? Math.Max(sinceSequence, changes[^1].Sequence) : sinceSequence, now);
+        // removals first: a removed number has no row in the same read (NoRowAgain)
+        if (removedSeq.Length > 0) changes.InsertRange(0, removedSeq.Select((xid, i) => new TrialChange(xid, removedNumber[i], null)));
+        return new TrialChanges(changes, cursor, now);
     }
 
     private static object Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
@@ -575,18 +618,14 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 ("id", studyId), ("n", t.Number), ("o", rows.Select(r => r.Objective).ToArray()), ("v", rows.Select(r => r.Value).ToArray()));
     }
 
-    /// <summary>`WITH s AS (bump the study's sequence, locking its row until commit)`: prefix of single-statement writes.</summary>
-    private const string NextSeq = "WITH s AS (UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq) ";
-
     /// <summary>
     /// Stores the final state of a RUNNING trial of its worker and its objective values in one statement (both or
-    /// neither); nothing if the trial is no longer that worker's. <paramref name="sequenceCte"/>: a CTE named s whose
-    /// seq column is the write's sequence number. With <paramref name="count"/>, the statement returns how many trials
-    /// it updated (0 or 1), else no rows (a write in a claim's batch). Parameters: the trial's, @id, @objectives, @values.
+    /// neither); nothing if the trial is no longer that worker's. With <paramref name="count"/>, the statement returns
+    /// how many trials it updated (0 or 1), else no rows (a write in a claim's batch). Parameters: the trial's, @id,
+    /// @objectives, @values. It locks the trial's row only (see the class comment).
     /// </summary>
-    private static string FinishSql(string sequenceCte, bool count) => $"""
-        WITH s AS ({sequenceCte})
-        , u AS (UPDATE fspinn_trials t SET {TrialRows.Assignments}, seq = s.seq FROM s
+    private static string FinishSql(bool count) => $"""
+        WITH u AS (UPDATE fspinn_trials t SET {TrialRows.Assignments}, xid = {CurrentXid}
                 WHERE t.study_id = @id AND t.number = @number AND t.worker_id = @worker_id AND t.status = 'RUNNING' RETURNING t.number)
         {(count ? ", v AS (" : "")}INSERT INTO fspinn_trial_values (study_id, number, objective, value) SELECT @id, u.number, x.o, x.v FROM u, unnest(@objectives, @values) AS x(o, v)
             ON CONFLICT (study_id, number, objective) DO UPDATE SET value = excluded.value{(count ? ") SELECT count(*) FROM u" : "")}
@@ -601,8 +640,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public bool Finish(TrialRecord final) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        // one statement, its sequence number from the study's counter (whose row it locks until it commits)
-        using var command = Command(connection, FinishSql("UPDATE fspinn_studies SET seq = seq + 1 WHERE id = @id RETURNING seq", count: true), FinishValues(_studyId, final));
+        // one statement, stamped with its transaction's id; it waits for no claim
+        using var command = Command(connection, FinishSql(count: true), FinishValues(_studyId, final));
         TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
         if (command.ExecuteScalar() is long updated && updated == 1) return true;
         using var check = Command(connection, "SELECT count(*) FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = @s",
@@ -613,9 +652,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public bool Heartbeat(string workerId, int number, TimeSpan lease) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        using var command = Command(connection, NextSeq + """
-            UPDATE fspinn_trials t SET heartbeat_utc = clock_timestamp(), lease_until_utc = clock_timestamp() + make_interval(secs => @lease), seq = s.seq
-            FROM s WHERE t.study_id = @id AND t.number = @n AND t.worker_id = @w AND t.status = 'RUNNING'
+        using var command = Command(connection, $"""
+            UPDATE fspinn_trials t SET heartbeat_utc = clock_timestamp(), lease_until_utc = clock_timestamp() + make_interval(secs => @lease), xid = {CurrentXid}
+            WHERE t.study_id = @id AND t.number = @n AND t.worker_id = @w AND t.status = 'RUNNING'
             """, ("id", _studyId), ("lease", lease.TotalSeconds), ("n", number), ("w", workerId));
         return command.ExecuteNonQuery() == 1;
     });
@@ -623,9 +662,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
     public bool Discard(string workerId, int number) => Guard(() =>
     {
         using var connection = _source.OpenConnection();
-        using var command = Command(connection, NextSeq + """
-            , d AS (DELETE FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = 'RUNNING' RETURNING number)
-            INSERT INTO fspinn_discarded (study_id, seq, number) SELECT @id, s.seq, d.number FROM s, d
+        using var command = Command(connection, $"""
+            WITH d AS (DELETE FROM fspinn_trials WHERE study_id = @id AND number = @n AND worker_id = @w AND status = 'RUNNING' RETURNING number)
+            INSERT INTO fspinn_discarded (study_id, xid, number) SELECT @id, {CurrentXid}, d.number FROM d
             """, ("id", _studyId), ("n", number), ("w", workerId));
         return command.ExecuteNonQuery() == 1;
     });
@@ -675,7 +714,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// A claim in two round trips. The first (at the body's first call) begins the transaction, locks the study's row
     /// and, in the same batch, reads what the body asked for plus the hypervolume state; the reads run after the lock
     /// is granted, so they see every write committed before it (every writer holds that row until it commits). The
-    /// body's inserts and hypervolume writes are kept and sent with the sequence bump and COMMIT as the second. Only
+    /// body's inserts and hypervolume writes are kept and sent with COMMIT as the second. Only
     /// <see cref="Replace"/>, whose answer the body needs at once, costs a round trip of its own (a take-over: rare).
     /// The row lock is thus held for one client turn plus the commit, not for ten round trips.
     /// </summary>
@@ -683,8 +722,6 @@ public sealed class PostgresStudyStorage : IStudyStorage
     {
         private readonly List<NpgsqlBatchCommand> _writes = [];
         private bool _begun;
-        private long _lockedSequence;
-        private long _sequence;
         private string? _reference;
         private int _hypervolumeCount;
 
@@ -699,7 +736,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
             if (begin)
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED"));
-                batch.BatchCommands.Add(BatchCommand("SELECT seq, clock_timestamp(), hv_reference FROM fspinn_studies WHERE id = @id FOR UPDATE", ("id", storage._studyId)));
+                batch.BatchCommands.Add(BatchCommand("SELECT clock_timestamp(), hv_reference FROM fspinn_studies WHERE id = @id FOR NO KEY UPDATE", ("id", storage._studyId)));
                 batch.BatchCommands.Add(BatchCommand("SELECT coalesce(max(completed_count), 0) FROM fspinn_hypervolume WHERE study_id = @id", ("id", storage._studyId)));
                 _begun = true;
             }
@@ -713,10 +750,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
                 {
                     SkipToRows(reader); // past BEGIN
                     if (!reader.Read()) throw new StudyMismatchException($"{storage.Location}: study '{storage.StudyName}' was deleted");
-                    _lockedSequence = reader.GetInt64(0);
-                    _sequence = _lockedSequence + _finishesBeforeBegin;
-                    _now = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
-                    _reference = reader.IsDBNull(2) ? null : reader.GetString(2);
+                    _now = DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc);
+                    _reference = reader.IsDBNull(1) ? null : reader.GetString(1);
                     reader.NextResult();
                     reader.Read();
                     _hypervolumeCount = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
@@ -745,13 +780,11 @@ public sealed class PostgresStudyStorage : IStudyStorage
             return changes;
         }
 
-        /// <summary>Sends the buffered writes, the sequence bump and COMMIT in one round trip.</summary>
+        /// <summary>Sends the buffered writes and COMMIT in one round trip.</summary>
         public void Commit()
         {
             if (!_begun && _writes.Count == 0) return; // the body did nothing
             EnsureBegun(); // a body that only finished a trial
-            if (_sequence != _lockedSequence)
-                _writes.Add(BatchCommand("UPDATE fspinn_studies SET seq = @seq WHERE id = @id", ("seq", _sequence), ("id", storage._studyId)));
             _writes.Add(new NpgsqlBatchCommand("COMMIT"));
             using var batch = new NpgsqlBatch(connection);
             foreach (var w in _writes) batch.BatchCommands.Add(w);
@@ -778,17 +811,10 @@ public sealed class PostgresStudyStorage : IStudyStorage
         private TrialRecord WithLease(TrialRecord t, TimeSpan lease) =>
             t.Status == TrialStatus.Running ? t with { HeartbeatUtc = _now, LeaseUntilUtc = _now + lease } : t with { LeaseUntilUtc = null };
 
-        /// <summary>Finishes written before the transaction began (they ride in its first batch, numbered after the locked sequence).</summary>
-        private int _finishesBeforeBegin;
-
         public void Finish(TrialRecord final)
         {
-            // Before the first read: sent with BEGIN and the lock, numbered from the locked counter on the server (no
-            // round trip of its own). After it: numbered here, like the other writes.
-            var command = _begun
-                ? BatchCommand(FinishSql("SELECT @seq::bigint AS seq", count: false), [.. FinishValues(storage._studyId, final), ("seq", ++_sequence)])
-                : BatchCommand(FinishSql("SELECT seq + @k AS seq FROM fspinn_studies WHERE id = @id", count: false),
-                    [.. FinishValues(storage._studyId, final), ("k", (long)++_finishesBeforeBegin)]);
+            // Before the first read: sent with BEGIN and the lock (no round trip of its own); after it, with the other writes.
+            var command = BatchCommand(FinishSql(count: false), FinishValues(storage._studyId, final));
             TrialRows.Bind(command, final with { LeaseUntilUtc = null }, Utc);
             _writes.Add(command);
         }
@@ -796,8 +822,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
         public void Insert(TrialRecord trial, TimeSpan lease)
         {
             EnsureBegun();
-            var command = BatchCommand($"INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, seq) VALUES (@id, {TrialRows.ParameterList}, @seq)",
-                ("id", storage._studyId), ("seq", ++_sequence));
+            var command = BatchCommand($"INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, xid) VALUES (@id, {TrialRows.ParameterList}, {CurrentXid})",
+                ("id", storage._studyId));
             TrialRows.Bind(command, WithLease(trial, lease), Utc);
             _writes.Add(command);
             if (trial.Status == TrialStatus.Complete) _writes.AddRange(ValueWrites(storage._studyId, trial));
@@ -806,14 +832,13 @@ public sealed class PostgresStudyStorage : IStudyStorage
         public bool Replace(TrialRecord updated, long expectedSequence, TimeSpan lease)
         {
             EnsureBegun(); // the lease is measured from the server's clock as read under the lock
-            var command = BatchCommand($"UPDATE fspinn_trials SET {TrialRows.Assignments}, seq = @seq WHERE study_id = @id AND number = @number AND seq = @expected",
-                ("id", storage._studyId), ("seq", _sequence + 1), ("expected", expectedSequence));
+            var command = BatchCommand($"UPDATE fspinn_trials SET {TrialRows.Assignments}, xid = {CurrentXid} WHERE study_id = @id AND number = @number AND xid = @expected",
+                ("id", storage._studyId), ("expected", expectedSequence));
             TrialRows.Bind(command, WithLease(updated, lease), Utc);
             using (var reader = Send(batch => batch.BatchCommands.Add(command)))
                 while (reader.NextResult()) { }
             if (command.RecordsAffected != 1) return false;
             _writes.AddRange(ValueWrites(storage._studyId, updated));
-            _sequence++;
             return true;
         }
 

@@ -357,7 +357,11 @@ public sealed class StudyRunner
         return true;
     }
 
-    /// <summary>A failure of the environment stored before this runner started: retried instead of told.</summary>
+    /// <summary>
+    /// A failure of the environment stored before this runner started (its version at or below the cursor of the
+    /// runner's first read): retried instead of told. On PostgreSQL that cursor is the oldest transaction running at
+    /// that read, so a failure committed during it counts as earlier and is retried once more.
+    /// </summary>
     private static bool IsRetryable(TrialRecord t, State state) =>
         t is { Status: TrialStatus.Failed, Cause: FailureCause.Environment } && t.Sequence <= state.StartSequence;
 

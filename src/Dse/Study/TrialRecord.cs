@@ -31,7 +31,7 @@ public sealed record WorkerIdentity(string Id, string Host, int Pid, long Proces
 /// directions); measurements that are not objectives (e.g. memory when only accuracy and energy are, or the memory
 /// estimate of a skipped trial) are kept in <see cref="Metrics"/> under their <see cref="Dse.Objectives.MetricName"/>.
 /// <see cref="LeaseUntilUtc"/> (storage clock) is when a RUNNING trial may be taken over unless renewed;
-/// <see cref="Sequence"/> is the storage's sequence number of the row's last write (0 for a record not read from a storage).
+/// <see cref="Sequence"/> is the version of the row's last write in its storage (IStudyStorage: a sequence number, or on PostgreSQL the writing transaction's id; 0 for a record not read from a storage).
 /// </summary>
 public sealed record TrialRecord(
     int Number,
