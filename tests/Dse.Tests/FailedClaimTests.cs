@@ -27,14 +27,6 @@ public sealed class FailedClaimTests
             Lost++;
             throw new StorageUnavailableException("test: connection lost at the commit");   // the storage undoes the body's writes
         });
-        /// <summary>Every <paramref name="period"/>-th lock-free claim is written, then its answer lost.</summary>
-        public bool ClaimIfFree(TrialRecord trial, TimeSpan lease)
-        {
-            var claimed = inner.ClaimIfFree(trial, lease);
-            if (++_claims % period != 0) return claimed;
-            Lost++;
-            throw new StorageUnavailableException("test: connection lost after a lock-free claim");
-        }
         public TrialChanges ReadChanges(long sinceSequence) => inner.ReadChanges(sinceSequence);
         public bool Finish(TrialRecord final) => inner.Finish(final);
         public bool Heartbeat(string workerId, int number, TimeSpan lease) => inner.Heartbeat(workerId, number, lease);

@@ -291,32 +291,6 @@ public sealed class StorageContractTests(string backend)
         Assert.That(mirror.Values.OrderBy(t => t.Number).Select(t => t.Sequence), Is.EqualTo(stored.Select(t => t.Sequence)), "...at its latest version");
     }
 
-    /// <summary>
-    /// The lock-free claim: 4 threads try to claim the same numbers 0..39 in the same order, as workers whose view is
-    /// stale; each number goes to exactly one of them, with a lease from the storage's clock, and the others write nothing.
-    /// </summary>
-    [Test]
-    public void ClaimIfFreeGivesEachNumberToExactlyOneOfSeveralConcurrentClaimers()
-    {
-        var storage = NewStudy(Worker.Definition("grid", 10, 1));
-        const int threads = 4, numbers = 40;
-        var won = Enumerable.Range(0, threads).Select(i => (Handle: Handle(storage), Worker: $"w{i}", Won: new List<int>())).ToList();
-        Parallel.ForEach(won, w =>
-        {
-            for (var n = 0; n < numbers; n++)
-                if (w.Handle.ClaimIfFree(Running(n, w.Worker), Lease)) w.Won.Add(n);
-        });
-        Assert.That(won.SelectMany(w => w.Won).Order(), Is.EqualTo(Enumerable.Range(0, numbers)), "every number claimed exactly once");
-        var all = storage.ReadChanges(0);
-        var stored = all.Changes.Select(c => c.Trial!).ToDictionary(t => t.Number);
-        foreach (var (_, worker, numbersWon) in won)
-            Assert.That(numbersWon.Select(n => stored[n].WorkerId), Is.All.EqualTo(worker), "by the claimer that was told so");
-        Assert.That(stored.Values.Select(t => t.LeaseUntilUtc!.Value - all.NowUtc),
-            Is.All.GreaterThan(Lease - TimeSpan.FromSeconds(30)).And.All.LessThanOrEqualTo(Lease + TimeSpan.FromSeconds(5)));
-        Assert.That(storage.ClaimIfFree(Running(3, "late"), Lease), Is.False);
-        Assert.That(News(storage.ReadChanges(all.Sequence), all), Is.Empty, "a claim that lost writes nothing");
-    }
-
     /// <summary>Trial <paramref name="number"/> of <paramref name="worker"/>, completed with an accuracy that names it.</summary>
     internal static TrialRecord Completed(IStudyStorage storage, int number, string worker) =>
         (Running(number, worker) with { Objectives = storage.Definition.Objectives })

@@ -91,16 +91,6 @@ public interface IStudyStorage : IDisposable
     T Claim<T>(Func<IClaimTransaction, T> body);
 
     /// <summary>
-    /// Claims a fresh trial without the claims' lock: inserts <paramref name="trial"/> (RUNNING; a lease of
-    /// <paramref name="lease"/> from the storage's now) if no trial has its number, in a transaction of its own that
-    /// holds no lock across a client turn (one statement on PostgreSQL, which waits for no claim). False: the number is
-    /// taken (nothing written). Safe to repeat after a lost connection: the repeat finds the row and returns false, and
-    /// the caller's next claim finds it running as its own. For a claim whose decision rests on nothing but its number
-    /// being free; see StudyRunner.TryClaimFresh for when the runner's does.
-    /// </summary>
-    bool ClaimIfFree(TrialRecord trial, TimeSpan lease);
-
-    /// <summary>
     /// Changes since the read that returned the cursor <paramref name="sinceSequence"/> (0: every trial), without taking
     /// the claim lock, from one consistent state of the study (a write is seen whole or not at all, and nothing written
     /// after this read is missed by a later call given its cursor; see the class comment for changes returned again).

@@ -58,16 +58,6 @@ public sealed class InMemoryStudyStorage : IStudyStorage
         }
     }
 
-    public bool ClaimIfFree(TrialRecord trial, TimeSpan lease)
-    {
-        lock (_data.Gate)
-        {
-            if (_data.Trials.ContainsKey(trial.Number)) return false;
-            new Transaction(this).Insert(trial, lease);
-            return true;
-        }
-    }
-
     public TrialChanges ReadChanges(long sinceSequence)
     {
         lock (_data.Gate)

@@ -513,31 +513,6 @@ public sealed class PostgresStudyStorage : IStudyStorage
         }
     }, repeatable: false); // the body changes its caller's state; the caller retries (StudyRunner says so on its log)
 
-    public bool ClaimIfFree(TrialRecord trial, TimeSpan lease) => Guard(() =>
-    {
-        using var connection = _source.OpenConnection();
-        // One statement. The primary key decides who gets the number, and the lease runs from the server's clock. The
-        // study's row is held FOR SHARE, which lock-free claims share with each other and with results (whose
-        // foreign-key checks hold it FOR KEY SHARE) but not with a locked claim (FOR NO KEY UPDATE): a locked claim
-        // waits for those in flight, so that its read after the lock sees every trial inserted before it, and then
-        // holds them off until it commits. A repeat after a lost answer finds the row (false; the runner then finds
-        // it as its own).
-        using var command = Command(connection, $"""
-            WITH study AS (SELECT id FROM fspinn_studies WHERE id = @id FOR SHARE)
-            INSERT INTO fspinn_trials (study_id, {TrialRows.ColumnList}, xid) SELECT study.id, {FreshClaimValues}, {CurrentXid} FROM study
-            ON CONFLICT (study_id, number) DO NOTHING
-            """, ("id", _studyId), ("lease", lease.TotalSeconds));
-        TrialRows.Bind(command, trial, Utc);
-        command.Parameters.Remove(command.Parameters["@heartbeat_utc"]);
-        command.Parameters.Remove(command.Parameters["@lease_until_utc"]);
-        return command.ExecuteNonQuery() == 1;
-    });
-
-    /// <summary>The values of a new RUNNING row, its heartbeat and lease from the server's clock.</summary>
-    private static string FreshClaimValues => TrialRows.ParameterList
-        .Replace("@heartbeat_utc", "clock_timestamp()", StringComparison.Ordinal)
-        .Replace("@lease_until_utc", "clock_timestamp() + make_interval(secs => @lease)", StringComparison.Ordinal);
-
     public TrialChanges ReadChanges(long sinceSequence) => Guard(() =>
     {
         using var connection = _source.OpenConnection();

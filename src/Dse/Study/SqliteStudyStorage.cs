@@ -505,22 +505,6 @@ public sealed class SqliteStudyStorage : IStudyStorage
 
     public T Claim<T>(Func<IClaimTransaction, T> body) => Write(() => body(new Transaction(this)));
 
-    // SQLite has one writer per file: this is a claim whose body is a check and an insert
-    public bool ClaimIfFree(TrialRecord trial, TimeSpan lease) => Write(() =>
-    {
-        if (Exists(trial.Number)) return false;
-        new Transaction(this).Insert(trial, lease);
-        return true;
-    });
-
-    private bool Exists(int number)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM trials WHERE number = @n";
-        command.Parameters.AddWithValue("@n", number);
-        return command.ExecuteScalar() is long n && n > 0;
-    }
-
     public TrialChanges ReadChanges(long sinceSequence)
     {
         if (_writing) return ReadChangesInTransaction(sinceSequence);

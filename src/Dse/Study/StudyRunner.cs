@@ -30,14 +30,6 @@ public sealed record RunnerOptions(TimeSpan HeartbeatInterval, TimeSpan Lease, T
 
     /// <summary>Told how far a running trial's passes are (trial number, examples done in the current pass), from the evaluating thread.</summary>
     public Action<int, EvaluationProgress>? TrialProgress { get; init; }
-
-    /// <summary>
-    /// How long after its last locked claim a worker may claim fresh trials without the claims' lock
-    /// (StudyRunner.TryClaimFresh). Locked claims also store the study's hypervolume history, which therefore lags
-    /// the results by about this much while workers claim faster than that; with trials longer than this, every
-    /// claim is a locked one. Zero: every claim takes the lock.
-    /// </summary>
-    public TimeSpan LockFreeClaimsFor { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -121,10 +113,6 @@ public sealed class StudyRunner
         /// <summary>Lowest-numbered completed trial per (candidate, train_samples): results reused instead of retrained.</summary>
         public readonly Dictionary<(string Key, int Samples), TrialRecord> Completed = [];
         public long Sequence;
-        /// <summary>The storage's clock at the last read.</summary>
-        public DateTime NowUtc;
-        /// <summary><see cref="Stopwatch.GetTimestamp"/> at this runner's last locked claim (0: none yet).</summary>
-        public long LastLockedClaim;
         /// <summary>The storage's sequence number when this runner first read it: environment failures up to it are retried.</summary>
         public long? StartSequence;
         public HypervolumeTracker? Hypervolume;
@@ -246,7 +234,7 @@ public sealed class StudyRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             WithRetry("reading the study", () => CatchUp(state), cancellationToken);
-            var (claim, allDone) = TryClaimFresh(state) is { } fresh ? (fresh, false) : Claim(ref state, cancellationToken);
+            var (claim, allDone) = Claim(ref state, cancellationToken);
             Report(progress, state, clock.Elapsed);
             if (claim is { } trial)
             {
@@ -276,9 +264,7 @@ public sealed class StudyRunner
             var view = state;
             try
             {
-                var claimed = _storage.Claim(tx => Sync(tx, view));
-                view.LastLockedClaim = Stopwatch.GetTimestamp();
-                return claimed;
+                return _storage.Claim(tx => Sync(tx, view));
             }
             catch (StorageUnavailableException e)
             {
@@ -341,48 +327,7 @@ public sealed class StudyRunner
         }
         state.Sequence = changes.Sequence;
         state.StartSequence ??= changes.Sequence;
-        state.NowUtc = changes.NowUtc;
         return changes.NowUtc;
-    }
-
-    /// <summary>
-    /// The common claim without the claims' lock (<see cref="IStudyStorage.ClaimIfFree"/>, one statement on
-    /// PostgreSQL): taken when, in the view <see cref="CatchUp"/> just read, the locked claim (<see cref="Sync"/>) would
-    /// insert the strategy's next proposal as a fresh RUNNING trial and do nothing else: no pending trial needs a
-    /// take-over, a rerun or a fresh row (the locked claim prefers those), the proposal's number has no row, it is
-    /// within the memory budget, no stored result can be reused for it, the hypervolume tracker is set up, and this
-    /// worker's last locked claim is recent (<see cref="RunnerOptions.LockFreeClaimsFor"/>; locked claims store the
-    /// hypervolume history). Every worker's strategy makes the same proposals, so all another worker can have changed
-    /// since the read is that the number was taken: then nothing is written, and the locked claim follows. Null: take
-    /// the locked claim. Measured in experiments/store-bench/README.md (run 9).
-    /// </summary>
-    private TrialRecord? TryClaimFresh(State state)
-    {
-        if (state.Hypervolume is null || state.Lookahead.Count == 0 || state.LastLockedClaim == 0
-            || Stopwatch.GetElapsedTime(state.LastLockedClaim) > _options.LockFreeClaimsFor) return null;
-        foreach (var number in state.Pending.Keys)
-        {
-            if (!state.Trials.TryGetValue(number, out var t) || IsRetryable(t, state)) return null;
-            if (t.Status == TrialStatus.Running && (t.WorkerId == _worker.Id || IsAbandoned(t, state.NowUtc))) return null;
-        }
-        var proposal = state.Lookahead.Peek();
-        if (state.Trials.ContainsKey(proposal.Id)) return null;
-        var candidate = proposal.Candidate;
-        var samples = TrainSamples(candidate);
-        if (_definition.Budgets.MemoryBytes is { } limit && _evaluator.EstimateMemoryBytes(candidate) > limit) return null;
-        if (state.Completed.ContainsKey((candidate.Key, samples))) return null;
-        var fresh = NewRecord(proposal.Id, candidate, samples);
-        try
-        {
-            if (!_storage.ClaimIfFree(fresh, _options.Lease)) return null;
-        }
-        catch (StorageUnavailableException)
-        {
-            return null; // the locked claim retries, says so, and finds the row as this worker's if it was written
-        }
-        state.Lookahead.Dequeue();
-        state.Pending[proposal.Id] = proposal;
-        return fresh;
     }
 
     /// <summary>
