@@ -8,6 +8,8 @@
 # checkpoint or sweep point, as run.sh counts them). Commit them afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=attempts.sh
+. "$here/attempts.sh"
 runs=${1:-$(cd "$here/../.." && pwd)/runs}
 mkdir -p "$here/checkpoints"
 shopt -s nullglob
@@ -15,12 +17,7 @@ for state in "$runs"/*.ckpt "$runs"/*.ckpt.sweep; do
   name=$(basename "$state"); name=${name%.sweep}; name=${name%.ckpt}
   [ -f "$here/checkpoints/$name.parking" ] && continue   # both files of one run: parked once
   ckpt="$runs/$name.ckpt"; sweep="$ckpt.sweep"
-  seconds=$(cat "$runs/$name.seconds-before" 2>/dev/null || echo 0)
-  if [ -f "$runs/$name.started" ]; then
-    last=$( (stat -c %Y "$ckpt" "$sweep" 2>/dev/null || true) | sort -n | tail -1)
-    attempt=$(( last - $(cat "$runs/$name.started") ))
-    [ "$attempt" -gt 0 ] && seconds=$(( seconds + attempt ))
-  fi
+  seconds=$(seconds_so_far "$runs" "$name")
   touch "$here/checkpoints/$name.parking"
   rm -f "$here/checkpoints/$name.ckpt.gz" "$here/checkpoints/$name.ckpt.sweep"
   [ -f "$ckpt" ] && gzip -c "$ckpt" > "$here/checkpoints/$name.ckpt.gz.tmp" && mv "$here/checkpoints/$name.ckpt.gz.tmp" "$here/checkpoints/$name.ckpt.gz"

@@ -18,6 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=attempts.sh
+. "$here/attempts.sh"
 name=$1; data=$2; shift 2
 [ "${1:-}" = "--" ] && shift
 commit=$(git -C "$root" rev-parse --short HEAD)
@@ -42,11 +44,7 @@ start=$(date +%s)
 before=0
 if [ -f "$ckpt" ] || [ -f "$sweep" ]; then
   # the stopped attempt ran from its start to its last checkpoint or finished sweep point
-  previous=0
-  last=$( (stat -c %Y "$ckpt" "$sweep" 2>/dev/null || true) | sort -n | tail -1)
-  [ -f "$started_file" ] && previous=$(( last - $(cat "$started_file") ))
-  [ "$previous" -lt 0 ] && previous=0
-  before=$(( $(cat "$before_file" 2>/dev/null || echo 0) + previous )); echo "$before" > "$before_file"
+  before=$(seconds_so_far "$root/runs" "$name"); echo "$before" > "$before_file"
   echo "# resumed from $ckpt / $sweep: $before s in earlier attempts (each up to its last checkpoint or sweep point)" >> "$log"
 else
   rm -f "$before_file"; : > "$log"
