@@ -7,13 +7,10 @@
 #         as a claim that decides between its read and its writes (fspinn's today) does.
 # Root only (the server runs as the postgres user). Prints pgbench's transactions per second.
 set -euo pipefail
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-tmp="$(mktemp -d /tmp/fspinn-lock-chain.XXXX)"; chmod 755 "$tmp"; chown postgres "$tmp"
-as_pg() { runuser -u postgres -- "$@"; }
-port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-as_pg "$bin/initdb" -D "$tmp/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$bin/pg_ctl" -D "$tmp/data" -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=200" -l "$tmp/log" -w start >/dev/null
-trap 'as_pg "$bin/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+tmp="$(mktemp -d /tmp/fspinn-lock-chain.XXXX)"
+# shellcheck source=pg-server.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg-server.sh"
+pg_server_start
 psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE TABLE studies (id int PRIMARY KEY, seq bigint); INSERT INTO studies VALUES (1, 0);
   CREATE TABLE trials (seq bigint PRIMARY KEY, x text); CREATE SEQUENCE s START 1000000000;"
 cat > "$tmp/one.sql" <<'SQL'

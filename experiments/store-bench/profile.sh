@@ -16,15 +16,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 outdir=$1; shift; trees=("$@")
 reps=${REPS:-1}; window=${WINDOW:-2000}; workers=${WORKERS:-16}; stored=100
 mkdir -p "$outdir"
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-tmp="$(mktemp -d /tmp/fspinn-store-profile.XXXX)"; chmod 755 "$tmp"; mkdir "$tmp/pg" "$tmp/run"; chown postgres "$tmp/pg"
-as_pg() { runuser -u postgres -- "$@"; }
-port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-as_pg "$bin/initdb" -D "$tmp/pg/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_io_timing=on -c track_wal_io_timing=on" -l "$tmp/pg/log" -w start >/dev/null
-trap 'as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-psql_() { psql -h 127.0.0.1 -p "$port" -U postgres -At "$@"; }
-url() { echo "postgresql://postgres@127.0.0.1:$port/$1"; }
+tmp="$(mktemp -d /tmp/fspinn-store-profile.XXXX)"; mkdir "$tmp/run"
+# shellcheck source=pg-server.sh
+. "$here/pg-server.sh"
+pg_server_start -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_io_timing=on -c track_wal_io_timing=on
 total=$((stored + window))
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 for i in "${!trees[@]}"; do

@@ -30,21 +30,16 @@ sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 if ! /usr/bin/python3 -c "import optuna, psycopg2" 2>/dev/null; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq python3-optuna python3-psycopg2 >/dev/null
 fi
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 tmp="$(mktemp -d /tmp/fspinn-store-bench.XXXX)"
 # The worker is published ReadyToRun (precompiled: a new process does not JIT its claim path first) and runs without
 # tiered compilation (its project file says why); README.md has what each did to the 16-worker rate
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 dotnet publish tests/Dse.TestWorker -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$tmp/worker" -v q -nologo >/dev/null
 worker="dotnet $tmp/worker/FSpiNN.Dse.TestWorker.dll"
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-mkdir "$tmp/pg" "$tmp/run"; chmod 755 "$tmp"; [ "$(id -u)" -eq 0 ] && chown postgres "$tmp/pg"
-port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-as_pg "$bin/initdb" -D "$tmp/pg/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=200" -l "$tmp/pg/log" -w start >/dev/null
-trap 'as_pg "$bin/pg_ctl" -D "$tmp/pg/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-psql_() { psql -h 127.0.0.1 -p "$port" -U postgres -At "$@"; }
-url() { echo "postgresql://postgres@127.0.0.1:$port/$1"; }
+mkdir "$tmp/run"
+# shellcheck source=pg-server.sh
+. "$here/pg-server.sh"
+pg_server_start
 clone_file() { rm -f "$2"*; for f in "$1"*; do cp "$f" "$2${f#"$1"}"; done; }
 
 space=(--max-neurons 100000)  # 2 x 4000 x 3 = 24,000 candidates, more than 10,000 + WINDOW
