@@ -7,7 +7,8 @@ appended later, replaces it):
   size-<net>-n<N>-<dataset>           one pass, seed 1 (no --seed option: the CLI default)
   seed-<net>-n<N>-<dataset>-s<k>      one pass, seed k (runs-headline-seeds-*.txt)
   passes-<net>-n<N>-<dataset>-e<k>    k passes, seed 1 (its one-pass point is the size- row)
-  dc2015-n<N>-...                     Diehl & Cook reproduction runs (passes from --epochs)
+  dc2015-n<N>-...                     Diehl & Cook reproduction runs (passes from --epochs); NAME-s<k> is seed k
+                                      of the run NAME (seed 1), and each such group gets mean and CI over seeds
 with <net> bindsnet (the baseline) or fspinn and <dataset> mnist or fashion. The seed is taken from the command's
 --seed (1 without it) and must agree with the name. Accuracy is the all-activity rule throughout.
 
@@ -54,6 +55,7 @@ SIZE = re.compile(r"^size-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)$")
 SEED = re.compile(r"^seed-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-s(\d+)$")
 PASSES = re.compile(r"^passes-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-e(\d+)$")
 DC = re.compile(r"^dc2015-n(\d+)\b")
+DC_SEED = re.compile(r"^(dc2015-.+)-s(\d+)$")
 
 
 def option(command, name, default=None):
@@ -241,22 +243,47 @@ def main():
                            f"seeds paired: {' '.join(map(str, paired)) or 'none'}; unpaired Welch CI [{fmt(wl)}, {fmt(wh)}]")
                           if b and f else "missing runs",
             })
-    for name in sorted(runs, key=lambda s: (int(DC.match(s)[1]) if DC.match(s) else 0, s)):
-        m = DC.match(name)
+    # Diehl & Cook runs: a name ending in -s<k> is seed k of the run named without it (seed 1), e.g.
+    # dc2015-n400-e1-fidelity-s2 (runs-dc2015-seeds.txt); each group gets mean and CI over its seeds
+    dc_groups = defaultdict(dict)  # base name: {seed: (accuracy, run)}
+    for name in runs:
         acc = accuracy(runs[name])
-        if not m or acc is None:
+        if not DC.match(name) or acc is None:
             continue
-        n = int(m[1])
-        epochs = option(runs[name]["command"], "--epochs", "1")
+        m = DC_SEED.match(name)
+        base, named_seed = (m[1], int(m[2])) if m else (name, 1)
+        seed = int(option(runs[name]["command"], "--seed", "1"))
+        if seed != named_seed:
+            problems.append(f"{name}: named seed {named_seed}, but its command has --seed {seed}; left out")
+            continue
+        dc_groups[base][seed] = (acc, runs[name]["run"])
+    for base in sorted(dc_groups, key=lambda b: (int(DC.match(b)[1]), b)):
+        by_seed = dc_groups[base]
+        names = [by_seed[k][1] for k in sorted(by_seed)]
+        if len({options_without(runs[RERUN.sub("", r)]["command"]) for r in names}) > 1:
+            problems.append(f"{base}: the seeds' runs differ in options; left out")
+            continue
+        count, mean, sd, low, high = summary([by_seed[k][0] for k in sorted(by_seed)])
+        n = int(DC.match(base)[1])
+        epochs = option(runs[RERUN.sub("", names[0])]["command"], "--epochs", "1")
         paper, paper_passes = DC2015.get(n, (None, None))
+        if not paper:
+            judged = ""
+        elif count == 1:
+            judged = f"{mean - paper:+.2f} points, one seed"
+        else:
+            judged = (f"{mean - paper:+.2f} points (mean of {count} seeds); the paper's figure is "
+                      f"{'inside' if low <= paper <= high else 'outside'} the CI")
         claims.append({
-            "claim": f"Diehl & Cook accuracy, MNIST, N = {n} ({name})",
+            "claim": f"Diehl & Cook accuracy, MNIST, N = {n} ({base})",
             "dataset": "mnist", "neurons": n, "passes": epochs,
             "paper": f"{paper} % after {paper_passes} pass{'' if paper_passes == '1' else 'es'}" if paper else "not reported",
             "paper_source": DC2015_SOURCE if paper else "",
-            "ours": fmt(acc), "unit": "%", "ci95_low": "", "ci95_high": "", "n": 1,
-            "verdict": f"{acc - paper:+.2f} points, one seed" if paper else "",
-            "detail": f"commit {runs[name].get('commit', '')}, {runs[name].get('train_seconds', '')} s training",
+            "ours": fmt(mean), "unit": "%", "ci95_low": fmt(low), "ci95_high": fmt(high), "n": count,
+            "verdict": judged,
+            "detail": "; ".join(f"seed {k}: {fmt(by_seed[k][0])} % ({by_seed[k][1]}, commit {runs[RERUN.sub('', by_seed[k][1])].get('commit', '')}, "
+                                f"{runs[RERUN.sub('', by_seed[k][1])].get('train_seconds', '')} s training)" for k in sorted(by_seed))
+                      + (f"; sd {fmt(sd)}" if sd is not None else ""),
         })
     header = ["claim", "dataset", "neurons", "passes", "paper", "paper_source", "ours", "unit", "ci95_low", "ci95_high",
               "n", "verdict", "detail"]
