@@ -47,6 +47,9 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// <summary>The schema version whose trial rows carry the writing transaction's id instead of a study sequence number.</summary>
     private const int XidSchemaVersion = 4;
 
+    /// <summary>The oldest server version with the functions schema 4 uses.</summary>
+    public const int MinimumServerVersion = 13;
+
     /// <summary>The transaction's id as a bigint (an xid8, far below 2^63), stamped on every row it writes.</summary>
     private const string CurrentXid = "pg_current_xact_id()::text::bigint";
 
@@ -246,6 +249,10 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// </summary>
     private static void EnsureSchema(NpgsqlConnection connection, DatabaseUrl url, bool create)
     {
+        // pg_current_xact_id, pg_current_snapshot and pg_snapshot_xmin (schema 4's versions and cursors) came with 13
+        if (connection.PostgreSqlVersion.Major < MinimumServerVersion)
+            throw new StoreFormatException($"{url.Redacted}: the server is PostgreSQL {connection.ServerVersion}; FSpiNN studies need PostgreSQL " +
+                $"{MinimumServerVersion} or newer; nothing was changed");
         var version = SchemaState(connection, url);
         if (version == SchemaVersion) return;
         if (version is null && !create)
