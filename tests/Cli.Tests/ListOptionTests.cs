@@ -29,6 +29,32 @@ public sealed class ListOptionTests
         Assert.That(strengths, Is.EqualTo(new[] { "10", "25" }));
     }
 
+    /// <summary>
+    /// Issue 15: without --sweep-values the grid is the network's own strength times 1/8 to 8, so that it holds the
+    /// strength in use (the fixed default {5 … 120} missed fspinn's 250 and bindsnet's 250 on Fashion-MNIST).
+    /// </summary>
+    [TestCase("fspinn", new string[0], new[] { "31.25", "62.5", "125", "250", "500", "1000", "2000" })]
+    [TestCase("bindsnet", new[] { "--set", "w_inh_exc=120" }, new[] { "15", "30", "60", "120", "240", "480", "960" })]
+    public void Without_sweep_values_the_grid_brackets_the_networks_own_strength(string network, string[] extra, string[] expected)
+    {
+        var result = CliRunner.Run(["train", "--network", network, "--neurons", "5", "--train-samples", "30", "--test-samples", "10",
+            .. extra, "--sweep-inhibition", "--out", Path.Combine(_dir.FullName, "m.model")]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        var strengths = result.Out.Split('\n').Where(line => line.StartsWith("sweep strength ", StringComparison.Ordinal))
+            .Select(line => line["sweep strength ".Length..line.IndexOf(':', StringComparison.Ordinal)]).ToArray();
+        Assert.That(strengths, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Without_sweep_values_a_network_without_inhibition_is_a_usage_error_naming_the_option()
+    {
+        var result = CliRunner.Run("train", "--network", "fspinn", "--neurons", "5", "--set", "w_inh=0", "--sweep-inhibition",
+            "--out", Path.Combine(_dir.FullName, "m.model"));
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.Err, Does.Contain("--sweep-values"));
+        Assert.That(File.Exists(Path.Combine(_dir.FullName, "m.model")), Is.False);
+    }
+
     [TestCase("10 25", "Unrecognized")]            // the old space-separated form: the second token is not taken silently
     [TestCase("10,,25", "empty item")]
     [TestCase("10,", "empty item")]

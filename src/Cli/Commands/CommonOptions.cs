@@ -32,10 +32,10 @@ internal static class CommonOptions
     /// A list of numbers in the one list syntax (<see cref="Units.SplitList"/>): one token, items separated by commas,
     /// e.g. --sweep-values 10,25,50. A second token or a second --name is an error rather than a silent other value.
     /// </summary>
-    public static Option<double[]> NumberList(string name, string description, IReadOnlyList<double> defaults) => new(name)
+    /// <param name="defaultText">The default as the help states it; the option's value is null when it is not given.</param>
+    public static Option<double[]> NumberList(string name, string description, string defaultText) => new(name)
     {
-        Description = $"{description} Comma-separated, default {string.Join(',', defaults.Select(d => d.ToString(CultureInfo.InvariantCulture)))}.",
-        DefaultValueFactory = _ => [.. defaults],
+        Description = $"{description} Comma-separated, default {defaultText}.",
         Arity = ArgumentArity.ExactlyOne,
         CustomParser = result =>
         {

@@ -40,7 +40,8 @@ internal static class TrainCommand
             Description = "Training examples used by --sweep-inhibition (90% to train, 10% held out; 0 = the same as --train-samples).",
             DefaultValueFactory = _ => 0,
         };
-        var sweepValues = CommonOptions.NumberList("--sweep-values", "Inhibition strengths for --sweep-inhibition.", InhibitionSweep.DefaultStrengths);
+        var sweepValues = CommonOptions.NumberList("--sweep-values", "Inhibition strengths for --sweep-inhibition.",
+            $"the network's strength in use (w_inh, or w_inh_exc with an inhibitory layer) times {string.Join(',', InhibitionSweep.DefaultFactors.Select(f => f.ToString(CultureInfo.InvariantCulture)))}");
         var json = JsonOutput.Option();
         var checkpoint = new Option<string?>("--checkpoint")
         {
@@ -82,10 +83,18 @@ internal static class TrainCommand
             var testCount = parse.NonNegative(testSamples);
             var threadCount = parse.NonNegative(threads);
             if (parse.GetValue(sweepSamples) < 0) throw new UsageException($"--sweep-samples must be >= 0, got {parse.GetValue(sweepSamples)}");
-            var strengths = parse.GetValue(sweepValues) ?? [];
+            IReadOnlyList<double> strengths = parse.GetValue(sweepValues) ?? [];
             if (parse.GetValue(sweep))
             {
-                if (strengths.Length == 0) throw new UsageException("--sweep-values needs at least one inhibition strength");
+                if (strengths.Count == 0) // not given (a given list has at least one number, or is refused by its parser)
+                {
+                    var inUse = InhibitionSweep.StrengthInUse(config);
+                    if (!(inUse > 0))
+                        throw new UsageException($"--sweep-inhibition: the network's inhibition strength is {inUse.ToString(CultureInfo.InvariantCulture)}, " +
+                            "so the default grid (that strength times 1/8 to 8) is empty; give the strengths with --sweep-values");
+                    strengths = InhibitionSweep.DefaultStrengths(config);
+                }
+                if (strengths.Count == 0) throw new UsageException("--sweep-values needs at least one inhibition strength");
                 foreach (var strength in strengths)
                 {
                     try

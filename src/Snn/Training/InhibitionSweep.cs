@@ -18,8 +18,26 @@ public sealed record SweepResult(IReadOnlyList<SweepPoint> Points, double Best);
 /// </summary>
 public static class InhibitionSweep
 {
-    /// <summary>Default candidates: covers BindsNET's 17.5 (model) and 120 (example script).</summary>
-    public static IReadOnlyList<double> DefaultStrengths { get; } = [5, 10, 17.5, 25, 50, 100, 120];
+    /// <summary>
+    /// Factors of the default grid, applied to the strength the network uses (<see cref="StrengthInUse"/>): 1/8 to 8 in
+    /// doublings, so that the grid holds the strength in use and reaches almost an order of magnitude either way. A
+    /// fixed grid cannot: the earlier {5 … 120} did not contain fspinn's w_inh of 250 (issue 15). With BindsNET's 17.5
+    /// it spans 2.19-140 (its example script's 120 included), with fspinn's 250 31.25-2000.
+    /// </summary>
+    public static IReadOnlyList<double> DefaultFactors { get; } = [0.125, 0.25, 0.5, 1, 2, 4, 8];
+
+    /// <summary>The strength a sweep varies, as the network uses it: w_inh (lateral) or w_inh_exc (inhibitory layer).</summary>
+    public static double StrengthInUse(NetworkConfig config) =>
+        config.Inhibition == InhibitionKind.Lateral ? config.LateralInhibition : config.InhToExcWeight;
+
+    /// <summary>The default candidates for <paramref name="config"/>: <see cref="DefaultFactors"/> times its strength in use.</summary>
+    public static IReadOnlyList<double> DefaultStrengths(NetworkConfig config)
+    {
+        var inUse = StrengthInUse(config);
+        if (!(inUse > 0))
+            throw new ArgumentException($"the network's inhibition strength is {inUse}: there is nothing to scale a default grid from; give the strengths to try");
+        return [.. DefaultFactors.Select(f => inUse * f)];
+    }
 
     /// <param name="done">Points of an earlier, stopped run of this very sweep: their strengths are not trained again
     /// (each point is deterministic, so the result equals an uninterrupted sweep's).</param>
