@@ -181,6 +181,12 @@ def options_without(command, dropped=("--data", "--out", "--seed", "--threads", 
     return " ".join(kept)
 
 
+def option_variants(runs, run_names):
+    """The distinct option sets (seed, paths and threads left out) of the runs named as recorded (reruns included):
+    more than one means they are not replicates of one configuration."""
+    return {options_without(runs[RERUN.sub("", name)]["command"]) for name in run_names}
+
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -200,7 +206,7 @@ def main():
 
     # every group's rows must differ only in seed (and paths, threads): otherwise they are not replicates
     for key, by_seed in seeds.items():
-        variants = {options_without(runs[RERUN.sub("", name)]["command"]) for _, name in by_seed.values()}
+        variants = option_variants(runs, [name for _, name in by_seed.values()])
         if len(variants) > 1:
             problems.append(f"{key}: the seeds' runs differ in options: {sorted(variants)}")
 
@@ -245,7 +251,7 @@ def main():
             })
     # Diehl & Cook runs: a name ending in -s<k> is seed k of the run named without it (seed 1), e.g.
     # dc2015-n400-e1-fidelity-s2 (runs-dc2015-seeds.txt); each group gets mean and CI over its seeds
-    dc_groups = defaultdict(dict)  # base name: {seed: (accuracy, run)}
+    dc_groups = defaultdict(dict)  # base name: {seed: (accuracy, name in runs)}
     for name in runs:
         acc = accuracy(runs[name])
         if not DC.match(name) or acc is None:
@@ -256,16 +262,16 @@ def main():
         if seed != named_seed:
             problems.append(f"{name}: named seed {named_seed}, but its command has --seed {seed}; left out")
             continue
-        dc_groups[base][seed] = (acc, runs[name]["run"])
+        dc_groups[base][seed] = (acc, name)
     for base in sorted(dc_groups, key=lambda b: (int(DC.match(b)[1]), b)):
         by_seed = dc_groups[base]
-        names = [by_seed[k][1] for k in sorted(by_seed)]
-        if len({options_without(runs[RERUN.sub("", r)]["command"]) for r in names}) > 1:
+        rows = [runs[by_seed[k][1]] for k in sorted(by_seed)]
+        if len(option_variants(runs, [row["run"] for row in rows])) > 1:
             problems.append(f"{base}: the seeds' runs differ in options; left out")
             continue
         count, mean, sd, low, high = summary([by_seed[k][0] for k in sorted(by_seed)])
         n = int(DC.match(base)[1])
-        epochs = option(runs[RERUN.sub("", names[0])]["command"], "--epochs", "1")
+        epochs = option(rows[0]["command"], "--epochs", "1")
         paper, paper_passes = DC2015.get(n, (None, None))
         if not paper:
             judged = ""
@@ -281,8 +287,8 @@ def main():
             "paper_source": DC2015_SOURCE if paper else "",
             "ours": fmt(mean), "unit": "%", "ci95_low": fmt(low), "ci95_high": fmt(high), "n": count,
             "verdict": judged,
-            "detail": "; ".join(f"seed {k}: {fmt(by_seed[k][0])} % ({by_seed[k][1]}, commit {runs[RERUN.sub('', by_seed[k][1])].get('commit', '')}, "
-                                f"{runs[RERUN.sub('', by_seed[k][1])].get('train_seconds', '')} s training)" for k in sorted(by_seed))
+            "detail": "; ".join(f"seed {k}: {fmt(by_seed[k][0])} % ({row['run']}, commit {row.get('commit', '')}, "
+                                f"{row.get('train_seconds', '')} s training)" for k, row in zip(sorted(by_seed), rows))
                       + (f"; sd {fmt(sd)}" if sd is not None else ""),
         })
     header = ["claim", "dataset", "neurons", "passes", "paper", "paper_source", "ours", "unit", "ci95_low", "ci95_high",
