@@ -88,13 +88,15 @@ internal static class TrainCommand
             {
                 if (strengths.Count == 0) // not given (a given list has at least one number, or is refused by its parser)
                 {
-                    var inUse = InhibitionSweep.StrengthInUse(config);
-                    if (!(inUse > 0))
-                        throw new UsageException($"--sweep-inhibition: the network's inhibition strength is {inUse.ToString(CultureInfo.InvariantCulture)}, " +
-                            "so the default grid (that strength times 1/8 to 8) is empty; give the strengths with --sweep-values");
-                    strengths = InhibitionSweep.DefaultStrengths(config);
+                    try
+                    {
+                        strengths = InhibitionSweep.DefaultStrengths(config);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new UsageException($"--sweep-inhibition: {e.Message} with --sweep-values");
+                    }
                 }
-                if (strengths.Count == 0) throw new UsageException("--sweep-values needs at least one inhibition strength");
                 foreach (var strength in strengths)
                 {
                     try

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Data;
 using FSpiNN.Snn.Models;
@@ -35,7 +36,8 @@ public static class InhibitionSweep
     {
         var inUse = StrengthInUse(config);
         if (!(inUse > 0))
-            throw new ArgumentException($"the network's inhibition strength is {inUse}: there is nothing to scale a default grid from; give the strengths to try");
+            throw new ArgumentException($"the network's inhibition strength is {inUse.ToString(CultureInfo.InvariantCulture)}, " +
+                "so there is nothing to scale the default grid (that strength times 1/8 to 8) from; give the strengths to try");
         return [.. DefaultFactors.Select(f => inUse * f)];
     }
 
