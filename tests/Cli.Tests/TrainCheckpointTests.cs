@@ -94,14 +94,19 @@ public sealed class TrainCheckpointTests
         var checkpoint = StoppedAfter(straight, 25);
         var before = File.ReadAllBytes(checkpoint);
         var result = CliRunner.Run([.. Train(PathIn("other.model"), neurons: "6"), "--checkpoint", checkpoint]);
+        AssertRefusedBeforeTraining(result, "neurons=5 (asked: 6)", checkpoint, before, PathIn("other.model"));
+    }
+
+    /// <summary>A run refused over a saved state of another run: the error names why and says to delete it, the saved
+    /// state is byte-identical, and no model was written.</summary>
+    private static void AssertRefusedBeforeTraining(CliResult result, string why, string saved, byte[] before, string model) =>
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
-            Assert.That(result.Err, Does.Contain("neurons=5 (asked: 6)").And.Contain("delete it"));
-            Assert.That(File.ReadAllBytes(checkpoint), Is.EqualTo(before));
-            Assert.That(File.Exists(PathIn("other.model")), Is.False);
+            Assert.That(result.Err, Does.Contain(why).And.Contain("delete it"));
+            Assert.That(File.ReadAllBytes(saved), Is.EqualTo(before));
+            Assert.That(File.Exists(model), Is.False);
         });
-    }
 
     [TestCase("0")]
     [TestCase("-3")]
@@ -174,12 +179,6 @@ public sealed class TrainCheckpointTests
         var progress = SweepStoppedAfterFirstPoint(straight, PathIn("straight.json"), checkpoint);
         var before = File.ReadAllBytes(progress);
         var result = CliRunner.Run([.. Sweep(PathIn("other.model"), seed: "2"), "--checkpoint", checkpoint]);
-        Assert.Multiple(() =>
-        {
-            Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
-            Assert.That(result.Err, Does.Contain("written for another sweep").And.Contain("delete it"));
-            Assert.That(File.ReadAllBytes(progress), Is.EqualTo(before));
-            Assert.That(File.Exists(PathIn("other.model")), Is.False);
-        });
+        AssertRefusedBeforeTraining(result, "written for another sweep", progress, before, PathIn("other.model"));
     }
 }
