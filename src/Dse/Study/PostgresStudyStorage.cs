@@ -546,8 +546,11 @@ public sealed class PostgresStudyStorage : IStudyStorage
     private static readonly string ChangeReadSql = $"""
         SELECT m.now_utc, m.next_cursor, m.removed_xid, m.removed_number, c.*
         FROM (SELECT clock_timestamp() AS now_utc, pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS next_cursor,
-                     ARRAY(SELECT xid FROM fspinn_discarded d WHERE study_id = @id AND xid >= @since AND {NoRowAgain} ORDER BY xid, number) AS removed_xid,
-                     ARRAY(SELECT number FROM fspinn_discarded d WHERE study_id = @id AND xid >= @since AND {NoRowAgain} ORDER BY xid, number) AS removed_number) m
+                     coalesce(array_agg(d.xid ORDER BY d.xid, d.number), ARRAY[]::bigint[]) AS removed_xid,
+                     coalesce(array_agg(d.number ORDER BY d.xid, d.number), ARRAY[]::integer[]) AS removed_number
+              FROM fspinn_discarded d
+              WHERE d.study_id = @id AND d.xid >= @since
+                AND NOT EXISTS (SELECT 1 FROM fspinn_trials r WHERE r.study_id = d.study_id AND r.number = d.number)) m
         LEFT JOIN (SELECT {SelectList}, v.value_objectives, v.value_values
                    FROM fspinn_trials t
                    LEFT JOIN LATERAL (SELECT array_agg(objective ORDER BY objective) AS value_objectives, array_agg(value ORDER BY objective) AS value_values
@@ -555,8 +558,6 @@ public sealed class PostgresStudyStorage : IStudyStorage
                    WHERE t.study_id = @id AND t.xid >= @since) c ON true
         ORDER BY c.seq, c.number
         """;
-
-    private const string NoRowAgain = "NOT EXISTS (SELECT 1 FROM fspinn_trials r WHERE r.study_id = d.study_id AND r.number = d.number)";
 
     private void BindChangeRead(NpgsqlParameterCollection parameters, long sinceSequence)
     {
@@ -594,7 +595,7 @@ public sealed class PostgresStudyStorage : IStudyStorage
                     reader.IsDBNull(valuesColumn) ? null : reader.GetFieldValue<double[]>(valuesColumn), Definition.Objectives.Count, Location);
                 changes.Add(new TrialChange(t.Sequence, t.Number, t));
             } while (reader.Read());
-        // removals first: a removed number has no row in the same read (NoRowAgain)
+        // removals first: a removed number has no row in the same read (ChangeReadSql leaves out those that have)
         if (removedSeq.Length > 0) changes.InsertRange(0, removedSeq.Select((xid, i) => new TrialChange(xid, removedNumber[i], null)));
         return new TrialChanges(changes, cursor, now);
     }
@@ -720,7 +721,8 @@ public sealed class PostgresStudyStorage : IStudyStorage
     /// <summary>
     /// A claim in two round trips. The first (at the body's first call) begins the transaction, locks the study's row
     /// and, in the same batch, reads what the body asked for plus the hypervolume state; the reads run after the lock
-    /// is granted, so they see every write committed before it (every writer holds that row until it commits). The
+    /// is granted, so they see every claim committed before it (every claim holds that row until it commits) and
+    /// every other write committed before the read. The
     /// body's inserts and hypervolume writes are kept and sent with COMMIT as the second. Only
     /// <see cref="Replace"/>, whose answer the body needs at once, costs a round trip of its own (a take-over: rare).
     /// The row lock is thus held for one client turn plus the commit, not for ten round trips.
