@@ -13,16 +13,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 runs=${1:-$(cd "$here/../.." && pwd)/runs}
 mkdir -p "$here/checkpoints"
 shopt -s nullglob
+declare -A parked   # a run with both files is met twice: parked once
 for state in "$runs"/*.ckpt "$runs"/*.ckpt.sweep; do
   name=$(basename "$state"); name=${name%.sweep}; name=${name%.ckpt}
-  [ -f "$here/checkpoints/$name.parking" ] && continue   # both files of one run: parked once
+  [ -n "${parked[$name]:-}" ] && continue; parked[$name]=1
   ckpt="$runs/$name.ckpt"; sweep="$ckpt.sweep"
   seconds=$(seconds_so_far "$runs" "$name")
-  touch "$here/checkpoints/$name.parking"
   rm -f "$here/checkpoints/$name.ckpt.gz" "$here/checkpoints/$name.ckpt.sweep"
   [ -f "$ckpt" ] && gzip -c "$ckpt" > "$here/checkpoints/$name.ckpt.gz.tmp" && mv "$here/checkpoints/$name.ckpt.gz.tmp" "$here/checkpoints/$name.ckpt.gz"
   [ -f "$sweep" ] && cp "$sweep" "$here/checkpoints/$name.ckpt.sweep"
   echo "$seconds" > "$here/checkpoints/$name.seconds"
   echo "parked $name ($(du -ch "$here/checkpoints/$name".ckpt* | tail -1 | cut -f1), $seconds s so far)"
 done
-rm -f "$here/checkpoints/"*.parking
