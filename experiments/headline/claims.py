@@ -9,6 +9,10 @@ appended later, replaces it):
   passes-<net>-n<N>-<dataset>-e<k>    k passes, seed 1 (its one-pass point is the size- row)
   dc2015-n<N>-...                     Diehl & Cook reproduction runs (passes from --epochs); NAME-s<k> is seed k
                                       of the run NAME (seed 1), and each such group gets mean and CI over seeds
+  sweep-<net>-n<N>full-<dataset>      a full-epoch inhibition sweep (runs-headline-sweep.txt): its final network,
+                                      trained on all 60,000 images with the strength S the sweep chose (read from
+                                      its log, "effective inhibition strength S"), is seed 1 at the swept strength
+  swept-<net>-n<N>-<dataset>-winh<S>-s<k>   seed k at that swept strength (runs-headline-swept-seeds.txt, -fullsweep.txt)
 with <net> bindsnet (the baseline) or fspinn and <dataset> mnist or fashion. The seed is taken from the command's
 --seed (1 without it) and must agree with the name. Accuracy is the all-activity rule throughout.
 
@@ -51,6 +55,9 @@ DC2015 = {  # N: (accuracy %, passes D&C used)
 }
 DC2015_SOURCE = f"{REFERENCE} A.10 (accuracies), A.7 (passes: 1/3/7/15, low confidence)"
 
+SWEEP_FULL = re.compile(r"^sweep-(bindsnet|fspinn)-n(\d+)full-(mnist|fashion)$")
+SWEPT = re.compile(r"^swept-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-winh(\d+)-s(\d+)$")
+STRENGTH_OPTION = {"fspinn": "w_inh", "bindsnet": "w_inh_exc"}  # the --set parameter a sweep varies, per network
 SIZE = re.compile(r"^size-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)$")
 SEED = re.compile(r"^seed-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-s(\d+)$")
 PASSES = re.compile(r"^passes-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-e(\d+)$")
@@ -167,6 +174,99 @@ def collect(runs):
     return seeds, passes, problems
 
 
+def set_values(command):
+    """The --set NAME=VALUE pairs of a command, as a dict."""
+    words = shlex.split(command)
+    pairs = (words[k + 1].split("=", 1) for k in range(len(words) - 1) if words[k] == "--set")
+    return {p[0]: p[1] for p in pairs if len(p) == 2}
+
+
+def swept_options(command, net):
+    """A run's options without seed, paths, threads, the sweep options and the swept strength: a full-epoch sweep's
+    final training and the seeds at its choice must agree on everything else to be replicates."""
+    dropped_pairs = ("--data", "--out", "--seed", "--threads", "--checkpoint", "--checkpoint-minutes", "--sweep-samples", "--sweep-values")
+    words, kept, k = shlex.split(command)[2:], [], 0
+    while k < len(words):
+        w = words[k]
+        if w == "--sweep-inhibition":
+            k += 1
+        elif w in dropped_pairs or (w == "--set" and k + 1 < len(words) and words[k + 1].split("=")[0] == STRENGTH_OPTION[net]):
+            k += 2
+        else:
+            kept.append(w)
+            k += 1
+    return " ".join(kept)
+
+
+def chosen_strength(log_path):
+    """The strength a sweep chose, from its log's "effective inhibition strength S" line (None without it)."""
+    try:
+        text = open(log_path, encoding="utf-8").read()
+    except OSError:
+        return None
+    found = re.findall(r"^effective inhibition strength ([0-9.]+)\s*$", text, re.M)
+    return float(found[-1]) if found else None
+
+
+def collect_swept(runs, logs):
+    """{(net, N, dataset): (strength, {seed: (accuracy, run)})}: each network at its full-epoch sweep's choice.
+    Seed 1 is the sweep's own final training; swept- rows add seeds, and must name the sweep's strength, set it, and
+    otherwise share the sweep's options."""
+    groups, problems = {}, []
+    for name, row in runs.items():
+        m, acc = SWEEP_FULL.match(name), accuracy(row)
+        if not m or acc is None:
+            continue
+        strength = chosen_strength(os.path.join(logs, row["run"] + ".log"))
+        if strength is None:
+            problems.append(f"{name}: its log {row['run']}.log has no 'effective inhibition strength' line; left out")
+            continue
+        groups[(m[1], int(m[2]), m[3])] = (strength, {int(option(row["command"], "--seed", "1")): (acc, row["run"])})
+    for name, row in sorted(runs.items()):
+        m, acc = SWEPT.match(name), accuracy(row)
+        if not m or acc is None:
+            continue
+        net, key, named_strength, named_seed = m[1], (m[1], int(m[2]), m[3]), float(m[4]), int(m[5])
+        if key not in groups:
+            problems.append(f"{name}: no full-epoch sweep sweep-{net}-n{m[2]}full-{m[3]} in the results; left out")
+            continue
+        strength, by_seed = groups[key]
+        command = row["command"]
+        seed, epochs = int(option(command, "--seed", "1")), int(option(command, "--epochs", "1"))
+        set_strength = set_values(command).get(STRENGTH_OPTION[net])
+        sweep_run = by_seed[min(by_seed)][1]
+        if named_strength != strength or set_strength is None or float(set_strength) != strength:
+            problems.append(f"{name}: named strength {m[4]} and --set {STRENGTH_OPTION[net]}={set_strength}, but the sweep chose {strength:g}; left out")
+        elif seed != named_seed or epochs != 1:
+            problems.append(f"{name}: named seed {named_seed}, one pass, but its command has --seed {seed} --epochs {epochs}; left out")
+        elif seed in by_seed:
+            problems.append(f"{name}: seed {seed} at the swept strength already given by {by_seed[seed][1]}; left out")
+        elif swept_options(command, net) != swept_options(runs[RERUN.sub("", sweep_run)]["command"], net):
+            problems.append(f"{name}: options differ from its sweep's ({swept_options(command, net)!r} against "
+                            f"{swept_options(runs[RERUN.sub('', sweep_run)]['command'], net)!r}); left out")
+        else:
+            by_seed[seed] = (acc, row["run"])
+    return groups, problems
+
+
+def paired_claim(claim, data, n, base, ours, claimed, base_label, ours_label):
+    """A claims row for FSpiNN − baseline paired by seed; base and ours are {seed: (accuracy, run)}."""
+    paired = sorted(set(base) & set(ours))
+    count, mean, sd, low, high = summary([ours[s][0] - base[s][0] for s in paired])
+    wl, wh = welch([v for v, _ in base.values()], [v for v, _ in ours.values()])
+    b, f = summary([v for v, _ in base.values()]), summary([v for v, _ in ours.values()])
+    return {
+        "claim": claim, "dataset": data, "neurons": n, "passes": "1",
+        "paper": "0 (no loss)" if claimed else "not claimed",
+        "paper_source": FSPINN_CLAIM[1] if claimed else "",
+        "ours": fmt(mean), "unit": "points", "ci95_low": fmt(low), "ci95_high": fmt(high), "n": count,
+        "verdict": verdict(count, low, high) if claimed or count else "no pair yet",
+        "detail": (f"{base_label} {fmt(b[1])} ± {fmt(b[2])} %, {ours_label} {fmt(f[1])} ± {fmt(f[2])} % (mean ± sd); "
+                   f"seeds paired: {' '.join(map(str, paired)) or 'none'}; unpaired Welch CI [{fmt(wl)}, {fmt(wh)}]")
+                  if base and ours else "missing runs",
+    }
+
+
 def options_without(command, dropped=("--data", "--out", "--seed", "--threads", "--epochs", "--checkpoint", "--checkpoint-minutes")):
     words = shlex.split(command)[2:]  # without "fspinn train"
     kept, skip = [], False
@@ -198,10 +298,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(root, "experiments", "accuracy", "results.csv"))
     ap.add_argument("--out", default=os.path.join(root, "experiments", "results"))
+    ap.add_argument("--logs", help="the runs' logs (default: logs/ next to the results CSV), for the strengths sweeps chose")
     ap.add_argument("--readme", help="markdown file whose claims block (between the claims:begin/end comments) gets the table")
     args = ap.parse_args()
     runs = read_runs(args.results)
     seeds, passes, problems = collect(runs)
+    swept, swept_problems = collect_swept(runs, args.logs or os.path.join(os.path.dirname(os.path.abspath(args.results)), "logs"))
+    problems += swept_problems
     os.makedirs(args.out, exist_ok=True)
 
     # every group's rows must differ only in seed (and paths, threads): otherwise they are not replicates
@@ -210,45 +313,51 @@ def main():
         if len(variants) > 1:
             problems.append(f"{key}: the seeds' runs differ in options: {sorted(variants)}")
 
-    # 1. groups
+    # 1. groups: the one-pass runs at the strength in use, then those at a full-epoch sweep's strength
     group_rows = []
     stats_of = {}
-    for (net, n, data) in sorted(seeds, key=lambda k: (k[2], k[0], k[1])):
-        by_seed = seeds[(net, n, data)]
-        values = [by_seed[s][0] for s in sorted(by_seed)]
-        count, mean, sd, low, high = summary(values)
-        stats_of[(net, n, data)] = (count, mean, sd, low, high)
-        group_rows.append([data, net, n, count, " ".join(str(s) for s in sorted(by_seed)),
-                           " ".join(f"{v:.2f}" for v in values), fmt(mean), fmt(sd), fmt(low), fmt(high),
-                           "" if count > 1 else "one seed: no CI",
-                           " ".join(by_seed[s][1] for s in sorted(by_seed))])
+    swept_stats = {}
+    for inhibition, groups in (("in use", {k: (None, v) for k, v in seeds.items()}), ("swept", swept)):
+        for (net, n, data) in sorted(groups, key=lambda k: (k[2], k[0], k[1])):
+            strength, by_seed = groups[(net, n, data)]
+            values = [by_seed[s][0] for s in sorted(by_seed)]
+            count, mean, sd, low, high = summary(values)
+            (stats_of if strength is None else swept_stats)[(net, n, data)] = (count, mean, sd, low, high)
+            group_rows.append([data, net, n, inhibition if strength is None else f"swept {strength:g}", count,
+                               " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
+                               fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
+                               " ".join(by_seed[s][1] for s in sorted(by_seed))])
     write_csv(os.path.join(args.out, "accuracy-groups.csv"),
-              ["dataset", "network", "neurons", "seeds", "seed_list", "accuracies", "mean", "sd", "ci95_low", "ci95_high", "note", "runs"],
+              ["dataset", "network", "neurons", "inhibition", "seeds", "seed_list", "accuracies", "mean", "sd",
+               "ci95_low", "ci95_high", "note", "runs"],
               group_rows)
 
     # 2. claims: FSpiNN − baseline (paired by seed) at the headline sizes, then Diehl & Cook
     claims = []
     for data in DATASETS:
         for n in HEADLINE_SIZES:
+            claims.append(paired_claim(f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}", data, n,
+                                       seeds.get(("bindsnet", n, data), {}), seeds.get(("fspinn", n, data), {}),
+                                       n == 4900, "baseline", "FSpiNN"))
+        # with FSpiNN at its full-epoch sweep's strength: against the baseline at its own sweep's choice, and at the
+        # strength the size runs use (whichever of the two is better for the baseline is the fair comparison)
+        for n in sorted({k[1] for k in swept if k[2] == data}):
+            if ("fspinn", n, data) not in swept:
+                continue
+            s_ours, ours = swept[("fspinn", n, data)]
+            if ("bindsnet", n, data) in swept:
+                s_base, base = swept[("bindsnet", n, data)]
+                claims.append(paired_claim(
+                    f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}, each at its full-epoch swept inhibition "
+                    f"(FSpiNN w_inh {s_ours:g}, baseline I→E {s_base:g})", data, n, base, ours, n == 4900,
+                    f"baseline at I→E {s_base:g}", f"FSpiNN at w_inh {s_ours:g}"))
             base = seeds.get(("bindsnet", n, data), {})
-            ours = seeds.get(("fspinn", n, data), {})
-            paired = sorted(set(base) & set(ours))
-            diffs = [ours[s][0] - base[s][0] for s in paired]
-            count, mean, sd, low, high = summary(diffs)
-            wl, wh = welch([v for v, _ in base.values()], [v for v, _ in ours.values()])
-            b, f = stats_of.get(("bindsnet", n, data)), stats_of.get(("fspinn", n, data))
-            claimed = n == 4900
-            claims.append({
-                "claim": f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}",
-                "dataset": data, "neurons": n, "passes": "1",
-                "paper": "0 (no loss)" if claimed else "not claimed",
-                "paper_source": FSPINN_CLAIM[1] if claimed else "",
-                "ours": fmt(mean), "unit": "points", "ci95_low": fmt(low), "ci95_high": fmt(high), "n": count,
-                "verdict": verdict(count, low, high) if claimed or count else "no pair yet",
-                "detail": (f"baseline {fmt(b[1])} ± {fmt(b[2])} %, FSpiNN {fmt(f[1])} ± {fmt(f[2])} % (mean ± sd); "
-                           f"seeds paired: {' '.join(map(str, paired)) or 'none'}; unpaired Welch CI [{fmt(wl)}, {fmt(wh)}]")
-                          if b and f else "missing runs",
-            })
+            if base:
+                in_use = set_values(runs[RERUN.sub("", base[min(base)][1])]["command"]).get(STRENGTH_OPTION["bindsnet"], "preset's")
+                claims.append(paired_claim(
+                    f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}, FSpiNN at its full-epoch swept w_inh "
+                    f"{s_ours:g}, baseline at the size runs' I→E {in_use}", data, n, base, ours, n == 4900,
+                    f"baseline at I→E {in_use}", f"FSpiNN at w_inh {s_ours:g}"))
     # Diehl & Cook runs: a name ending in -s<k> is seed k of the run named without it (seed 1), e.g.
     # dc2015-n400-e1-fidelity-s2 (runs-dc2015-seeds.txt); each group gets mean and CI over its seeds
     dc_groups = defaultdict(dict)  # base name: {seed: (accuracy, name in runs)}
@@ -311,7 +420,7 @@ def main():
                 pass_rows.append([data, net, n, p, f"{acc:.2f}", name])
     write_csv(os.path.join(args.out, "accuracy-vs-passes.csv"), ["dataset", "network", "neurons", "passes", "accuracy_all_activity", "run"], pass_rows)
 
-    plot_vs_n(seeds, stats_of, os.path.join(args.out, "accuracy-vs-n.png"))
+    plot_vs_n(seeds, stats_of, swept, swept_stats, os.path.join(args.out, "accuracy-vs-n.png"))
     plot_vs_passes(passes, os.path.join(args.out, "accuracy-vs-passes.png"))
     for p in problems:
         print("warning:", p, file=sys.stderr)
@@ -342,7 +451,7 @@ def replace_block(path, table):
         f.write(f"{head}{begin}\n{table}{end}{tail}")
 
 
-def plot_vs_n(seeds, stats_of, path):
+def plot_vs_n(seeds, stats_of, swept, swept_stats, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -365,6 +474,14 @@ def plot_vs_n(seeds, stats_of, path):
                     ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="o", color=colours[net], capsize=4, markersize=6)
                 else:
                     ax.plot(x, mean, "o", mfc="white", color=colours[net], markersize=6)
+            for n in sorted(n for (nt, n, d) in swept if nt == net and d == data):
+                # at the full-epoch sweep's strength: a diamond beside the size runs' point
+                count, mean, sd, low, high = swept_stats[(net, n, data)]
+                x = n * shift * (1.05 if k else 0.95)
+                strength = swept[(net, n, data)][0]
+                yerr = [[mean - low], [high - mean]] if low is not None else None
+                ax.errorbar(x, mean, yerr=yerr, fmt="D", color=colours[net], mfc="white" if low is None else colours[net],
+                            capsize=4, markersize=6, label=f"{NAMES[net]} at its full-epoch swept strength ({strength:g}), N = {n}")
         ax.set_xscale("log")
         ns = sorted({n for (_, n, d) in seeds if d == data})
         ax.set_xticks(ns)

@@ -7,12 +7,16 @@ strength and its test accuracy. Usage:
   experiments/headline/sweep_curves.py [--plot experiments/results/inhibition-sweeps.png] > experiments/results/inhibition-sweeps.csv
 --plot also draws the curves: held-out accuracy against strength (log scale), one panel per network and dataset, one
 line per run (N; a full-epoch sweep is marked "full"), the chosen strength circled.
+--readme README.md also puts a table of the sweeps (the choice and its test accuracy against the strength the size
+runs use, from experiments/accuracy/results.csv) between "<!-- sweeps:begin -->" and "<!-- sweeps:end -->" there.
 """
-import csv, glob, os, re, sys
+import csv, glob, os, re, shlex, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 logs = sorted(glob.glob(os.path.join(here, "..", "accuracy", "logs", "sweep-*.log")))
 plot = sys.argv[sys.argv.index("--plot") + 1] if "--plot" in sys.argv else None
+readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
+table = []    # (dataset, network, N, full, grid, samples, chosen, held-out at chosen, test accuracy)
 curves = {}   # (network, dataset) -> [(label, [(strength, held-out accuracy, chosen)])]
 out = csv.writer(sys.stdout, lineterminator="\n")
 out.writerow(["run", "network", "neurons", "dataset", "strength", "heldout_accuracy", "heldout_accuracy_proportion",
@@ -33,6 +37,9 @@ for path in logs:
     chosen = min(float(s) for s, a, _ in points if float(a) >= best - 0.1)
     label = f"N = {m[2]}" + (" full" if "full" in name else "")
     curves.setdefault((m[1], m[3]), []).append((label, int(m[2]), [(float(s), float(a), float(s) == chosen) for s, a, _ in points]))
+    table.append((m[3], m[1], int(m[2]), "full" in name, [float(x) for x, _, _ in points],
+                  int((re.search(r"--sweep-samples (\d+)", text) or [None, "20000"])[1]), chosen,
+                  next(float(a) for x, a, _ in points if float(x) == chosen), float(final[1]) if final else None))
     for s, a, p in points:
         out.writerow([name, m[1], m[2], m[3], s, a, p, "yes" if float(s) == chosen else "",
                       final[1] if final and float(s) == chosen else "", commit])
@@ -58,3 +65,48 @@ if plot:
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(plot, dpi=110)
+
+if readme:
+    # the strength the size runs use: their --set, else the preset's (src/Snn/Config/NetworkPresets.cs: fspinn's
+    # LateralInhibition 250; the bindsnet size runs all set I->E explicitly)
+    PRESET_STRENGTH = {"fspinn": ("w_inh", 250.0), "bindsnet": ("w_inh_exc", 120.0)}
+    size_runs = {}
+    with open(os.path.join(here, "..", "accuracy", "results.csv"), newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            m = re.match(r"^size-(\w+)-n(\d+)-(\w+?)(-r\d+)?$", row["name"])
+            if m and row["accuracy_all_activity"]:
+                size_runs[(m[1], int(m[2]), m[3])] = row  # the last row (a rerun) wins
+    names = {"mnist": "MNIST", "fashion": "Fashion-MNIST", "bindsnet": "baseline (I→E)", "fspinn": "FSpiNN (w_inh)"}
+    lines = ["| dataset | network | N | sweep: trained / held out per strength | grid | chosen (held-out %) "
+             "| test % at chosen | size runs' strength | test % there | chosen − size runs' |",
+             "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |"]
+    tally = {False: [0, 0, 0], True: [0, 0, 0]}   # short / full: better, same, worse
+    for data, net, n, full, grid, samples, chosen, heldout, test in sorted(table, key=lambda t: (t[0] != "mnist", t[1], t[2], t[3])):
+        size = size_runs.get((net, n, data))
+        in_use, size_acc, diff = None, None, None
+        if size:
+            words = shlex.split(size["command"])
+            option, default = PRESET_STRENGTH[net]
+            sets = dict(w.split("=", 1) for k, w in enumerate(words) if k and words[k - 1] == "--set" and "=" in w)
+            in_use, size_acc = float(sets.get(option, default)), float(size["accuracy_all_activity"])
+        if size_acc is not None and test is not None:
+            diff = test - size_acc
+            tally[full][0 if diff > 0.005 else 2 if diff < -0.005 else 1] += 1
+        held = samples // 10
+        lines.append(f"| {names[data]} | {names[net]} | {n} | {'full' if full else 'short'}: {samples - held:,} / {held:,} "
+                     f"| {', '.join(f'{g:g}' for g in grid)} | {chosen:g} ({heldout:.2f}) | {'' if test is None else f'{test:.2f}'} "
+                     f"| {'' if in_use is None else f'{in_use:g}'} | {'' if size_acc is None else f'{size_acc:.2f}'} "
+                     f"| {'' if diff is None else f'{diff:+.2f}'} |")
+    for full in (False, True):
+        b, same, w = tally[full]
+        if b + same + w:
+            lines.append(f"\n{'Full-epoch' if full else 'Short'} sweeps against the size runs' strength: better {b}, "
+                         f"the same network or accuracy {same}, worse {w}.")
+    block = "\n".join(lines) + "\n"
+    begin, end = "<!-- sweeps:begin -->", "<!-- sweeps:end -->"
+    text = open(readme, encoding="utf-8").read()
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise SystemExit(f"{readme}: needs exactly one '{begin}' line before one '{end}' line to hold the sweeps table")
+    head, rest = text.split(begin, 1)
+    with open(readme, "w", encoding="utf-8") as f:
+        f.write(f"{head}{begin}\n{block}{end}{rest.split(end, 1)[1]}")
