@@ -4,6 +4,7 @@
 #
 # usage: experiments/brian2/accuracy.sh MNIST_DIR N SEED [SAMPLES]
 #   env TIMING      STDP's pre-synaptic timing on delayed synapses, arrival (default, the dc2015 preset's) or emission
+#       CLAMP_V=1   clip v after each Euler step as FSpiNN does (dc2015_brian2.py --clamp-v; name suffix -clampv)
 #       MAX_CYCLES  presentation cycles given to Brian2 for the SAMPLES examples (default 2 x SAMPLES + 100)
 #       THREADS     threads of labelling and testing (default 1; results do not depend on it)
 #       RESULTS_CSV row goes to this file instead of experiments/brian2/results/accuracy.csv (e.g. to try the script)
@@ -32,8 +33,10 @@ threads=${THREADS:-1}
 for v in "$n" "$seed" "$samples" "$threads"; do [[ "$v" =~ ^[0-9]+$ ]] || usage; done
 [ "$n" -ge 1 ] && [ "$samples" -ge 1 ] && [ "$samples" -le 60000 ] || { echo "N must be >= 1 and SAMPLES 1..60000" >&2; exit 2; }
 case "$timing" in arrival|emission) ;; *) echo "TIMING must be arrival or emission, got '$timing'" >&2; exit 2 ;; esac
-cycles_args=()
-[ -n "${MAX_CYCLES:-}" ] && cycles_args=(--max-cycles "$MAX_CYCLES")
+extra_args=()
+[ -n "${MAX_CYCLES:-}" ] && extra_args=(--max-cycles "$MAX_CYCLES")
+clamp=${CLAMP_V:-0}
+case "$clamp" in 0) ;; 1) extra_args+=(--clamp-v) ;; *) echo "CLAMP_V must be 0 or 1, got '$clamp'" >&2; exit 2 ;; esac
 
 if ! /usr/bin/python3 -c "import brian2" 2>/dev/null; then
   apt-get install -y python3-brian >/dev/null || { apt-get update >/dev/null && apt-get install -y python3-brian >/dev/null; }
@@ -46,6 +49,7 @@ mkdir -p "$root/runs/brian2" "$here/results/logs"
 
 name="brian2-dc2015-n$n-s$seed-k$samples"
 [ "$timing" = arrival ] || name="$name-$timing"
+[ "$clamp" = 0 ] || name="$name-clampv"
 npz="$root/runs/brian2/$name.npz"
 model="$root/runs/brian2/$name.model"
 log="$here/results/logs/$name.log"
@@ -54,11 +58,11 @@ trap 'rm -rf "$work"' EXIT
 exec > >(tee "$log") 2>&1
 
 echo "# $name: Brian2 $brian_version trains, fspinn (commit $commit) labels and tests; $(nproc) cores, load$(uptime | sed 's/.*load average://'), started $(date -u +%FT%TZ)"
-train_cmd="dc2015_brian2.py --mnist $mnist --neurons $n --samples $samples --seed $seed --stdp-pre-timing $timing --complete-examples${MAX_CYCLES:+ --max-cycles $MAX_CYCLES} --save-npz runs/brian2/$name.npz"
+train_cmd="dc2015_brian2.py --mnist $mnist --neurons $n --samples $samples --seed $seed --stdp-pre-timing $timing --complete-examples${MAX_CYCLES:+ --max-cycles $MAX_CYCLES}$([ "$clamp" = 1 ] && echo " --clamp-v") --save-npz runs/brian2/$name.npz"
 echo "\$ $train_cmd"
 start=$(date +%s.%N)
 json=$(/usr/bin/python3 -W ignore "$here/dc2015_brian2.py" --mnist "$mnist" --neurons "$n" --samples "$samples" --seed "$seed" \
-       --stdp-pre-timing "$timing" --complete-examples "${cycles_args[@]}" --workdir "$work/b2" --save-npz "$npz" 2>"$work/brian2.err" | tail -1) \
+       --stdp-pre-timing "$timing" --complete-examples "${extra_args[@]}" --workdir "$work/b2" --save-npz "$npz" 2>"$work/brian2.err" | tail -1) \
   || { cat "$work/brian2.err"; exit 1; }
 train_s=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 echo "brian2: $json"

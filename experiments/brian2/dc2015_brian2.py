@@ -3,6 +3,7 @@
 
 Usage: dc2015_brian2.py --mnist DIR --neurons N --samples K --workdir DIR [--seed S] [--inference]
                         [--stdp-pre-timing emission|arrival] [--complete-examples [--max-cycles C]] [--save-npz PATH]
+                        [--clamp-v]
 
 Two uses:
   * speed (side_by_side.sh): K presentation cycles on the first K MNIST training images (dataset order), one core;
@@ -58,7 +59,8 @@ What still differs from FSpiNN's dc2015 training (by construction, not fixable h
     float32 product rounds to whole ulps, so for theta in [16, 32) mV it loses 1.9e-6 mV per step (Brian: theta * 5e-8,
     1.0-1.6e-6) and in [32, 64) 3.8e-6 (Brian 1.6-3.2e-6): theta decays 1.2-1.9x faster there.
   * FSpiNN clamps v to [min(E_rest, E_inh), max(E_rest, E_exc)] (docs/model.md, against Euler divergence at large N);
-    Brian does not.
+    Brian does not, unless --clamp-v: then v is clipped right after each Euler step, before the threshold test
+    (exc [-100, 0] mV, inh [-85, 0] mV), as FSpiNN does.
   * the conductance of a delayed spike: Brian adds w as it is at arrival (before that synapse's own depression);
     FSpiNN adds the weight read at emission into its delay ring. w_ij can change in between only by earlier arrivals
     of input i and post spikes of j within those <= 10 ms.
@@ -159,6 +161,8 @@ def main():
     ap.add_argument('--max-cycles', type=int, default=None,
                     help='cycles of 500 ms given to --complete-examples (default 2K + 100)')
     ap.add_argument('--save-npz', default=None, help='write X_to_Ae, theta (mV) and delays for `fspinn import`')
+    ap.add_argument('--clamp-v', action='store_true',
+                    help="clip v to [min(E_rest, E_inh), max(E_rest, E_exc)] after each Euler step, as FSpiNN does")
     args = ap.parse_args()
     learn = not args.inference
     arrival = args.stdp_pre_timing == 'arrival'
@@ -252,6 +256,10 @@ def main():
         dgi/dt = -gi / (2*ms) : 1
         ''', threshold='v > -40*mV', reset='v = -45*mV', refractory=2 * ms, method='euler', name='inh')
     inh.v = -100 * mV
+    if args.clamp_v:
+        # after the state updater (when='groups', order 0), before the threshold test
+        exc.run_regularly('v = clip(v, -100*mV, 0*mV)', when='groups', order=1)
+        inh.run_regularly('v = clip(v, -85*mV, 0*mV)', when='groups', order=1)
 
     if learn:
         model = '''
@@ -308,6 +316,7 @@ def main():
                          f"({int(ctrl.total_retries[0])} retries): give more with --max-cycles")
     report = {
         'brian2': b.__version__, 'mode': 'train' if learn else 'inference', 'stdp_pre_timing': args.stdp_pre_timing,
+        'clamp_v': args.clamp_v,
         'neurons': n, 'seed': args.seed, 'cycles': cycles, 'completed_examples': completed,
         'retries': int(ctrl.total_retries[0]), 'exc_spikes': int(exc_spikes.num_spikes),
         'input_spikes': int(inp_spikes.num_spikes), 'compile_s': round(compile_s, 3),
