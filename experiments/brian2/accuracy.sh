@@ -23,6 +23,9 @@
 #    test output, test JSON report) go to experiments/brian2/results/logs/NAME.*.
 # The fspinn binary is published once per commit into runs/bin-COMMIT (shared with experiments/accuracy/run.sh).
 set -euo pipefail
+# The body is one function, read whole before it runs: bash reads a script as it goes, so a file rewritten during a
+# long run (an edit, a merge) would otherwise run other lines (it happened once: the Brian2 step ran twice).
+main() {
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 usage() { echo "usage: $0 MNIST_DIR N SEED [SAMPLES]   (env TIMING=arrival|emission, MAX_CYCLES, THREADS, RESULTS_CSV)" >&2; exit 2; }
@@ -87,6 +90,8 @@ print(percent(test["accuracy_all_activity"]) + "|" + percent(test["accuracy_prop
 PY
 )
 csv="${RESULTS_CSV:-$here/results/accuracy.csv}"
-[ -f "$csv" ] || echo "name,neurons,seed,samples,stdp_pre_timing,brian2_version,commit,brian2_train_seconds,brian2_simulation_seconds,brian2_compile_seconds,brian2_retries,accuracy_all_activity,accuracy_proportion,command" > "$csv"
-echo "$name,$n,$seed,$samples,$timing,$brian_version,$commit,$train_s,$sim_s,$compile_s,$retries,$aa,$pw,\"$train_cmd; $import_cmd; $test_cmd\"" >> "$csv"
+[ -f "$csv" ] || echo "name,neurons,seed,samples,stdp_pre_timing,clamp_v,brian2_version,commit,brian2_train_seconds,brian2_simulation_seconds,brian2_compile_seconds,brian2_retries,accuracy_all_activity,accuracy_proportion,command" > "$csv"
+echo "$name,$n,$seed,$samples,$timing,$clamp,$brian_version,$commit,$train_s,$sim_s,$compile_s,$retries,$aa,$pw,\"$train_cmd; $import_cmd; $test_cmd\"" >> "$csv"
 echo "$name: accuracy all-activity $aa %  proportion-weighting $pw %  (Brian2 training ${train_s} s, of which compiled run ${sim_s} s, compile ${compile_s} s; $retries retries)"
+}
+main "$@"
