@@ -21,6 +21,9 @@
 #    Brian2 step (code generation, C++ compilation, the run including the idle cycles after the last example, and
 #    reading the arrays back); brian2_simulation_seconds the compiled run alone. Logs (Brian2's JSON line, import and
 #    test output, test JSON report) go to experiments/brian2/results/logs/NAME.*.
+# Brian2's forward Euler without FSpiNN's clamp of v can diverge (N = 400, seed 3 did within 1,000 images): the
+# compiled run then stops at the first presentation with more than 20 N excitatory spikes and the script fails
+# (dc2015_brian2.py --divergence-spikes); CLAMP_V=1 integrates as our simulator does.
 # The fspinn binary is published once per commit into runs/bin-COMMIT (shared with experiments/accuracy/run.sh).
 set -euo pipefail
 # The body is one function, read whole before it runs: bash reads a script as it goes, so a file rewritten during a

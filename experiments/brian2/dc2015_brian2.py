@@ -3,7 +3,7 @@
 
 Usage: dc2015_brian2.py --mnist DIR --neurons N --samples K --workdir DIR [--seed S] [--inference]
                         [--stdp-pre-timing emission|arrival] [--complete-examples [--max-cycles C]] [--save-npz PATH]
-                        [--clamp-v]
+                        [--clamp-v] [--divergence-spikes S]
 
 Two uses:
   * speed (side_by_side.sh): K presentation cycles on the first K MNIST training images (dataset order), one core;
@@ -60,7 +60,11 @@ What still differs from FSpiNN's dc2015 training (by construction, not fixable h
     1.0-1.6e-6) and in [32, 64) 3.8e-6 (Brian 1.6-3.2e-6): theta decays 1.2-1.9x faster there.
   * FSpiNN clamps v to [min(E_rest, E_inh), max(E_rest, E_exc)] (docs/model.md, against Euler divergence at large N);
     Brian does not, unless --clamp-v: then v is clipped right after each Euler step, before the threshold test
-    (exc [-100, 0] mV, inh [-85, 0] mV), as FSpiNN does.
+    (exc [-100, 0] mV, inh [-85, 0] mV), as FSpiNN does. Without it, N = 400 seed 3 diverged within 1,000 images
+    (44.4 million excitatory spikes, v up to +192 mV, theta ~5,565 mV; seeds 1 and 2: ~12,800 spikes), so with
+    --complete-examples a presentation with more than --divergence-spikes excitatory spikes (default 20 N, a rate no
+    winner-take-all presentation comes near: ~10-30 spikes in all) stops the compiled run at once and the script
+    fails, naming the example, instead of simulating a runaway network for hours.
   * the conductance of a delayed spike: Brian adds w as it is at arrival (before that synapse's own depression);
     FSpiNN adds the weight read at emission into its delay ring. w_ij can change in between only by earlier arrivals
     of input i and post spikes of j within those <= 10 ms.
@@ -97,6 +101,21 @@ def locate(directory, name):
         if os.path.exists(p):
             return p
     raise SystemExit(f"{directory}: neither {name} nor {name}.gz found")
+
+
+DIVERGENCE_CPP = r'''
+double stop_if_diverged(double spikes, double limit, double example)
+{
+    // called at the first rest step of every presentation with that presentation's excitatory spike count
+    if (limit > 0 && spikes > limit)
+    {
+        std::cerr << "diverged: " << spikes << " excitatory spikes in one presentation, " << example << " examples completed so far"
+                  << " (limit " << limit << ")" << std::endl;
+        std::exit(3);
+    }
+    return 0.0;
+}
+'''
 
 
 NORMALIZE_CPP = r'''
@@ -161,6 +180,8 @@ def main():
     ap.add_argument('--max-cycles', type=int, default=None,
                     help='cycles of 500 ms given to --complete-examples (default 2K + 100)')
     ap.add_argument('--save-npz', default=None, help='write X_to_Ae, theta (mV) and delays for `fspinn import`')
+    ap.add_argument('--divergence-spikes', type=float, default=None,
+                    help='with --complete-examples: stop when one presentation has more excitatory spikes (default 20 N; 0 = never)')
     ap.add_argument('--clamp-v', action='store_true',
                     help="clip v to [min(E_rest, E_inh), max(E_rest, E_exc)] after each Euler step, as FSpiNN does")
     args = ap.parse_args()
@@ -172,6 +193,9 @@ def main():
         raise SystemExit('--save-npz saves a trained network; it cannot be combined with --inference')
     if args.max_cycles is not None and not args.complete_examples:
         raise SystemExit('--max-cycles only applies with --complete-examples')
+    if args.divergence_spikes is not None and not args.complete_examples:
+        raise SystemExit('--divergence-spikes only applies with --complete-examples')
+    divergence_limit = (20.0 * args.neurons if args.divergence_spikes is None else args.divergence_spikes) if args.complete_examples else 0.0
     cycles = (args.max_cycles if args.max_cycles is not None else 2 * args.samples + 100) if args.complete_examples else args.samples
     if cycles < args.samples:
         raise SystemExit(f'--max-cycles {cycles} is fewer than the {args.samples} examples')
@@ -192,6 +216,9 @@ def main():
 
     normalize = b.Function(lambda n_post, target, enabled: 0.0, arg_units=[1, 1, 1], return_unit=1, stateless=False)
     normalize.implementations.add_implementation('cpp', NORMALIZE_CPP, name='normalize_input_weights')
+    guard = b.Function(lambda spikes, limit, example: 0.0, arg_units=[1, 1, 1], return_unit=1, stateless=False)
+    guard.implementations.add_implementation('cpp', DIVERGENCE_CPP, name='stop_if_diverged',
+                                             compiler_kwds={'headers': ['<iostream>', '<cstdlib>']})
 
     ctrl = b.NeuronGroup(1, '''
         k : integer
@@ -203,6 +230,7 @@ def main():
         total_retries : 1
         done : 1
         dummy : 1
+        guarded : 1
         ''', name='ctrl')
     ctrl.intensity = 2
     if learn:
@@ -221,6 +249,10 @@ def main():
         active = int(cycle < {presentation_steps}) * (1 - done)
         k = k + 1
         ''', when='start', order=0)
+    if divergence_limit > 0:
+        # at the first rest step, before the count is cleared at the next cycle's start
+        ctrl.run_regularly(f'guarded = stop_if_diverged(attempt_spikes * int(k % {steps_per_cycle} == {presentation_steps + 1}), '
+                           f'{divergence_limit}, example)', when='start', order=1)
     if args.complete_examples:
         # at the end of the last rest step of the K-th example: from the next step on nothing saved changes
         ctrl.run_regularly(f'done = done + (1 - done) * int(k % {steps_per_cycle} == 0) * int(example >= {args.samples})',
@@ -298,6 +330,8 @@ def main():
 
     net = b.Network(ctrl, inp, exc, inh, xe, ei, ie, count, exc_spikes, inp_spikes)
     namespace = {'stim': stim, 'n_e': float(n)}
+    if divergence_limit > 0:
+        namespace['stop_if_diverged'] = guard
     if learn:
         namespace['normalize_input_weights'] = normalize
     net.run(cycles * 500 * ms, namespace=namespace)
@@ -306,7 +340,11 @@ def main():
     b.device.build(directory=args.workdir, compile=True, run=False, clean=True)
     compile_s = time.perf_counter() - started
     started = time.perf_counter()
-    b.device.run(args.workdir, with_output=False, run_args=[])
+    try:
+        b.device.run(args.workdir, with_output=False, run_args=[])
+    except RuntimeError as e:
+        raise SystemExit(f"the compiled run failed ({e}); exit code 3 with a 'diverged' line above is the divergence "
+                         f"guard (--divergence-spikes {divergence_limit:g}), see --clamp-v")
     process_s = time.perf_counter() - started
     simulation_s = float(b.device._last_run_time)
 
@@ -316,7 +354,7 @@ def main():
                          f"({int(ctrl.total_retries[0])} retries): give more with --max-cycles")
     report = {
         'brian2': b.__version__, 'mode': 'train' if learn else 'inference', 'stdp_pre_timing': args.stdp_pre_timing,
-        'clamp_v': args.clamp_v,
+        'clamp_v': args.clamp_v, 'divergence_spikes': divergence_limit,
         'neurons': n, 'seed': args.seed, 'cycles': cycles, 'completed_examples': completed,
         'retries': int(ctrl.total_retries[0]), 'exc_spikes': int(exc_spikes.num_spikes),
         'input_spikes': int(inp_spikes.num_spikes), 'compile_s': round(compile_s, 3),
