@@ -42,7 +42,8 @@ case "$timing" in arrival|emission) ;; *) echo "TIMING must be arrival or emissi
 extra_args=()
 [ -n "${MAX_CYCLES:-}" ] && extra_args=(--max-cycles "$MAX_CYCLES")
 clamp=${CLAMP_V:-0}
-case "$clamp" in 0) ;; 1) extra_args+=(--clamp-v) ;; *) echo "CLAMP_V must be 0 or 1, got '$clamp'" >&2; exit 2 ;; esac
+clamp_flag=""
+case "$clamp" in 0) ;; 1) extra_args+=(--clamp-v); clamp_flag=" --clamp-v" ;; *) echo "CLAMP_V must be 0 or 1, got '$clamp'" >&2; exit 2 ;; esac
 
 if ! /usr/bin/python3 -c "import brian2" 2>/dev/null; then
   apt-get install -y python3-brian >/dev/null || { apt-get update >/dev/null && apt-get install -y python3-brian >/dev/null; }
@@ -64,7 +65,7 @@ trap 'rm -rf "$work"' EXIT
 exec > >(tee "$log") 2>&1
 
 echo "# $name: Brian2 $brian_version trains, fspinn (commit $commit) labels and tests; $(nproc) cores, load$(uptime | sed 's/.*load average://'), started $(date -u +%FT%TZ)"
-train_cmd="dc2015_brian2.py --mnist $mnist --neurons $n --samples $samples --seed $seed --stdp-pre-timing $timing --complete-examples${MAX_CYCLES:+ --max-cycles $MAX_CYCLES}$([ "$clamp" = 1 ] && echo " --clamp-v") --save-npz runs/brian2/$name.npz"
+train_cmd="dc2015_brian2.py --mnist $mnist --neurons $n --samples $samples --seed $seed --stdp-pre-timing $timing --complete-examples${MAX_CYCLES:+ --max-cycles $MAX_CYCLES}${clamp_flag} --save-npz runs/brian2/$name.npz"
 echo "\$ $train_cmd"
 start=$(date +%s.%N)
 json=$(/usr/bin/python3 -W ignore "$here/dc2015_brian2.py" --mnist "$mnist" --neurons "$n" --samples "$samples" --seed "$seed" \
