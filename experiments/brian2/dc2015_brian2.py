@@ -17,8 +17,8 @@ Two uses:
 --stdp-pre-timing (the preset's parameter `stdp_pre_timing`, docs/model.md "STDP with input delays"):
   * arrival (default, the dc2015 preset's default): one `pre` pathway with each synapse's delay runs
     `ge_post += w; xpre = 1; w = clip(w - 1e-4 * post1, 0, 1)` when the delayed spike reaches the synapse, Brian's
-    semantics of STDP on a delayed connection (and Diehl & Cook's code, which puts the STDP code in the same on_pre as
-    the conductance). The pre trace is a synaptic variable, so a post spike reads the trace of the last arrival.
+    semantics of STDP on a delayed connection (Diehl & Cook's Brian 1 behaviour is unverified, docs/model.md). The
+    pre trace is a synaptic variable, so a post spike reads the trace of the last arrival.
   * emission: the pre-synaptic term and trace act at emission (pathway `pre`, no delay) and only the conductance at
     arrival (pathway `transmit`, delay 0-10 ms), what FSpiNN did before the parameter (`stdp_pre_timing=emission`).
   The committed side_by_side-k*.csv figures were taken with emission on both sides; side_by_side.sh now passes the
@@ -43,7 +43,8 @@ The whole protocol runs inside the compiled program, because C++ standalone cann
     retries per example at N = 100 and 0.003 at N = 400 over 60,000 images): once K examples have completed (at the end
     of the K-th example's rest), the input stays off, theta stops decaying and normalisation stops, so the remaining
     cycles change nothing that is saved; the script fails if the budget ran out first. The timing then includes these
-    idle cycles (cheap: the input's rand() is skipped while the input is off).
+    idle cycles (the input's rand() is skipped while the input is off, yet at N = 100 an idle cycle cost 5-12 ms of
+    CPU against 14.6 ms for a presentation, measured under load).
 With --inference the same protocol runs with learning off, as D&C's test mode: no STDP, theta fixed at its initial
 20 mV, no normalisation; the random initial weights are normalised once (columns to 78) before the run.
 
@@ -57,7 +58,7 @@ What still differs from FSpiNN's dc2015 training (by construction, not fixable h
   * precision: Brian computes in float64; FSpiNN holds v, conductances, theta and weights in float32. Theta's decay
     in particular: FSpiNN multiplies theta by (float)(1 - dt/tau_theta) = 1 - 5.96e-8 (not 1 - 5e-8) per step and the
     float32 product rounds to whole ulps, so for theta in [16, 32) mV it loses 1.9e-6 mV per step (Brian: theta * 5e-8,
-    1.0-1.6e-6) and in [32, 64) 3.8e-6 (Brian 1.6-3.2e-6): theta decays 1.2-1.9x faster there.
+    0.8-1.6e-6) and in [32, 64) 3.8e-6 (Brian 1.6-3.2e-6): theta decays 1.2-2.4x faster.
   * FSpiNN clamps v to [min(E_rest, E_inh), max(E_rest, E_exc)] (docs/model.md, against Euler divergence at large N);
     Brian does not, unless --clamp-v: then v is clipped right after each Euler step, before the threshold test
     (exc [-100, 0] mV, inh [-85, 0] mV), as FSpiNN does. Without it, N = 400 seed 3 diverged within 1,000 images
@@ -303,7 +304,7 @@ def main():
             '''
         on_post = 'post2before = post2; w = clip(w + 0.01 * xpre * post2before, 0, 1); post1 = 1.; post2 = 1.'
         if arrival:
-            # D&C's order within on_pre: the conductance takes w, then the pre trace and depression
+            # the conductance takes w before this arrival's depression
             on_pre = {'pre': 'ge_post += w; xpre = 1.; w = clip(w - 0.0001 * post1, 0, 1)'}
         else:
             on_pre = {'pre': 'xpre = 1.; w = clip(w - 0.0001 * post1, 0, 1)', 'transmit': 'ge_post += w'}
@@ -353,7 +354,7 @@ def main():
         raise SystemExit(f"only {completed} of {args.samples} examples completed in {cycles} cycles "
                          f"({int(ctrl.total_retries[0])} retries): give more with --max-cycles")
     report = {
-        'brian2': b.__version__, 'mode': 'train' if learn else 'inference', 'stdp_pre_timing': args.stdp_pre_timing,
+        'brian2': b.__version__, 'mode': 'train' if learn else 'inference', 'stdp_pre_timing': args.stdp_pre_timing if learn else None,
         'clamp_v': args.clamp_v, 'divergence_spikes': divergence_limit,
         'neurons': n, 'seed': args.seed, 'cycles': cycles, 'completed_examples': completed,
         'retries': int(ctrl.total_retries[0]), 'exc_spikes': int(exc_spikes.num_spikes),
