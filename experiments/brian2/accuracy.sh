@@ -31,7 +31,7 @@ set -euo pipefail
 main() {
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-usage() { echo "usage: $0 MNIST_DIR N SEED [SAMPLES]   (env TIMING=arrival|emission, MAX_CYCLES, THREADS, RESULTS_CSV)" >&2; exit 2; }
+usage() { echo "usage: $0 MNIST_DIR N SEED [SAMPLES]   (env CLAMP_V=0|1, TIMING=arrival|emission, MAX_CYCLES, THREADS, RESULTS_CSV)" >&2; exit 2; }
 [ $# -ge 3 ] && [ $# -le 4 ] || usage
 mnist=$(cd "$1" && pwd); n=$2; seed=$3; samples=${4:-60000}
 timing=${TIMING:-arrival}
