@@ -5,7 +5,9 @@
 # training images with its random initial weights normalised once; fspinn classifies the first K test images with the
 # model it just trained (350 ms from the reset state, retries, no rest: its inference protocol).
 #
-# usage: experiments/brian2/side_by_side.sh [MNIST_DIR] ; env K (images, default 500), SIZES (default "100 400 1600")
+# usage: experiments/brian2/side_by_side.sh [MNIST_DIR] ; env K (images, default 500), SIZES (default "100 400 1600"),
+#        TIMING (STDP's pre-synaptic timing on delayed synapses, emission or arrival, default emission: the committed
+#        side_by_side-k*.csv were taken with emission on both sides; passed to both simulators, docs/model.md)
 # writes experiments/brian2/results/side_by_side-kK.csv and side_by_side-kK.log (console output), both committed.
 # Brian2 time = the compiled program's network run (compilation excluded) / completed examples; ours = the
 # "trained K examples in X s (R ex/s)" and "tested K examples in X s (R ex/s)" lines of `fspinn train` (data loading
@@ -15,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 mnist=${1:-$root/../shared/datasets/mnist}
 k=${K:-500}
+timing=${TIMING:-emission}
 sizes=${SIZES:-"100 400 1600"}
 out="$here/results"
 mkdir -p "$out"
@@ -32,12 +35,12 @@ bin="$root/runs/bin-perf-$commit"
 work=$(mktemp -d /tmp/fspinn-brian2-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "# side-by-side dc2015 training, K=$k images of $mnist, Brian2 $brian_version C++ standalone vs fspinn (commit $commit)"
+echo "# side-by-side dc2015 training, K=$k images of $mnist, Brian2 $brian_version C++ standalone vs fspinn (commit $commit), stdp_pre_timing=$timing"
 echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load at start:$(uptime | sed 's/.*load average://')"
 echo "neurons,images,brian2_version,brian2_completed_examples,brian2_retries,brian2_exc_spikes,brian2_compile_s,brian2_simulation_s,brian2_ms_per_example,fspinn_commit,fspinn_examples,fspinn_retries,fspinn_train_s,fspinn_ms_per_example,ratio_brian2_over_fspinn,brian2_infer_completed_examples,brian2_infer_ms_per_example,fspinn_infer_ms_per_example,infer_ratio_brian2_over_fspinn,load_1min" > "$csv"
 for n in $sizes; do
   echo "## N=$n"
-  json=$(/usr/bin/python3 -W ignore "$here/dc2015_brian2.py" --mnist "$mnist" --neurons "$n" --samples "$k" --workdir "$work/b2-$n" 2>/dev/null | tail -1)
+  json=$(/usr/bin/python3 -W ignore "$here/dc2015_brian2.py" --mnist "$mnist" --neurons "$n" --samples "$k" --workdir "$work/b2-$n" --stdp-pre-timing "$timing" 2>/dev/null | tail -1)
   echo "brian2: $json"
   field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$json" "$1"; }
   b_done=$(field completed_examples); b_retries=$(field retries); b_spikes=$(field exc_spikes)
@@ -45,10 +48,10 @@ for n in $sizes; do
   json=$(/usr/bin/python3 -W ignore "$here/dc2015_brian2.py" --mnist "$mnist" --neurons "$n" --samples "$k" --workdir "$work/b2i-$n" --inference 2>/dev/null | tail -1)
   echo "brian2 inference: $json"
   bi_done=$(field completed_examples); bi_ms=$(field ms_per_completed_example)
-  cmd="fspinn train --network dc2015 --neurons $n --data $mnist --train-samples $k --label-samples 1 --test-samples $k --threads 1"
+  cmd="fspinn train --network dc2015 --neurons $n --data $mnist --train-samples $k --label-samples 1 --test-samples $k --threads 1 --set stdp_pre_timing=$timing"
   echo "ours: $cmd"
   output=$(dotnet "$bin/fspinn.dll" train --network dc2015 --neurons "$n" --data "$mnist" --train-samples "$k" \
-         --label-samples 1 --test-samples "$k" --threads 1 --out "$work/dc2015-$n.model" 2>&1)
+         --label-samples 1 --test-samples "$k" --threads 1 --set stdp_pre_timing="$timing" --out "$work/dc2015-$n.model" 2>&1)
   ours=$(echo "$output" | grep '^trained')
   tested=$(echo "$output" | grep '^tested')
   echo "ours: $ours"
