@@ -184,18 +184,16 @@ def set_values(command):
 def swept_options(command, net):
     """A run's options without seed, paths, threads, the sweep options and the swept strength: a full-epoch sweep's
     final training and the seeds at its choice must agree on everything else to be replicates."""
-    dropped_pairs = ("--data", "--out", "--seed", "--threads", "--checkpoint", "--checkpoint-minutes", "--sweep-samples", "--sweep-values")
-    words, kept, k = shlex.split(command)[2:], [], 0
+    words, kept, k = shlex.split(command), [], 0
     while k < len(words):
-        w = words[k]
-        if w == "--sweep-inhibition":
+        if words[k] == "--sweep-inhibition":
             k += 1
-        elif w in dropped_pairs or (w == "--set" and k + 1 < len(words) and words[k + 1].split("=")[0] == STRENGTH_OPTION[net]):
+        elif words[k] == "--set" and k + 1 < len(words) and words[k + 1].split("=")[0] == STRENGTH_OPTION[net]:
             k += 2
         else:
-            kept.append(w)
+            kept.append(words[k])
             k += 1
-    return " ".join(kept)
+    return options_without(shlex.join(kept), dropped=SWEPT_DROPPED)
 
 
 def chosen_strength(log_path):
@@ -241,9 +239,8 @@ def collect_swept(runs, logs):
             problems.append(f"{name}: named seed {named_seed}, one pass, but its command has --seed {seed} --epochs {epochs}; left out")
         elif seed in by_seed:
             problems.append(f"{name}: seed {seed} at the swept strength already given by {by_seed[seed][1]}; left out")
-        elif swept_options(command, net) != swept_options(runs[RERUN.sub("", sweep_run)]["command"], net):
-            problems.append(f"{name}: options differ from its sweep's ({swept_options(command, net)!r} against "
-                            f"{swept_options(runs[RERUN.sub('', sweep_run)]['command'], net)!r}); left out")
+        elif (mine := swept_options(command, net)) != (sweeps := swept_options(runs[RERUN.sub("", sweep_run)]["command"], net)):
+            problems.append(f"{name}: options differ from its sweep's ({mine!r} against {sweeps!r}); left out")
         else:
             by_seed[seed] = (acc, row["run"])
     return groups, problems
@@ -267,7 +264,12 @@ def paired_claim(claim, data, n, base, ours, claimed, base_label, ours_label):
     }
 
 
-def options_without(command, dropped=("--data", "--out", "--seed", "--threads", "--epochs", "--checkpoint", "--checkpoint-minutes")):
+REPLICATE_DROPPED = ("--data", "--out", "--seed", "--threads", "--epochs", "--checkpoint", "--checkpoint-minutes")
+# a swept seed's --epochs is checked on its own (one pass), so that a sweep with other passes still differs
+SWEPT_DROPPED = tuple(o for o in REPLICATE_DROPPED if o != "--epochs") + ("--sweep-samples", "--sweep-values")
+
+
+def options_without(command, dropped=REPLICATE_DROPPED):
     words = shlex.split(command)[2:]  # without "fspinn train"
     kept, skip = [], False
     for w in words:
@@ -439,16 +441,16 @@ def markdown_table(csv_path):
     return "\n".join(lines) + "\n"
 
 
-def replace_block(path, table):
-    """Puts the table between the claims:begin and claims:end comments of a markdown file (refuses without them)."""
-    begin, end = "<!-- claims:begin -->", "<!-- claims:end -->"
+def replace_block(path, block, marker="claims"):
+    """Puts the block between the MARKER:begin and MARKER:end comments of a markdown file (refuses without them)."""
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
     text = open(path, encoding="utf-8").read()
     if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
-        raise SystemExit(f"{path}: needs exactly one '{begin}' line before one '{end}' line to hold the claims table")
+        raise SystemExit(f"{path}: needs exactly one '{begin}' line before one '{end}' line to hold the {marker} table")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f"{head}{begin}\n{table}{end}{tail}")
+        f.write(f"{head}{begin}\n{block}{end}{tail}")
 
 
 def plot_vs_n(seeds, stats_of, swept, swept_stats, path):

@@ -10,9 +10,11 @@ line per run (N; a full-epoch sweep is marked "full"), the chosen strength circl
 --readme README.md also puts a table of the sweeps (the choice and its test accuracy against the strength the size
 runs use, from experiments/accuracy/results.csv) between "<!-- sweeps:begin -->" and "<!-- sweeps:end -->" there.
 """
-import csv, glob, os, re, shlex, sys
+import csv, glob, os, re, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+from claims import SIZE, accuracy, chosen_strength, read_runs, replace_block, set_values  # noqa: E402
 logs = sorted(glob.glob(os.path.join(here, "..", "accuracy", "logs", "sweep-*.log")))
 plot = sys.argv[sys.argv.index("--plot") + 1] if "--plot" in sys.argv else None
 readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
@@ -32,9 +34,10 @@ for path in logs:
     final = re.search(r"^accuracy all-activity ([0-9.]+) %", text, re.M)
     if not points:
         continue
-    best = max(float(a) for _, a, _ in points)
-    # the tool's rule: most accurate, ties within 0.1 point go to the weaker inhibition
-    chosen = min(float(s) for s, a, _ in points if float(a) >= best - 0.1)
+    chosen = chosen_strength(path)  # the tool's choice, as its log states it
+    if chosen is None:
+        print(f"warning: {name}: no 'effective inhibition strength' line (the sweep has not finished); left out", file=sys.stderr)
+        continue
     label = f"N = {m[2]}" + (" full" if "full" in name else "")
     curves.setdefault((m[1], m[3]), []).append((label, int(m[2]), [(float(s), float(a), float(s) == chosen) for s, a, _ in points]))
     table.append((m[3], m[1], int(m[2]), "full" in name, [float(x) for x, _, _ in points],
@@ -71,11 +74,10 @@ if readme:
     # LateralInhibition 250; the bindsnet size runs all set I->E explicitly)
     PRESET_STRENGTH = {"fspinn": ("w_inh", 250.0), "bindsnet": ("w_inh_exc", 120.0)}
     size_runs = {}
-    with open(os.path.join(here, "..", "accuracy", "results.csv"), newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            m = re.match(r"^size-(\w+)-n(\d+)-(\w+?)(-r\d+)?$", row["name"])
-            if m and row["accuracy_all_activity"]:
-                size_runs[(m[1], int(m[2]), m[3])] = row  # the last row (a rerun) wins
+    for name, row in read_runs(os.path.join(here, "..", "accuracy", "results.csv")).items():
+        m = SIZE.match(name)
+        if m and accuracy(row) is not None:
+            size_runs[(m[1], int(m[2]), m[3])] = row  # a rerun (-r<k>) replaces its run
     names = {"mnist": "MNIST", "fashion": "Fashion-MNIST", "bindsnet": "baseline (I→E)", "fspinn": "FSpiNN (w_inh)"}
     lines = ["| dataset | network | N | sweep: trained / held out per strength | grid | chosen (held-out %) "
              "| test % at chosen | size runs' strength | test % there | chosen − size runs' |",
@@ -85,10 +87,8 @@ if readme:
         size = size_runs.get((net, n, data))
         in_use, size_acc, diff = None, None, None
         if size:
-            words = shlex.split(size["command"])
             option, default = PRESET_STRENGTH[net]
-            sets = dict(w.split("=", 1) for k, w in enumerate(words) if k and words[k - 1] == "--set" and "=" in w)
-            in_use, size_acc = float(sets.get(option, default)), float(size["accuracy_all_activity"])
+            in_use, size_acc = float(set_values(size["command"]).get(option, default)), accuracy(size)
         if size_acc is not None and test is not None:
             diff = test - size_acc
             tally[full][0 if diff > 0.005 else 2 if diff < -0.005 else 1] += 1
@@ -103,10 +103,4 @@ if readme:
             lines.append(f"\n{'Full-epoch' if full else 'Short'} sweeps against the size runs' strength: better {b}, "
                          f"the same network or accuracy {same}, worse {w}.")
     block = "\n".join(lines) + "\n"
-    begin, end = "<!-- sweeps:begin -->", "<!-- sweeps:end -->"
-    text = open(readme, encoding="utf-8").read()
-    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
-        raise SystemExit(f"{readme}: needs exactly one '{begin}' line before one '{end}' line to hold the sweeps table")
-    head, rest = text.split(begin, 1)
-    with open(readme, "w", encoding="utf-8") as f:
-        f.write(f"{head}{begin}\n{block}{end}{rest.split(end, 1)[1]}")
+    replace_block(readme, block, marker="sweeps")
