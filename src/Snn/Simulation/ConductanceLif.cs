@@ -33,10 +33,10 @@ internal sealed class ConductanceLif : NeuronPopulation
     public override float InhibitionSign => 1f;
     public override bool IntegratesArrivals => true;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaDecay, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default) =>
         NeuronKernels.Conductance(V.AsSpan(start, length), _ge.AsSpan(start, length), _gi.Length == 0 ? [] : _gi.AsSpan(start, length),
-            Refractory.AsSpan(start, length), theta, _constants, crossed, thetaDecay, arrivingA, arrivingB);
+            Refractory.AsSpan(start, length), theta, _constants, crossed, thetaScale, arrivingA, arrivingB);
 
     public override int IntegrateActive(IndexSet active, Span<int> crossed) =>
         NeuronKernels.ConductanceActive(V, _ge, Refractory, _constants, active, crossed);
@@ -50,7 +50,7 @@ internal sealed class ConductanceLif : NeuronPopulation
             : [new("v", F32), new("g_e", F32), new("refractory", Precision.Fixed(8))];
 
         // forward Euler, as Brian integrates θ with v
-        public float ThetaDecay(NetworkConfig config) => (float)(1 - config.Dt / config.ThetaTau);
+        public double ThetaDecay(NetworkConfig config) => 1 - config.Dt / config.ThetaTau;
 
         public NeuronPopulation CreatePopulation(NetworkConfig config, PopulationRole role, int size, bool inhibited) =>
             new ConductanceLif(config, NeuronParameters.Of(config, role), size, inhibited);

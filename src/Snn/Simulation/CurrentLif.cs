@@ -28,10 +28,10 @@ internal sealed class CurrentLif : NeuronPopulation
     public override float InhibitionSign => -1f;
     public override bool IntegratesArrivals => false;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaDecay, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default) =>
         NeuronKernels.Current(V.AsSpan(start, length), _input.AsSpan(start, length), Refractory.AsSpan(start, length), theta,
-            _constants, crossed, thetaDecay);
+            _constants, crossed, thetaScale);
 
     public override int IntegrateActive(IndexSet active, Span<int> crossed) =>
         NeuronKernels.CurrentActive(V, _input, Refractory, _constants, active, crossed);
@@ -43,7 +43,7 @@ internal sealed class CurrentLif : NeuronPopulation
             : [new("v", Precision.Float32), new("input", Precision.Float32), new("refractory", Precision.Fixed(8))];
 
         // exact exponential decay, as BindsNET
-        public float ThetaDecay(NetworkConfig config) => (float)Math.Exp(-config.Dt / config.ThetaTau);
+        public double ThetaDecay(NetworkConfig config) => Math.Exp(-config.Dt / config.ThetaTau);
 
         public NeuronPopulation CreatePopulation(NetworkConfig config, PopulationRole role, int size, bool inhibited) =>
             new CurrentLif(config, NeuronParameters.Of(config, role), size);

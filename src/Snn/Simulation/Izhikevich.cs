@@ -38,17 +38,14 @@ internal sealed class Izhikevich : NeuronPopulation
     public override float InhibitionSign => -1f;
     public override bool IntegratesArrivals => false;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaDecay, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default)
     {
         var hasTheta = !theta.IsEmpty;
-        var decayTheta = hasTheta && thetaDecay != 1f;   // inference shares θ between threads: never written then
+        var scaleTheta = hasTheta && thetaScale != 1f;
         var count = 0;
         for (var k = 0; k < length; k++)
-        {
-            if (decayTheta) theta[k] *= thetaDecay;
-            if (Step(start + k, hasTheta ? theta[k] : 0f)) crossed[count++] = k;
-        }
+            if (Step(start + k, hasTheta ? (scaleTheta ? theta[k] * thetaScale : theta[k]) : 0f)) crossed[count++] = k;
         return count;
     }
 
@@ -98,7 +95,7 @@ internal sealed class Izhikevich : NeuronPopulation
             ? [new("v", Precision.Float32), new("u", Precision.Float32), new("input", Precision.Float32), new("theta", Precision.Float32)]
             : [new("v", Precision.Float32), new("u", Precision.Float32), new("input", Precision.Float32)];
 
-        public float ThetaDecay(NetworkConfig config) => (float)Math.Exp(-config.Dt / config.ThetaTau);
+        public double ThetaDecay(NetworkConfig config) => Math.Exp(-config.Dt / config.ThetaTau);
 
         public NeuronPopulation CreatePopulation(NetworkConfig config, PopulationRole role, int size, bool inhibited) =>
             new Izhikevich(config, role, size);

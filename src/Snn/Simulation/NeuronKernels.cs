@@ -33,17 +33,18 @@ internal static class NeuronKernels
     /// reset and the threshold is not tested); crossing means v &gt; threshold + θ. g_e and g_i then decay (flushed to 0
     /// below 1e-30). <paramref name="gi"/> may be empty (inhibitory population), <paramref name="theta"/> empty (no adaptation).
     /// </summary>
-    /// <param name="thetaDecay">θ ← θ·thetaDecay before the threshold test (learning); 1 leaves θ alone.</param>
+    /// <param name="thetaScale">The threshold is raised by θ·thetaScale (learning: the stored θ times its decay since the
+    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored. θ is never written here.</param>
     /// <param name="arrivingA">Optional (with <paramref name="arrivingB"/>): delayed input arriving now, added as
     /// g_e ← (g_e + a) + b before the update and then cleared, exactly as adding both to g_e after the previous step.</param>
     /// <param name="arrivingB">The second copy of the arriving ring slot.</param>
     public static int Conductance(Span<float> v, Span<float> ge, Span<float> gi, Span<int> refractory, Span<float> theta,
-        in ConductanceConstants c, Span<int> crossed, float thetaDecay = 1f, Span<float> arrivingA = default, Span<float> arrivingB = default)
+        in ConductanceConstants c, Span<int> crossed, float thetaScale = 1f, Span<float> arrivingA = default, Span<float> arrivingB = default)
     {
         var n = v.Length;
         var hasGi = !gi.IsEmpty;
         var hasTheta = !theta.IsEmpty;
-        var decayTheta = hasTheta && thetaDecay != 1f;
+        var scaleTheta = hasTheta && thetaScale != 1f;
         var hasArrivals = !arrivingA.IsEmpty;
         var count = 0;
         var j = 0;
@@ -67,7 +68,7 @@ internal static class NeuronKernels
             var gis = hasGi ? MemoryMarshal.Cast<float, Vector<float>>(gi) : default;
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
-            var thetaFactor = new Vector<float>(thetaDecay);
+            var thetaFactor = new Vector<float>(thetaScale);
             var arrivalsA = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingA[..n]) : default;
             var arrivalsB = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingB[..n]) : default;
             for (var b = 0; b < vs.Length; b++)
@@ -100,12 +101,7 @@ internal static class NeuronKernels
                 vs[b] = Vector.ConditionalSelect(refractoryMask.As<int, float>(), reset, vNew);
                 rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
                 var limit = threshold;
-                if (hasTheta)
-                {
-                    var th = thetas[b];
-                    if (decayTheta) thetas[b] = th *= thetaFactor;
-                    limit += th;
-                }
+                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
                 count = CollectLanes(Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask), b * width, crossed, count);
             }
             j = vs.Length * width;
@@ -120,7 +116,6 @@ internal static class NeuronKernels
                 arrivingA[j] = 0;
                 arrivingB[j] = 0;
             }
-            if (decayTheta) theta[j] *= thetaDecay;
             float vNew;
             if (hasGi)
             {
@@ -142,7 +137,7 @@ internal static class NeuronKernels
             else
             {
                 v[j] = vNew;
-                if (vNew > c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;
+                if (vNew > c.Threshold + (hasTheta ? (scaleTheta ? theta[j] * thetaScale : theta[j]) : 0f)) crossed[count++] = j;
             }
         }
         return count;
@@ -152,13 +147,14 @@ internal static class NeuronKernels
     /// Current LIF (BindsNET): v = rest + (v − rest)·decay; the input delivered for this step is added unless refractory
     /// (and consumed); the refractory counter counts down; crossing means v ≥ threshold + θ.
     /// </summary>
-    /// <param name="thetaDecay">θ ← θ·thetaDecay before the threshold test (learning); 1 leaves θ alone.</param>
+    /// <param name="thetaScale">The threshold is raised by θ·thetaScale (learning: the stored θ times its decay since the
+    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored. θ is never written here.</param>
     public static int Current(Span<float> v, Span<float> input, Span<int> refractory, Span<float> theta, in CurrentConstants c,
-        Span<int> crossed, float thetaDecay = 1f)
+        Span<int> crossed, float thetaScale = 1f)
     {
         var n = v.Length;
         var hasTheta = !theta.IsEmpty;
-        var decayTheta = hasTheta && thetaDecay != 1f;
+        var scaleTheta = hasTheta && thetaScale != 1f;
         var count = 0;
         var j = 0;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
@@ -173,7 +169,7 @@ internal static class NeuronKernels
             var xs = MemoryMarshal.Cast<float, Vector512<float>>(input);
             var rs = MemoryMarshal.Cast<int, Vector512<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector512<float>>(theta) : default;
-            var thetaFactor = Vector512.Create(thetaDecay);
+            var thetaFactor = Vector512.Create(thetaScale);
             for (var b = 0; b < vs.Length; b++)
             {
                 var r = rs[b];
@@ -184,12 +180,7 @@ internal static class NeuronKernels
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
                 var limit = threshold;
-                if (hasTheta)
-                {
-                    var th = thetas[b];
-                    if (decayTheta) thetas[b] = th *= thetaFactor;
-                    limit += th;
-                }
+                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
                 var bits = Vector512.GreaterThanOrEqual(vv, limit).ExtractMostSignificantBits();
                 for (; bits != 0; bits &= bits - 1) crossed[count++] = b * width + System.Numerics.BitOperations.TrailingZeroCount(bits);
             }
@@ -206,7 +197,7 @@ internal static class NeuronKernels
             var xs = MemoryMarshal.Cast<float, Vector<float>>(input);
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
-            var thetaFactor = new Vector<float>(thetaDecay);
+            var thetaFactor = new Vector<float>(thetaScale);
             for (var b = 0; b < vs.Length; b++)
             {
                 var r = rs[b];
@@ -217,12 +208,7 @@ internal static class NeuronKernels
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
                 var limit = threshold;
-                if (hasTheta)
-                {
-                    var th = thetas[b];
-                    if (decayTheta) thetas[b] = th *= thetaFactor;
-                    limit += th;
-                }
+                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
                 count = CollectLanes(Vector.GreaterThanOrEqual(vv, limit), b * width, crossed, count);
             }
             j = vs.Length * width;
@@ -236,10 +222,9 @@ internal static class NeuronKernels
                 refractory[j]--;
                 x = 0;
             }
-            if (decayTheta) theta[j] *= thetaDecay;
             var vv = c.Rest + (v[j] - c.Rest) * c.Decay + x;
             v[j] = vv;
-            if (vv >= c.Threshold + (hasTheta ? theta[j] : 0f)) crossed[count++] = j;
+            if (vv >= c.Threshold + (hasTheta ? (scaleTheta ? theta[j] * thetaScale : theta[j]) : 0f)) crossed[count++] = j;
         }
         return count;
     }

@@ -28,8 +28,8 @@ internal interface INeuronModel
     /// <summary>State variables of one neuron of <paramref name="role"/> (the excitatory layer's include its adaptive threshold θ), besides the STDP traces.</summary>
     IReadOnlyList<StateVariable> State(PopulationRole role);
 
-    /// <summary>θ ← θ·decay per learning step.</summary>
-    float ThetaDecay(NetworkConfig config);
+    /// <summary>θ ← θ·decay per learning step, in this model's integration scheme.</summary>
+    double ThetaDecay(NetworkConfig config);
 
     /// <summary>
     /// The population of <paramref name="size"/> neurons of <paramref name="role"/>; <paramref name="inhibited"/> when
@@ -81,11 +81,11 @@ internal abstract class NeuronPopulation
 
     /// <summary>
     /// Integrates neurons [start, start + length) for one step; their threshold is raised by <paramref name="theta"/>
-    /// (empty: none), which decays by <paramref name="thetaDecay"/> first. Neurons that crossed go into
+    /// (empty: none) times <paramref name="thetaScale"/>, and θ is only read. Neurons that crossed go into
     /// <paramref name="crossed"/> (relative to start, in increasing order); returns their count.
     /// </summary>
     /// <param name="arrivingA">Delayed input arriving now (with <paramref name="arrivingB"/>; only when <see cref="IntegratesArrivals"/>).</param>
-    public abstract int Integrate(int start, int length, Span<float> theta, float thetaDecay, Span<int> crossed,
+    public abstract int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default);
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using FSpiNN.Snn.Config;
 using FSpiNN.Snn.Encoding;
@@ -63,7 +64,17 @@ public sealed class Simulator : IDisposable
 
     private readonly PopulationCounts _inputCounts, _excCounts;
     private readonly ProjectionCounts _inputExc;
-    private readonly float _thetaDecay;
+    /// <summary>θ's decay per learning step in the neuron model's scheme (1: θ cannot be nonzero, nothing to decay).</summary>
+    private readonly double _thetaDecay;
+    /// <summary>
+    /// The threshold sees the stored θ times this: θ's decay since the current learning RunSteps call began (1 outside
+    /// one, and always in inference). θ decays by 1 − 5·10⁻⁸ per step in the presets; multiplying a float θ by that at
+    /// every step rounds each product to a whole ulp and made θ decay 1.2-2.4x too fast, so the decay is kept in double
+    /// and folded into θ once per call (<see cref="FoldThetaDecay"/>), and a spike adds θ+ / scale.
+    /// </summary>
+    private double _thetaScale = 1;
+    /// <summary>Smallest scale allowed within one call: far above float's smallest normal number, so θ / scale stays finite.</summary>
+    private const double MinThetaScale = 1.0 / (1L << 60);
 
     private long _step;
     private bool _learning;
@@ -108,7 +119,9 @@ public sealed class Simulator : IDisposable
 
         var neuronModel = NeuronModels.For(_c);
         _exc = neuronModel.CreatePopulation(_c, PopulationRole.Excitatory, _n, inhibited: true);
-        _thetaDecay = neuronModel.ThetaDecay(_c);
+        // θ stays 0 without an increment or a nonzero start: no decay then (and no bound on theta_tau)
+        _thetaDecay = _c.ThetaPlus != 0 || Array.Exists(model.Theta, theta => theta != 0) ? neuronModel.ThetaDecay(_c) : 1;
+        RequireThetaScaleFor(Math.Max(_c.PresentationSteps, _c.RestSteps));
         _exampleSpikes = new int[_n];
         _crossed = new int[_n];
         _excSpikes = new int[_n];
@@ -274,11 +287,12 @@ public sealed class Simulator : IDisposable
                 var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
                 if (_learning)
                 {
-                    // theta decays before the threshold test, inside the neuron kernel (BindsNET order; Brian integrates it with v)
+                    // theta decays before the threshold test (BindsNET order; Brian integrates it with v)
+                    _thetaScale *= _thetaDecay;
                     _plasticity.BeginStep(_step);
                     profile?.Lap(SimulatorPhase.Learning);
                 }
-                _crossedCount = IntegrateRange(0, _n, _crossed);
+                _crossedCount = IntegrateRange(0, _n, _crossed, _thetaScale);
                 _inhibition.StepNeurons();
                 profile?.Lap(SimulatorPhase.NeuronUpdate);
                 total += FinishStep(t, preSpikes, ref rng, countSpikes);
@@ -304,6 +318,7 @@ public sealed class Simulator : IDisposable
                 _serialCallsAfterYield = 1;
             }
         }
+        FoldThetaDecay();
         var steps64 = (long)steps;
         Counts.TimeSteps += steps64;
         _excCounts.NeuronUpdates += steps64 * _n;
@@ -351,15 +366,17 @@ public sealed class Simulator : IDisposable
         return _excSpikeCount;
     }
 
-    /// <summary>Integrates excitatory neurons [start, end); crossings (absolute indices) into <paramref name="crossed"/>, returns their count.</summary>
-    private int IntegrateRange(int start, int end, Span<int> crossed)
+    /// <summary>
+    /// Integrates excitatory neurons [start, end) with θ seen times <paramref name="thetaScale"/>; crossings (absolute
+    /// indices) into <paramref name="crossed"/>, returns their count.
+    /// </summary>
+    private int IntegrateRange(int start, int end, Span<int> crossed, double thetaScale)
     {
         var length = end - start;
-        var thetaDecay = _learning ? _thetaDecay : 1f;
         // a model that integrates arrivals takes the delayed input of the previous step's slot here rather than at the end
         // of that step (same sums)
         var pending = _arrivingSlot >= 0;
-        var count = _exc.Integrate(start, length, _model.Theta.AsSpan(start, length), thetaDecay, crossed,
+        var count = _exc.Integrate(start, length, _model.Theta.AsSpan(start, length), (float)thetaScale, crossed,
             pending ? _ring.AsSpan(_arrivingSlot * _n + start, length) : default,
             pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n + start, length) : default);
         if (start != 0)
@@ -459,16 +476,22 @@ public sealed class Simulator : IDisposable
         var profile = serial ? Profile : null;
         var parts = _slots.Length - 1;
         ref var release = ref _slots[parts];
+        var thetaScale = _thetaScale;   // every part computes the same scale (the serial loop's product), step by step
         for (var t = 0; t < _partSteps; t++)
         {
             var tick = _partFirstTick + t;
             var preSpikes = _partInput is null ? ReadOnlySpan<int>.Empty : _partInput.At(t);
-            if (serial && _learning)
+            if (_learning)
             {
-                _plasticity.BeginStep(_step);
-                profile?.Lap(SimulatorPhase.Learning);
+                thetaScale *= _thetaDecay;
+                if (serial)
+                {
+                    _thetaScale = thetaScale;
+                    _plasticity.BeginStep(_step);
+                    profile?.Lap(SimulatorPhase.Learning);
+                }
             }
-            var count = IntegrateRange(start, end, crossed);
+            var count = IntegrateRange(start, end, crossed, thetaScale);
             var sync = !_partFreeSteps || count > 0;
             if (serial)
             {
@@ -574,6 +597,7 @@ public sealed class Simulator : IDisposable
     /// </summary>
     internal int RunScripted(SpikeSchedule input, bool learning, Xoshiro256 rng, Action<int>? afterStep = null)
     {
+        if (learning) RequireThetaScaleFor(input.Steps);
         _learning = learning;
         Array.Clear(_exampleSpikes);
         _afterStep = afterStep;
@@ -589,6 +613,33 @@ public sealed class Simulator : IDisposable
         }
     }
 
+    /// <summary>θ of excitatory neuron <paramref name="j"/> as the threshold sees it now (tests; stored θ times the scale within a call).</summary>
+    internal double ThetaSeen(int j) => _model.Theta[j] * _thetaScale;
+
+    /// <summary>Folds the decay of the learning call that just ended into θ, in double (one rounding per neuron and call).</summary>
+    private void FoldThetaDecay()
+    {
+        if (_thetaScale == 1) return;
+        var scale = _thetaScale;
+        foreach (ref var theta in _model.Theta.AsSpan()) theta = (float)(theta * scale);
+        _thetaScale = 1;
+    }
+
+    /// <summary>
+    /// A learning call of <paramref name="steps"/> steps keeps θ's decay as a scale until its end, which must not fall so
+    /// far that θ / scale overflows; a θ time constant that short is refused with the bound that would do.
+    /// </summary>
+    private void RequireThetaScaleFor(int steps)
+    {
+        if (_thetaDecay == 1 || (_thetaDecay > 0 && Math.Pow(_thetaDecay, steps) >= MinThetaScale)) return;
+        var dt = _c.Dt.ToString(CultureInfo.InvariantCulture);
+        // forward Euler's 1 − dt/τ decays faster than exp(−dt/τ), so this bound serves both schemes
+        var shortest = _c.Dt / (1 - Math.Pow(MinThetaScale, 1.0 / steps));
+        throw new ConfigException("theta_tau",
+            $"{_c.ThetaTau.ToString(CultureInfo.InvariantCulture)} ms is too short: θ would decay by more than 2^-60 within one " +
+            $"presentation or rest of {steps} steps (dt = {dt} ms); use at least {Math.Ceiling(shortest * 1000) / 1000} ms, or theta_plus = 0 and no initial θ");
+    }
+
     /// <summary>Resets every neuron that crossed threshold, adapts theta, and emits all of them or (one-spike mode) one at random.</summary>
     private void SelectExcitatorySpikes(ref Xoshiro256 rng)
     {
@@ -597,7 +648,7 @@ public sealed class Simulator : IDisposable
         if (_learning)
         {
             var theta = _model.Theta;
-            var plus = (float)_c.ThetaPlus;
+            var plus = (float)(_c.ThetaPlus / _thetaScale);   // θ+ as seen now: stored θ is divided by the scale
             foreach (var j in crossed) theta[j] += plus;
         }
         if (_c.OneSpikePerStep && _crossedCount > 1)

@@ -200,13 +200,46 @@ public sealed class NeuronKernelTests
                 expected += config.ThetaPlus;
                 spikes++;
             }
-            maxError = Math.Max(maxError, Math.Abs(model.Theta[0] - expected));
+            maxError = Math.Max(maxError, Math.Abs(simulator.ThetaSeen(0) - expected));
         });
         Assert.Multiple(() =>
         {
             Assert.That(spikes, Is.EqualTo(drive.Length), "each drive spike makes one output spike");
             Assert.That(maxError, Is.LessThan(1e-4));
+            Assert.That(model.Theta[0], Is.EqualTo(expected).Within(1e-4), "the call's decay is folded into the stored θ at its end");
         });
+    }
+
+    [TestCase(Config.NeuronModel.Current)]
+    [TestCase(Config.NeuronModel.Conductance)]
+    public void Theta_DecaysAtItsTimeConstantOverManyPresentations_NotAtFloatRoundingsPace(Config.NeuronModel neuronModel)
+    {
+        // the presets' τθ = 10⁷ ms: a per-step float factor 1 − 5·10⁻⁸ rounds every product of a θ near 20 mV by a whole
+        // ulp (1.9·10⁻⁶ mV instead of 1.0·10⁻⁶), which made θ decay 1.9x too fast; 100 presentations of 700 silent steps
+        var baseConfig = neuronModel == Config.NeuronModel.Current ? Current(1) : Conductance(1);
+        var config = baseConfig with { Dt = 0.5, ThetaTau = 1e7, ThetaPlus = 0.05, ThetaInit = 20, ExcThreshold = 100 };
+        var model = Model(config, 1, 0f);
+        var simulator = new Simulator(model);
+        const int Calls = 100, Steps = 700;
+        for (var k = 0; k < Calls; k++) simulator.RunScripted(Schedule(Steps), learning: true, Rng);
+        var perStep = neuronModel == Config.NeuronModel.Current ? Math.Exp(-config.Dt / config.ThetaTau) : 1 - config.Dt / config.ThetaTau;
+        var expectedLoss = config.ThetaInit * (1 - Math.Pow(perStep, Calls * Steps));
+        // 0.07 mV lost; one rounding per call (±1·10⁻⁶ mV each) leaves it within a fraction of a percent
+        Assert.That(config.ThetaInit - model.Theta[0], Is.EqualTo(expectedLoss).Within(0.005 * expectedLoss));
+    }
+
+    [Test]
+    public void Theta_TimeConstantTooShortForOnePresentation_IsRefusedNamingTheParameter()
+    {
+        var config = Current(1) with { Dt = 1, ThetaTau = 2, ThetaPlus = 0.05, PresentationMs = 350 };
+        var error = Assert.Throws<Config.ConfigException>(() => new Simulator(Model(config, 1, 0f)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Parameter, Is.EqualTo("theta_tau"));
+            Assert.That(error.Message, Does.Contain("at least"));
+        });
+        // without adaptation θ stays 0 and any time constant is accepted
+        Assert.DoesNotThrow(() => new Simulator(Model(config with { ThetaPlus = 0, ThetaInit = 0 }, 1, 0f)));
     }
 
     [Test]
