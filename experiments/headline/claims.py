@@ -15,6 +15,9 @@ appended later, replaces it):
   swept-<net>-n<N>-<dataset>-winh<S>-s<k>   seed k at that swept strength (runs-headline-swept-seeds.txt, -fullsweep.txt)
 with <net> bindsnet (the baseline) or fspinn and <dataset> mnist or fashion. The seed is taken from the command's
 --seed (1 without it) and must agree with the name. Accuracy is the all-activity rule throughout.
+Every group and claim says how its runs' θ decayed (column theta_decay): "exact" when every run's commit contains
+3a63711 (git ancestry), "float per step" when none does (θ then decayed 0.8-2.4x the intended rate, docs/model.md),
+"mixed" otherwise: a mixed group's seeds are not replicates of one simulator.
 
 Statistics: per (network, N, dataset) the mean, sample sd and 95 % Student-t CI over seeds (one-pass runs only); a
 group with one seed has no CI. FSpiNN − baseline is paired by seed: both networks of one seed see the same initial
@@ -33,7 +36,7 @@ With --readme README.md the claims table also replaces the lines between "<!-- c
 "<!-- claims:end -->" there.
 Usage: experiments/headline/claims.py [--results CSV] [--out DIR] [--readme README.md]
 """
-import argparse, csv, math, os, re, shlex, sys
+import argparse, csv, functools, math, os, re, shlex, subprocess, sys
 from collections import defaultdict
 
 import numpy as np
@@ -63,6 +66,32 @@ SEED = re.compile(r"^seed-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-s(\d+)$")
 PASSES = re.compile(r"^passes-(bindsnet|fspinn)-n(\d+)-(mnist|fashion)-e(\d+)$")
 DC = re.compile(r"^dc2015-n(\d+)\b")
 DC_SEED = re.compile(r"^(dc2015-.+)-s(\d+)$")
+
+
+# θ's decay was made exact in this commit (docs/model.md); every model with θ trained before it differs
+THETA_EXACT_COMMIT = "3a63711"
+
+
+@functools.lru_cache(maxsize=None)
+def theta_exact(commit):
+    """True when the run's commit contains the exact θ decay, False when it predates it, None when git cannot tell."""
+    if not commit:
+        return None
+    found = subprocess.run(["git", "-C", root, "merge-base", "--is-ancestor", THETA_EXACT_COMMIT, commit],
+                           capture_output=True)
+    return {0: True, 1: False}.get(found.returncode)
+
+
+def theta_decay(rows):
+    """How the runs' θ decayed: 'exact', 'float per step' (before the fix), 'mixed' or 'unknown'."""
+    kinds = {theta_exact(row.get("commit", "")) for row in rows}
+    if not kinds:
+        return ""
+    if kinds == {True}:
+        return "exact"
+    if kinds == {False}:
+        return f"float per step (before {THETA_EXACT_COMMIT})"
+    return "unknown" if kinds == {None} else "mixed"
 
 
 def option(command, name, default=None):
@@ -253,6 +282,7 @@ def paired_claim(claim, data, n, base, ours, claimed, base_label, ours_label):
     wl, wh = welch([v for v, _ in base.values()], [v for v, _ in ours.values()])
     b, f = summary([v for v, _ in base.values()]), summary([v for v, _ in ours.values()])
     return {
+        "theta_decay": theta_decay([RUNS[RERUN.sub("", run)] for _, run in list(base.values()) + list(ours.values())]),
         "claim": claim, "dataset": data, "neurons": n, "passes": "1",
         "paper": "0 (no loss)" if claimed else "not claimed",
         "paper_source": FSPINN_CLAIM[1] if claimed else "",
@@ -289,6 +319,9 @@ def option_variants(runs, run_names):
     return {options_without(runs[RERUN.sub("", name)]["command"]) for name in run_names}
 
 
+RUNS = {}  # every run by name (reruns read as their name), for the θ decay of a claim's runs
+
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -304,6 +337,7 @@ def main():
     ap.add_argument("--readme", help="markdown file whose claims block (between the claims:begin/end comments) gets the table")
     args = ap.parse_args()
     runs = read_runs(args.results)
+    RUNS.update(runs)
     seeds, passes, problems = collect(runs)
     swept, swept_problems = collect_swept(runs, args.logs or os.path.join(os.path.dirname(os.path.abspath(args.results)), "logs"))
     problems += swept_problems
@@ -328,10 +362,11 @@ def main():
             group_rows.append([data, net, n, inhibition if strength is None else f"swept {strength:g}", count,
                                " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
                                fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
+                               theta_decay([runs[RERUN.sub("", by_seed[s][1])] for s in by_seed]),
                                " ".join(by_seed[s][1] for s in sorted(by_seed))])
     write_csv(os.path.join(args.out, "accuracy-groups.csv"),
               ["dataset", "network", "neurons", "inhibition", "seeds", "seed_list", "accuracies", "mean", "sd",
-               "ci95_low", "ci95_high", "note", "runs"],
+               "ci95_low", "ci95_high", "note", "theta_decay", "runs"],
               group_rows)
 
     # 2. claims: FSpiNN − baseline (paired by seed) at the headline sizes, then Diehl & Cook
@@ -392,6 +427,7 @@ def main():
             judged = (f"{mean - paper:+.2f} points (mean of {count} seeds); the paper's figure is "
                       f"{'inside' if low <= paper <= high else 'outside'} the CI")
         claims.append({
+            "theta_decay": theta_decay(rows),
             "claim": f"Diehl & Cook accuracy, MNIST, N = {n} ({base})",
             "dataset": "mnist", "neurons": n, "passes": epochs,
             "paper": f"{paper} % after {paper_passes} pass{'' if paper_passes == '1' else 'es'}" if paper else "not reported",
@@ -403,7 +439,7 @@ def main():
                       + (f"; sd {fmt(sd)}" if sd is not None else ""),
         })
     header = ["claim", "dataset", "neurons", "passes", "paper", "paper_source", "ours", "unit", "ci95_low", "ci95_high",
-              "n", "verdict", "detail"]
+              "n", "verdict", "theta_decay", "detail"]
     write_csv(os.path.join(args.out, "headline-claims.csv"), header, [[c[h] for h in header] for c in claims])
     table = markdown_table(os.path.join(args.out, "headline-claims.csv"))
     with open(os.path.join(args.out, "headline-claims.md"), "w", encoding="utf-8") as f:
@@ -433,11 +469,11 @@ def markdown_table(csv_path):
     """The claims CSV as a markdown table (what the README shows)."""
     with open(csv_path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    lines = ["| claim | passes | paper | ours | 95 % CI | seeds | verdict |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| claim | passes | paper | ours | 95 % CI | seeds | verdict | θ decay |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         ours = f"{r['ours']} {r['unit']}" if r["ours"] else "—"
         ci = f"[{r['ci95_low']}, {r['ci95_high']}]" if r["ci95_low"] else "—"
-        lines.append(f"| {r['claim']} | {r['passes']} | {r['paper']} | {ours} | {ci} | {r['n']} | {r['verdict']} |")
+        lines.append(f"| {r['claim']} | {r['passes']} | {r['paper']} | {ours} | {ci} | {r['n']} | {r['verdict']} | {r['theta_decay']} |")
     return "\n".join(lines) + "\n"
 
 
