@@ -30,6 +30,8 @@ Writes, under experiments/results/:
   headline-claims.csv      paper's claim vs ours (paper figures: ../shared/docs/model-reference.md, cited per row)
   headline-claims.md       the same as a markdown table, for the README
   accuracy-vs-n.png        accuracy vs N, both networks and datasets, mean ± 95 % CI (single seeds as plain points)
+  theta-decay-reruns.csv   every run rerun after θ's decay was made exact: accuracy and training retries before and
+                           after (the README's theta:begin/end block gets it as a table)
   accuracy-vs-passes.csv/.png   accuracy vs passes over the training set, for every (network, N, dataset) with a
                            passes- row (its one-pass point is the size- row)
 With --readme README.md the claims table also replaces the lines between "<!-- claims:begin -->" and
@@ -319,6 +321,44 @@ def option_variants(runs, run_names):
     return {options_without(runs[RERUN.sub("", name)]["command"]) for name in run_names}
 
 
+def theta_reruns(path, logs):
+    """Rows [name, before run, before commit, before %, before retries, after run, after commit, after %, after retries,
+    difference] for every run whose latest row has the exact θ decay while the row it replaces does not: what the fix
+    did to each result rerun so far. Retries are those of training, from the runs' logs."""
+    history = defaultdict(list)
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            history[RERUN.sub("", row["name"])].append(row)
+
+    def retries(run):
+        try:
+            text = open(os.path.join(logs, run + ".log"), encoding="utf-8").read()
+        except OSError:
+            return ""
+        found = re.findall(r"^trained \d+ examples in .*retries (\d+)\s*$", text, re.M)
+        return found[-1] if found else ""
+
+    rows = []
+    for name, rows_of in sorted(history.items()):
+        after = rows_of[-1]
+        before = next((r for r in reversed(rows_of[:-1]) if theta_exact(r.get("commit", "")) is False), None)
+        if before is None or theta_exact(after.get("commit", "")) is not True:
+            continue
+        a, b = accuracy(after), accuracy(before)
+        rows.append([name, before["name"], before["commit"], fmt(b), retries(before["name"]),
+                     after["name"], after["commit"], fmt(a), retries(after["name"]),
+                     f"{a - b:+.2f}" if a is not None and b is not None else ""])
+    return rows
+
+
+def theta_table(rows):
+    lines = ["| run | before: % (training retries) | θ decay exact: % (training retries) | change, points |",
+             "| --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(f"| {r[0]} | {r[3]} ({r[4] or '?'}) | {r[7]} ({r[8] or '?'}) | {r[9]} |")
+    return "\n".join(lines) + "\n"
+
+
 RUNS = {}  # every run by name (reruns read as their name), for the θ decay of a claim's runs
 
 
@@ -446,6 +486,15 @@ def main():
         f.write(table)
     if args.readme:
         replace_block(args.readme, table)
+
+    # 2b. what θ's exact decay changed, per rerun so far
+    logs = args.logs or os.path.join(os.path.dirname(os.path.abspath(args.results)), "logs")
+    reruns = theta_reruns(args.results, logs)
+    write_csv(os.path.join(args.out, "theta-decay-reruns.csv"),
+              ["run", "before_run", "before_commit", "before_accuracy", "before_train_retries", "after_run", "after_commit",
+               "after_accuracy", "after_train_retries", "change_points"], reruns)
+    if args.readme:
+        replace_block(args.readme, theta_table(reruns), marker="theta")
 
     # 3. passes
     pass_rows = []
