@@ -40,6 +40,21 @@ public enum PreSpikeTiming
     Emission,
 }
 
+/// <summary>How the adaptive threshold θ decays during learning, step by step (docs/model.md, "Threshold adaptation").</summary>
+public enum ThetaDecayArithmetic
+{
+    /// <summary>
+    /// As the decay's exact value (Brian2 integrates θ in double): the decay of a presentation or rest is kept as a
+    /// double scale and folded into the float32 θ once at its end.
+    /// </summary>
+    Exact,
+    /// <summary>
+    /// θ ← θ·decay in float32 at every learning step, rounded each time, as BindsNET (PyTorch float32 tensors) does. With
+    /// τθ = 10⁷ ms the factor is within an ulp of 1, so the rounding makes θ decay 1.2-2.4x faster than τθ.
+    /// </summary>
+    Float32PerStep,
+}
+
 /// <summary>When the column normalisation of the input→excitatory weights runs during training.</summary>
 public enum NormalizationTiming { None, BeforeExample, AfterExample }
 

@@ -42,6 +42,12 @@ public sealed record NetworkConfig
     public double ThetaInit { get; init; }
     /// <summary>Spike when v &gt; threshold + theta − offset (Diehl &amp; Cook: offset 20 mV with theta starting at 20 mV).</summary>
     public double ThetaOffset { get; init; }
+    /// <summary>
+    /// How θ's decay is computed. Exact is what models saved between 3a63711 (θ's decay made exact) and this parameter
+    /// did, so it is the default of a configuration that does not name it; the bindsnet and fspinn presets use BindsNET's
+    /// float32 step.
+    /// </summary>
+    public ThetaDecayArithmetic ThetaDecayArithmetic { get; init; } = ThetaDecayArithmetic.Exact;
 
     // --- inhibition ---
     public InhibitionKind Inhibition { get; init; } = InhibitionKind.Layer;

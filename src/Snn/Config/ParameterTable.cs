@@ -198,6 +198,9 @@ public static class ParameterTable
         Real("theta_tau", "threshold adaptation decay time constant, ms", 1e-3, 1e15, c => c.ThetaTau, (c, v) => c with { ThetaTau = v });
         Real("theta_init", "initial theta, mV", -1000, 1000, c => c.ThetaInit, (c, v) => c with { ThetaInit = v });
         Real("theta_offset", "subtracted from threshold + theta, mV", -1000, 1000, c => c.ThetaOffset, (c, v) => c with { ThetaOffset = v });
+        Choice("theta_decay_arithmetic", "theta's decay while learning: exact (kept in double, as Brian2) or float32-step (rounded to float32 every step, as BindsNET)",
+            [("exact", ThetaDecayArithmetic.Exact), ("float32-step", ThetaDecayArithmetic.Float32PerStep)],
+            c => c.ThetaDecayArithmetic, (c, v) => c with { ThetaDecayArithmetic = v });
         Choice("inhibition", "layer (inhibitory neurons) or lateral (direct, FSpiNN)",
             [("layer", InhibitionKind.Layer), ("lateral", InhibitionKind.Lateral)], c => c.Inhibition, (c, v) => c with { Inhibition = v });
         Real("w_exc_inh", "E→I one-to-one weight", 0, 1e6, c => c.ExcToInhWeight, (c, v) => c with { ExcToInhWeight = v });

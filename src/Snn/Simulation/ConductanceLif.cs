@@ -33,10 +33,10 @@ internal sealed class ConductanceLif : NeuronPopulation
     public override float InhibitionSign => 1f;
     public override bool IntegratesArrivals => true;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, float thetaStepDecay, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default) =>
         NeuronKernels.Conductance(V.AsSpan(start, length), _ge.AsSpan(start, length), _gi.Length == 0 ? [] : _gi.AsSpan(start, length),
-            Refractory.AsSpan(start, length), theta, _constants, crossed, thetaScale, arrivingA, arrivingB);
+            Refractory.AsSpan(start, length), theta, _constants, crossed, thetaScale, thetaStepDecay, arrivingA, arrivingB);
 
     public override int IntegrateActive(IndexSet active, Span<int> crossed) =>
         NeuronKernels.ConductanceActive(V, _ge, Refractory, _constants, active, crossed);

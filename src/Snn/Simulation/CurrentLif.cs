@@ -28,10 +28,10 @@ internal sealed class CurrentLif : NeuronPopulation
     public override float InhibitionSign => -1f;
     public override bool IntegratesArrivals => false;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, float thetaStepDecay, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default) =>
         NeuronKernels.Current(V.AsSpan(start, length), _input.AsSpan(start, length), Refractory.AsSpan(start, length), theta,
-            _constants, crossed, thetaScale);
+            _constants, crossed, thetaScale, thetaStepDecay);
 
     public override int IntegrateActive(IndexSet active, Span<int> crossed) =>
         NeuronKernels.CurrentActive(V, _input, Refractory, _constants, active, crossed);

@@ -123,7 +123,7 @@ internal sealed class LayerInhibition : Inhibition
     public override void StepNeurons()
     {
         var spikes = _active is null
-            ? _population.Integrate(0, _n, [], 1f, _spikes)
+            ? _population.Integrate(0, _n, [], 1f, 1f, _spikes)
             : _population.IntegrateActive(_active, _spikes);
         _population.Fire(_spikes.AsSpan(0, spikes));
         _spikeCount = spikes;

@@ -38,14 +38,18 @@ internal sealed class Izhikevich : NeuronPopulation
     public override float InhibitionSign => -1f;
     public override bool IntegratesArrivals => false;
 
-    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
+    public override int Integrate(int start, int length, Span<float> theta, float thetaScale, float thetaStepDecay, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default)
     {
         var hasTheta = !theta.IsEmpty;
         var scaleTheta = hasTheta && thetaScale != 1f;
+        var decayTheta = hasTheta && thetaStepDecay != 1f;
         var count = 0;
         for (var k = 0; k < length; k++)
+        {
+            if (decayTheta) theta[k] *= thetaStepDecay;
             if (Step(start + k, hasTheta ? (scaleTheta ? theta[k] * thetaScale : theta[k]) : 0f)) crossed[count++] = k;
+        }
         return count;
     }
 

@@ -34,17 +34,21 @@ internal static class NeuronKernels
     /// below 1e-30). <paramref name="gi"/> may be empty (inhibitory population), <paramref name="theta"/> empty (no adaptation).
     /// </summary>
     /// <param name="thetaScale">The threshold is raised by θ·thetaScale (learning: the stored θ times its decay since the
-    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored. θ is never written here.</param>
+    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored.</param>
+    /// <param name="thetaStepDecay">θ ← θ·thetaStepDecay in float32 before the threshold test, written back (learning with
+    /// <see cref="Config.ThetaDecayArithmetic.Float32PerStep"/>, with a scale of 1); 1 leaves θ unwritten.</param>
     /// <param name="arrivingA">Optional (with <paramref name="arrivingB"/>): delayed input arriving now, added as
     /// g_e ← (g_e + a) + b before the update and then cleared, exactly as adding both to g_e after the previous step.</param>
     /// <param name="arrivingB">The second copy of the arriving ring slot.</param>
     public static int Conductance(Span<float> v, Span<float> ge, Span<float> gi, Span<int> refractory, Span<float> theta,
-        in ConductanceConstants c, Span<int> crossed, float thetaScale = 1f, Span<float> arrivingA = default, Span<float> arrivingB = default)
+        in ConductanceConstants c, Span<int> crossed, float thetaScale = 1f, float thetaStepDecay = 1f, Span<float> arrivingA = default,
+        Span<float> arrivingB = default)
     {
         var n = v.Length;
         var hasGi = !gi.IsEmpty;
         var hasTheta = !theta.IsEmpty;
         var scaleTheta = hasTheta && thetaScale != 1f;
+        var decayTheta = hasTheta && thetaStepDecay != 1f;
         var hasArrivals = !arrivingA.IsEmpty;
         var count = 0;
         var j = 0;
@@ -69,6 +73,7 @@ internal static class NeuronKernels
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
             var thetaFactor = new Vector<float>(thetaScale);
+            var stepFactor = new Vector<float>(thetaStepDecay);
             var arrivalsA = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingA[..n]) : default;
             var arrivalsB = hasArrivals ? MemoryMarshal.Cast<float, Vector<float>>(arrivingB[..n]) : default;
             for (var b = 0; b < vs.Length; b++)
@@ -101,13 +106,19 @@ internal static class NeuronKernels
                 vs[b] = Vector.ConditionalSelect(refractoryMask.As<int, float>(), reset, vNew);
                 rs[b] = Vector.ConditionalSelect(refractoryMask, r - one, r);
                 var limit = threshold;
-                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= stepFactor;
+                    limit += scaleTheta ? th * thetaFactor : th;
+                }
                 count = CollectLanes(Vector.AndNot(Vector.GreaterThan(vNew, limit), refractoryMask), b * width, crossed, count);
             }
             j = vs.Length * width;
         }
         for (; j < n; j++)
         {
+            if (decayTheta) theta[j] *= thetaStepDecay;
             var vv = v[j];
             var g1 = ge[j];
             if (hasArrivals)
@@ -148,13 +159,16 @@ internal static class NeuronKernels
     /// (and consumed); the refractory counter counts down; crossing means v ≥ threshold + θ.
     /// </summary>
     /// <param name="thetaScale">The threshold is raised by θ·thetaScale (learning: the stored θ times its decay since the
-    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored. θ is never written here.</param>
+    /// simulator last folded the decay in, see Simulator.ThetaScale); 1 uses θ as stored.</param>
+    /// <param name="thetaStepDecay">θ ← θ·thetaStepDecay in float32 before the threshold test, written back (learning with
+    /// <see cref="Config.ThetaDecayArithmetic.Float32PerStep"/>, with a scale of 1); 1 leaves θ unwritten.</param>
     public static int Current(Span<float> v, Span<float> input, Span<int> refractory, Span<float> theta, in CurrentConstants c,
-        Span<int> crossed, float thetaScale = 1f)
+        Span<int> crossed, float thetaScale = 1f, float thetaStepDecay = 1f)
     {
         var n = v.Length;
         var hasTheta = !theta.IsEmpty;
         var scaleTheta = hasTheta && thetaScale != 1f;
+        var decayTheta = hasTheta && thetaStepDecay != 1f;
         var count = 0;
         var j = 0;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
@@ -170,6 +184,7 @@ internal static class NeuronKernels
             var rs = MemoryMarshal.Cast<int, Vector512<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector512<float>>(theta) : default;
             var thetaFactor = Vector512.Create(thetaScale);
+            var stepFactor = Vector512.Create(thetaStepDecay);
             for (var b = 0; b < vs.Length; b++)
             {
                 var r = rs[b];
@@ -180,7 +195,12 @@ internal static class NeuronKernels
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
                 var limit = threshold;
-                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= stepFactor;
+                    limit += scaleTheta ? th * thetaFactor : th;
+                }
                 var bits = Vector512.GreaterThanOrEqual(vv, limit).ExtractMostSignificantBits();
                 for (; bits != 0; bits &= bits - 1) crossed[count++] = b * width + System.Numerics.BitOperations.TrailingZeroCount(bits);
             }
@@ -198,6 +218,7 @@ internal static class NeuronKernels
             var rs = MemoryMarshal.Cast<int, Vector<int>>(refractory);
             var thetas = hasTheta ? MemoryMarshal.Cast<float, Vector<float>>(theta) : default;
             var thetaFactor = new Vector<float>(thetaScale);
+            var stepFactor = new Vector<float>(thetaStepDecay);
             for (var b = 0; b < vs.Length; b++)
             {
                 var r = rs[b];
@@ -208,13 +229,19 @@ internal static class NeuronKernels
                 var vv = rest + (vs[b] - rest) * decay + x;
                 vs[b] = vv;
                 var limit = threshold;
-                if (hasTheta) limit += scaleTheta ? thetas[b] * thetaFactor : thetas[b];
+                if (hasTheta)
+                {
+                    var th = thetas[b];
+                    if (decayTheta) thetas[b] = th *= stepFactor;
+                    limit += scaleTheta ? th * thetaFactor : th;
+                }
                 count = CollectLanes(Vector.GreaterThanOrEqual(vv, limit), b * width, crossed, count);
             }
             j = vs.Length * width;
         }
         for (; j < n; j++)
         {
+            if (decayTheta) theta[j] *= thetaStepDecay;
             var x = input[j];
             input[j] = 0;
             if (refractory[j] > 0)

@@ -81,11 +81,12 @@ internal abstract class NeuronPopulation
 
     /// <summary>
     /// Integrates neurons [start, start + length) for one step; their threshold is raised by <paramref name="theta"/>
-    /// (empty: none) times <paramref name="thetaScale"/>, and θ is only read. Neurons that crossed go into
-    /// <paramref name="crossed"/> (relative to start, in increasing order); returns their count.
+    /// (empty: none) times <paramref name="thetaScale"/>. θ is written only with a <paramref name="thetaStepDecay"/> other than
+    /// 1: θ ← θ·thetaStepDecay in float32 before the threshold test (<see cref="Config.ThetaDecayArithmetic.Float32PerStep"/>).
+    /// Neurons that crossed go into <paramref name="crossed"/> (relative to start, in increasing order); returns their count.
     /// </summary>
     /// <param name="arrivingA">Delayed input arriving now (with <paramref name="arrivingB"/>; only when <see cref="IntegratesArrivals"/>).</param>
-    public abstract int Integrate(int start, int length, Span<float> theta, float thetaScale, Span<int> crossed,
+    public abstract int Integrate(int start, int length, Span<float> theta, float thetaScale, float thetaStepDecay, Span<int> crossed,
         Span<float> arrivingA = default, Span<float> arrivingB = default);
 
     /// <summary>

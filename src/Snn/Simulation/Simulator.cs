@@ -64,13 +64,19 @@ public sealed class Simulator : IDisposable
 
     private readonly PopulationCounts _inputCounts, _excCounts;
     private readonly ProjectionCounts _inputExc;
-    /// <summary>θ's decay per learning step in the neuron model's scheme (1: θ cannot be nonzero, nothing to decay).</summary>
+    /// <summary>
+    /// θ's decay per learning step kept as a scale (<see cref="ThetaDecayArithmetic.Exact"/>; 1 with the float32 step, or
+    /// when θ cannot be nonzero: nothing to decay).
+    /// </summary>
     private readonly double _thetaDecay;
+    /// <summary>θ's decay per learning step applied to θ in float32 by the kernels (<see cref="ThetaDecayArithmetic.Float32PerStep"/>; otherwise 1).</summary>
+    private readonly float _thetaStepDecay = 1f;
     /// <summary>
     /// The threshold sees the stored θ times this: θ's decay since the current learning RunSteps call began (1 outside
-    /// one, and always in inference). θ decays by 1 − 5·10⁻⁸ per step in the presets; multiplying a float θ by that at
-    /// every step rounds each product to a whole ulp and made θ decay 1.2-2.4x too fast, so the decay is kept in double
-    /// and folded into θ once per call (<see cref="FoldThetaDecay"/>), and a spike adds θ+ / scale.
+    /// one, in inference, and always with the float32 step). θ decays by 1 − 5·10⁻⁸ per step in the presets; multiplying
+    /// a float θ by that at every step rounds each product to a whole ulp and makes θ decay 1.2-2.4x faster than τθ, so
+    /// the exact arithmetic keeps the decay in double and folds it into θ once per call (<see cref="FoldThetaDecay"/>),
+    /// and a spike adds θ+ / scale.
     /// </summary>
     private double _thetaScale = 1;
     /// <summary>Smallest scale allowed within one call: far above float's smallest normal number, so θ / scale stays finite.</summary>
@@ -120,7 +126,16 @@ public sealed class Simulator : IDisposable
         var neuronModel = NeuronModels.For(_c);
         _exc = neuronModel.CreatePopulation(_c, PopulationRole.Excitatory, _n, inhibited: true);
         // θ stays 0 without an increment or a nonzero start: no decay then (and no bound on theta_tau)
-        _thetaDecay = _c.ThetaPlus != 0 || Array.Exists(model.Theta, theta => theta != 0) ? neuronModel.ThetaDecay(_c) : 1;
+        var thetaDecay = _c.ThetaPlus != 0 || Array.Exists(model.Theta, theta => theta != 0) ? neuronModel.ThetaDecay(_c) : 1;
+        if (_c.ThetaDecayArithmetic == ThetaDecayArithmetic.Float32PerStep)
+        {
+            _thetaDecay = 1;
+            _thetaStepDecay = (float)thetaDecay;
+        }
+        else
+        {
+            _thetaDecay = thetaDecay;
+        }
         RequireThetaScaleFor(Math.Max(_c.PresentationSteps, _c.RestSteps));
         _exampleSpikes = new int[_n];
         _crossed = new int[_n];
@@ -287,7 +302,8 @@ public sealed class Simulator : IDisposable
                 var preSpikes = input is null ? ReadOnlySpan<int>.Empty : input.At(t);
                 if (_learning)
                 {
-                    // theta decays before the threshold test (BindsNET order; Brian integrates it with v)
+                    // theta decays before the threshold test (BindsNET order; Brian integrates it with v): as a scale
+                    // here (exact), or in the neuron kernel (float32 step)
                     _thetaScale *= _thetaDecay;
                     _plasticity.BeginStep(_step);
                     profile?.Lap(SimulatorPhase.Learning);
@@ -373,10 +389,11 @@ public sealed class Simulator : IDisposable
     private int IntegrateRange(int start, int end, Span<int> crossed, double thetaScale)
     {
         var length = end - start;
+        var thetaStepDecay = _learning ? _thetaStepDecay : 1f;   // inference shares θ between threads: never written then
         // a model that integrates arrivals takes the delayed input of the previous step's slot here rather than at the end
         // of that step (same sums)
         var pending = _arrivingSlot >= 0;
-        var count = _exc.Integrate(start, length, _model.Theta.AsSpan(start, length), (float)thetaScale, crossed,
+        var count = _exc.Integrate(start, length, _model.Theta.AsSpan(start, length), (float)thetaScale, thetaStepDecay, crossed,
             pending ? _ring.AsSpan(_arrivingSlot * _n + start, length) : default,
             pending ? _ring.AsSpan((_arrivingSlot + _ringSlots) * _n + start, length) : default);
         if (start != 0)

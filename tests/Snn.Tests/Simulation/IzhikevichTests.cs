@@ -23,7 +23,7 @@ public sealed class IzhikevichTests
         for (var t = 0; t < steps; t++)
         {
             neuron.ExcitatoryInput[0] = current;
-            if (neuron.Integrate(0, 1, [], 1f, crossed) == 1)
+            if (neuron.Integrate(0, 1, [], 1f, 1f, crossed) == 1)
             {
                 spikes.Add(t);
                 neuron.Fire(crossed[..1]);
@@ -41,7 +41,7 @@ public sealed class IzhikevichTests
         // u' = −13 + 0.02·(0.2·(−58.105) + 13) = −13 + 0.02·1.379 = −12.97242
         var neuron = (Izhikevich)Neuron(1);
         neuron.ExcitatoryInput[0] = 10;
-        var crossed = neuron.Integrate(0, 1, [], 1f, new int[1]);
+        var crossed = neuron.Integrate(0, 1, [], 1f, 1f, new int[1]);
         Assert.Multiple(() =>
         {
             Assert.That(crossed, Is.Zero);

@@ -217,7 +217,10 @@ public sealed class NeuronKernelTests
         // the presets' τθ = 10⁷ ms: a per-step float factor 1 − 5·10⁻⁸ rounds every product of a θ near 20 mV by a whole
         // ulp (1.9·10⁻⁶ mV instead of 1.0·10⁻⁶), which made θ decay 1.9x too fast; 100 presentations of 700 silent steps
         var baseConfig = neuronModel == Config.NeuronModel.Current ? Current(1) : Conductance(1);
-        var config = baseConfig with { Dt = 0.5, ThetaTau = 1e7, ThetaPlus = 0.05, ThetaInit = 20, ExcThreshold = 100 };
+        var config = baseConfig with
+        {
+            Dt = 0.5, ThetaTau = 1e7, ThetaPlus = 0.05, ThetaInit = 20, ExcThreshold = 100, ThetaDecayArithmetic = Config.ThetaDecayArithmetic.Exact,
+        };
         var model = Model(config, 1, 0f);
         var simulator = new Simulator(model);
         const int Calls = 100, Steps = 700;
@@ -228,18 +231,49 @@ public sealed class NeuronKernelTests
         Assert.That(config.ThetaInit - model.Theta[0], Is.EqualTo(expectedLoss).Within(0.005 * expectedLoss));
     }
 
+    [TestCase(Config.NeuronModel.Current)]
+    [TestCase(Config.NeuronModel.Conductance)]
+    public void Theta_WithTheFloat32Step_DecaysAsBindsNetsFloat32Product_RoundedEveryStep(Config.NeuronModel neuronModel)
+    {
+        // BindsNET: theta *= theta_decay on float32 tensors at every step; the same 100 presentations of 700 silent steps
+        var baseConfig = neuronModel == Config.NeuronModel.Current ? Current(1) : Conductance(1);
+        var config = baseConfig with
+        {
+            Dt = 0.5, ThetaTau = 1e7, ThetaPlus = 0.05, ThetaInit = 20, ExcThreshold = 100,
+            ThetaDecayArithmetic = Config.ThetaDecayArithmetic.Float32PerStep,
+        };
+        var model = Model(config, 1, 0f);
+        var simulator = new Simulator(model);
+        const int Calls = 100, Steps = 700;
+        for (var k = 0; k < Calls; k++) simulator.RunScripted(Schedule(Steps), learning: true, Rng);
+        var factor = (float)(neuronModel == Config.NeuronModel.Current ? Math.Exp(-config.Dt / config.ThetaTau) : 1 - config.Dt / config.ThetaTau);
+        var expected = (float)config.ThetaInit;
+        for (var k = 0; k < Calls * Steps; k++) expected *= factor;
+        var exactLoss = config.ThetaInit * (1 - Math.Pow(1 - config.Dt / config.ThetaTau, Calls * Steps));
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.Theta[0], Is.EqualTo(expected), "bit for bit the float32 iteration");
+            // near 20 mV each product loses a whole ulp (1.9·10⁻⁶ mV) where the exact decay loses 1.0·10⁻⁶
+            Assert.That((config.ThetaInit - model.Theta[0]) / exactLoss, Is.InRange(1.7, 2.1), "the float32 step decays faster than τθ");
+        });
+    }
+
     [Test]
     public void Theta_TimeConstantTooShortForOnePresentation_IsRefusedNamingTheParameter()
     {
-        var config = Current(1) with { Dt = 1, ThetaTau = 2, ThetaPlus = 0.05, PresentationMs = 350 };
+        var config = Current(1) with
+        {
+            Dt = 1, ThetaTau = 2, ThetaPlus = 0.05, PresentationMs = 350, ThetaDecayArithmetic = Config.ThetaDecayArithmetic.Exact,
+        };
         var error = Assert.Throws<Config.ConfigException>(() => new Simulator(Model(config, 1, 0f)));
         Assert.Multiple(() =>
         {
             Assert.That(error!.Parameter, Is.EqualTo("theta_tau"));
             Assert.That(error.Message, Does.Contain("at least"));
         });
-        // without adaptation θ stays 0 and any time constant is accepted
+        // without adaptation θ stays 0 and any time constant is accepted; so with the float32 step, which keeps no scale
         Assert.DoesNotThrow(() => new Simulator(Model(config with { ThetaPlus = 0, ThetaInit = 0 }, 1, 0f)));
+        Assert.DoesNotThrow(() => new Simulator(Model(config with { ThetaDecayArithmetic = Config.ThetaDecayArithmetic.Float32PerStep }, 1, 0f)));
     }
 
     [Test]

@@ -61,6 +61,41 @@ public sealed class NeuronKernelVectorTests
         });
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Kernels_WithTheFloat32ThetaStep_VectorLanesWriteThetaAsTheScalarPath(bool conductance)
+    {
+        // θ ← θ·decay before the threshold test, written back (ThetaDecayArithmetic.Float32PerStep); a factor far from 1
+        // so that every θ changes and the threshold test depends on it
+        const float StepDecay = 0.93f;
+        var (v, ge, gi, r, theta) = RandomState(seed: 11, withGi: conductance, withTheta: true);
+        var (v1, ge1, gi1, r1, theta1) = ((float[])v.Clone(), (float[])ge.Clone(), (float[])gi.Clone(), (int[])r.Clone(), (float[])theta.Clone());
+        var cc = new ConductanceConstants(-65, -65, 0, -100, 0.005f, -72, 0.5f, 0.75f);
+        var ci = new CurrentConstants(-65, 0.99f, -60);
+        var crossed = new int[N];
+        var count = conductance
+            ? NeuronKernels.Conductance(v, ge, gi, r, theta, cc, crossed, thetaStepDecay: StepDecay)
+            : NeuronKernels.Current(v, ge, r, theta, ci, crossed, thetaStepDecay: StepDecay);
+        var expected = new List<int>();
+        var one = new int[1];
+        for (var j = 0; j < N; j++)
+        {
+            var hit = conductance
+                ? NeuronKernels.Conductance(v1.AsSpan(j, 1), ge1.AsSpan(j, 1), gi1.AsSpan(j, 1), r1.AsSpan(j, 1), theta1.AsSpan(j, 1), cc, one, thetaStepDecay: StepDecay)
+                : NeuronKernels.Current(v1.AsSpan(j, 1), ge1.AsSpan(j, 1), r1.AsSpan(j, 1), theta1.AsSpan(j, 1), ci, one, thetaStepDecay: StepDecay);
+            if (hit == 1) expected.Add(j);
+        }
+        var original = RandomState(seed: 11, withGi: conductance, withTheta: true).Theta;
+        Assert.Multiple(() =>
+        {
+            Assert.That(theta, Is.EqualTo(theta1));
+            Assert.That(theta, Is.EqualTo(original.Select(x => x * StepDecay).ToArray()), "every θ decayed once, in float32");
+            Assert.That(v, Is.EqualTo(v1));
+            Assert.That(crossed.Take(count), Is.EqualTo(expected));
+            Assert.That(count, Is.GreaterThan(0));
+        });
+    }
+
     private static (float[] V, float[] Ge, float[] Gi, int[] R, float[] Theta) RandomState(ulong seed, bool withGi, bool withTheta)
     {
         var rng = new Xoshiro256(seed);

@@ -51,7 +51,7 @@ public sealed class ParameterTableTests
     {
         var current = ParameterTable.Get(config, name);
         foreach (var candidate in new[] { "true", "false", "conductance", "current", "lateral", "layer", "bernoulli", "bindsnet",
-                     "triplet", "postpre", "before", "none", "itq", "tr", "sr", "arrival", "7", "3", "x" })
+                     "triplet", "postpre", "before", "none", "itq", "tr", "sr", "arrival", "exact", "float32-step", "7", "3", "x" })
         {
             if (string.Equals(candidate, current, StringComparison.OrdinalIgnoreCase)) continue;
             try

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# θ's decay arithmetic (theta_decay_arithmetic, issue #15): checks that the bindsnet and fspinn presets, whose default is
+# BindsNET's float32 step, train models bit-identical to the code before θ's decay was made exact (FLOAT_COMMIT,
+# default 3a63711~1), and that dc2015, whose default stays exact, trains models bit-identical to EXACT_COMMIT (default
+# 8c66e0a, the last commit before the parameter), and dc2015 given the float32 step to FLOAT_COMMIT too. Small models (N = 100, 300 training images of the embedded sample),
+# exported to .npz; every array but the configuration is compared. Prints one line per model and ALL IDENTICAL or
+# DIFFERENCES at the end.
+#   experiments/refactor-check/theta-arithmetic.sh [FLOAT_COMMIT] [EXACT_COMMIT]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+float_commit=${1:-3a63711~1}; exact_commit=${2:-8c66e0a}
+tmp=$(mktemp -d /tmp/fspinn-theta-check.XXXX)
+trap 'git -C "$root" worktree remove --force "$tmp/src-float" 2>/dev/null; git -C "$root" worktree remove --force "$tmp/src-exact" 2>/dev/null; rm -rf "$tmp"' EXIT
+publish() { git -C "$root" worktree add -q "$tmp/src-$1" "$2" && dotnet publish "$tmp/src-$1/src/Cli" -c Release -o "$tmp/bin-$1" --nologo -v quiet >/dev/null; }
+publish float "$float_commit"; publish exact "$exact_commit"
+dotnet publish "$root/src/Cli" -c Release -o "$tmp/bin-now" --nologo -v quiet >/dev/null
+train() {   # bin, out dir, name, options
+  local bin=$1 out=$2 name=$3; shift 3; mkdir -p "$out"
+  dotnet "$bin/fspinn.dll" train --neurons 100 --train-samples 300 --test-samples 100 --seed 7 --threads 1 --out "$out/$name.model" "$@" > "$out/$name.txt"
+  dotnet "$bin/fspinn.dll" export --model "$out/$name.model" --npz "$out/$name.npz" > /dev/null
+}
+float_models=(bindsnet-f32 bindsnet-8-itq bindsnet-16-itq-u10 fspinn-f32 fspinn-8-itq fspinn-4-itq dc2015-f32-float32step)
+options() {
+  case $1 in
+    bindsnet-f32) echo "--network bindsnet" ;;
+    bindsnet-8-itq) echo "--network bindsnet --bits 8 --quantize itq --rounding sr" ;;
+    bindsnet-16-itq-u10) echo "--network bindsnet --bits 16 --quantize itq --rounding tr --set update_interval=10" ;;
+    fspinn-f32) echo "--network fspinn --quantize none --bits 32" ;;
+    fspinn-8-itq) echo "--network fspinn" ;;
+    fspinn-4-itq) echo "--network fspinn --bits 4 --quantize itq --rounding sr" ;;
+    dc2015-f32) echo "--network dc2015" ;;
+    dc2015-8-itq) echo "--network dc2015 --bits 8 --quantize itq --rounding sr" ;;
+    # dc2015 given the float32 step: the old code's arithmetic for every preset (the option is new, so not passed to it)
+    dc2015-f32-float32step) echo "--network dc2015" ;;
+  esac
+}
+for m in "${float_models[@]}"; do
+  extra=(); [[ $m == *-float32step ]] && extra=(--set theta_decay_arithmetic=float32-step)
+  # shellcheck disable=SC2046
+  train "$tmp/bin-float" "$tmp/float" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
+done
+for m in dc2015-f32 dc2015-8-itq; do
+  # shellcheck disable=SC2046
+  train "$tmp/bin-exact" "$tmp/exact" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m")
+done
+/usr/bin/python3 - "$tmp" "${float_models[@]}" <<'PY'
+import sys, numpy as np
+tmp, float_models = sys.argv[1], sys.argv[2:]
+pairs = [(m, "float") for m in float_models] + [(m, "exact") for m in ("dc2015-f32", "dc2015-8-itq")]
+bad = 0
+for name, ref in pairs:
+    a, b = np.load(f"{tmp}/{ref}/{name}.npz"), np.load(f"{tmp}/now/{name}.npz")
+    keys = sorted(k for k in set(a.files) | set(b.files) if k != "config")
+    diff = [k for k in keys if k not in a.files or k not in b.files or a[k].shape != b[k].shape or not np.array_equal(a[k], b[k])]
+    bad += bool(diff)
+    print(f"{name}: against the {ref} commit's build: " + ("identical (" + ", ".join(keys) + ")" if not diff else "DIFFERENT: " + ", ".join(diff)))
+print("ALL IDENTICAL" if bad == 0 else f"DIFFERENCES in {bad} models")
+sys.exit(1 if bad else 0)
+PY
