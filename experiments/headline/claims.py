@@ -15,9 +15,13 @@ appended later, replaces it):
   swept-<net>-n<N>-<dataset>-winh<S>-s<k>   seed k at that swept strength (runs-headline-swept-seeds.txt, -fullsweep.txt)
 with <net> bindsnet (the baseline) or fspinn and <dataset> mnist or fashion. The seed is taken from the command's
 --seed (1 without it) and must agree with the name. Accuracy is the all-activity rule throughout.
-Every group and claim says how its runs' θ decayed (column theta_decay): "exact" when every run's commit contains
-3a63711 (git ancestry), "float per step" when none does (θ then decayed 0.8-2.4x the intended rate, docs/model.md),
-"mixed" otherwise: a mixed group's seeds are not replicates of one simulator.
+Every group and claim says how its runs' θ decayed (column theta_decay, docs/model.md "Threshold adaptation"): in
+float32 at every step (every preset before 3a63711, and bindsnet/fspinn since theta_decay_arithmetic exists: BindsNET's
+arithmetic) or exactly (every preset from 3a63711 until that parameter, and dc2015 since: Brian2's), "(not the
+preset's)" when that is not the preset's arithmetic now, "mixed" when the runs differ: then the seeds are not
+replicates of one simulator. Of the rows of a name the last one with its preset's arithmetic wins; a name that also
+has a row with the other arithmetic gives the θ ablation (theta-decay-arithmetic.csv, and the N = 4900 claims rows
+"θ's decay exact").
 
 Statistics: per (network, N, dataset) the mean, sample sd and 95 % Student-t CI over seeds (one-pass runs only); a
 group with one seed has no CI. FSpiNN − baseline is paired by seed: both networks of one seed see the same initial
@@ -30,8 +34,8 @@ Writes, under experiments/results/:
   headline-claims.csv      paper's claim vs ours (paper figures: ../shared/docs/model-reference.md, cited per row)
   headline-claims.md       the same as a markdown table, for the README
   accuracy-vs-n.png        accuracy vs N, both networks and datasets, mean ± 95 % CI (single seeds as plain points)
-  theta-decay-reruns.csv   every run rerun after θ's decay was made exact: accuracy and training retries before and
-                           after (the README's theta:begin/end block gets it as a table)
+  theta-decay-arithmetic.csv   every run that exists with both θ decay arithmetics (float32 step, exact): accuracy
+                           and training retries of each (the README's theta:begin/end block gets it as a table)
   accuracy-vs-passes.csv/.png   accuracy vs passes over the training set, for every (network, N, dataset) with a
                            passes- row (its one-pass point is the size- row)
 With --readme README.md the claims table also replaces the lines between "<!-- claims:begin -->" and
@@ -70,30 +74,63 @@ DC = re.compile(r"^dc2015-n(\d+)\b")
 DC_SEED = re.compile(r"^(dc2015-.+)-s(\d+)$")
 
 
-# θ's decay was made exact in this commit (docs/model.md); every model with θ trained before it differs
+# θ's decay arithmetic (docs/model.md, "Threshold adaptation"): every preset multiplied θ by its decay in float32 at
+# every step until THETA_EXACT_COMMIT, decayed it exactly from there, and since the parameter theta_decay_arithmetic
+# (found by content, not by hash) each preset uses its reference simulator's arithmetic unless a run --set it.
 THETA_EXACT_COMMIT = "3a63711"
+THETA_PARAMETER = "theta_decay_arithmetic"
+PRESET_ARITHMETIC = {"dc2015": "exact", "bindsnet": "float32 step", "fspinn": "float32 step"}
+ARITHMETIC_OF_CHOICE = {"exact": "exact", "float32-step": "float32 step"}
 
 
 @functools.lru_cache(maxsize=None)
-def theta_exact(commit):
-    """True when the run's commit contains the exact θ decay, False when it predates it, None when git cannot tell."""
+def is_ancestor(ancestor, commit):
+    """True when commit contains ancestor, False when not, None when git cannot tell."""
     if not commit:
         return None
-    found = subprocess.run(["git", "-C", root, "merge-base", "--is-ancestor", THETA_EXACT_COMMIT, commit],
-                           capture_output=True)
+    found = subprocess.run(["git", "-C", root, "merge-base", "--is-ancestor", ancestor, commit], capture_output=True)
     return {0: True, 1: False}.get(found.returncode)
 
 
+@functools.lru_cache(maxsize=None)
+def has_theta_parameter(commit):
+    """True when the commit's parameter table has theta_decay_arithmetic (None when git cannot tell)."""
+    found = subprocess.run(["git", "-C", root, "show", f"{commit}:src/Snn/Config/ParameterTable.cs"], capture_output=True, text=True)
+    return None if found.returncode else THETA_PARAMETER in found.stdout
+
+
+def network_of(row):
+    return option(row.get("command", ""), "--network", "fspinn")
+
+
+def theta_arithmetic(row):
+    """How a run's θ decayed: 'float32 step', 'exact', or None (unknown commit)."""
+    commit = row.get("commit", "")
+    exact_era = is_ancestor(THETA_EXACT_COMMIT, commit)
+    if exact_era is not True:
+        return None if exact_era is None else "float32 step"
+    if not has_theta_parameter(commit):
+        return "exact"
+    chosen = set_values(row.get("command", "")).get(THETA_PARAMETER)
+    return ARITHMETIC_OF_CHOICE.get(chosen) if chosen else PRESET_ARITHMETIC.get(network_of(row))
+
+
+def is_preset_arithmetic(row):
+    return theta_arithmetic(row) == PRESET_ARITHMETIC.get(network_of(row))
+
+
 def theta_decay(rows):
-    """How the runs' θ decayed: 'exact', 'float per step' (before the fix), 'mixed' or 'unknown'."""
-    kinds = {theta_exact(row.get("commit", "")) for row in rows}
+    """How the runs' θ decayed: 'float32 step' or 'exact', with "(not the preset's)" when that is not their preset's
+    arithmetic now; 'mixed' when the runs differ, so that their seeds are not replicates of one simulator."""
+    kinds = {theta_arithmetic(row) for row in rows}
     if not kinds:
         return ""
-    if kinds == {True}:
-        return "exact"
-    if kinds == {False}:
-        return f"float per step (before {THETA_EXACT_COMMIT})"
-    return "unknown" if kinds == {None} else "mixed"
+    if len(kinds) > 1:
+        return "mixed"
+    kind = kinds.pop()
+    if kind is None:
+        return "unknown"
+    return kind if all(is_preset_arithmetic(row) for row in rows) else f"{kind} (not the preset's)"
 
 
 def option(command, name, default=None):
@@ -108,13 +145,25 @@ RERUN = re.compile(r"-r\d+$")
 
 
 def read_runs(path):
-    runs = {}
+    """{name: row}: of the rows of a name (reruns included), the last whose θ arithmetic is its preset's (failing
+    that, for the Diehl & Cook runs only, the last row: their older variants were never rerun); and {name: row} of the
+    last row with the other arithmetic (the ablation)."""
+    history = defaultdict(list)
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             row["run"] = row["name"]  # as recorded (the model file's name)
             row["name"] = RERUN.sub("", row["name"])
-            runs[row["name"]] = row  # the last row of a name (reruns included) wins
-    return runs
+            history[row["name"]].append(row)
+    runs, other = {}, {}
+    for name, rows in history.items():
+        preset = [r for r in rows if is_preset_arithmetic(r)]
+        chosen = preset[-1] if preset else rows[-1] if DC.match(name) else None
+        if chosen is not None:
+            runs[name] = chosen
+        others = [r for r in rows if theta_arithmetic(r) not in (None, theta_arithmetic(chosen) if chosen else PRESET_ARITHMETIC.get(network_of(r)))]
+        if others:
+            other[name] = others[-1]
+    return runs, other
 
 
 def accuracy(row):
@@ -270,7 +319,7 @@ def collect_swept(runs, logs):
             problems.append(f"{name}: named seed {named_seed}, one pass, but its command has --seed {seed} --epochs {epochs}; left out")
         elif seed in by_seed:
             problems.append(f"{name}: seed {seed} at the swept strength already given by {by_seed[seed][1]}; left out")
-        elif (mine := swept_options(command, net)) != (sweeps := swept_options(runs[RERUN.sub("", sweep_run)]["command"], net)):
+        elif (mine := swept_options(command, net)) != (sweeps := swept_options(ROW_OF_RUN[sweep_run]["command"], net)):
             problems.append(f"{name}: options differ from its sweep's ({mine!r} against {sweeps!r}); left out")
         else:
             by_seed[seed] = (acc, row["run"])
@@ -284,7 +333,7 @@ def paired_claim(claim, data, n, base, ours, claimed, base_label, ours_label):
     wl, wh = welch([v for v, _ in base.values()], [v for v, _ in ours.values()])
     b, f = summary([v for v, _ in base.values()]), summary([v for v, _ in ours.values()])
     return {
-        "theta_decay": theta_decay([RUNS[RERUN.sub("", run)] for _, run in list(base.values()) + list(ours.values())]),
+        "theta_decay": theta_decay([ROW_OF_RUN[run] for _, run in list(base.values()) + list(ours.values())]),
         "claim": claim, "dataset": data, "neurons": n, "passes": "1",
         "paper": "0 (no loss)" if claimed else "not claimed",
         "paper_source": FSPINN_CLAIM[1] if claimed else "",
@@ -318,18 +367,14 @@ def options_without(command, dropped=REPLICATE_DROPPED):
 def option_variants(runs, run_names):
     """The distinct option sets (seed, paths and threads left out) of the runs named as recorded (reruns included):
     more than one means they are not replicates of one configuration."""
-    return {options_without(runs[RERUN.sub("", name)]["command"]) for name in run_names}
+    return {options_without(ROW_OF_RUN[name]["command"]) for name in run_names}
 
 
-def theta_reruns(path, logs):
-    """Rows [name, before run, before commit, before %, before retries, after run, after commit, after %, after retries,
-    difference] for every run whose latest row has the exact θ decay while the row it replaces does not: what the fix
-    did to each result rerun so far. Retries are those of training, from the runs' logs."""
-    history = defaultdict(list)
-    with open(path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            history[RERUN.sub("", row["name"])].append(row)
-
+def theta_pairs(runs, other, logs):
+    """Rows [name, float32-step run, commit, %, retries, exact run, commit, %, retries, exact − float32 step, preset's
+    arithmetic] for every run that exists with both θ arithmetics: the measured effect of that arithmetic alone (the
+    reruns differ in nothing else; experiments/refactor-check/theta-arithmetic.sh). Retries are those of training, from
+    the runs' logs."""
     def retries(run):
         try:
             text = open(os.path.join(logs, run + ".log"), encoding="utf-8").read()
@@ -339,27 +384,26 @@ def theta_reruns(path, logs):
         return found[-1] if found else ""
 
     rows = []
-    for name, rows_of in sorted(history.items()):
-        after = rows_of[-1]
-        before = next((r for r in reversed(rows_of[:-1]) if theta_exact(r.get("commit", "")) is False), None)
-        if before is None or theta_exact(after.get("commit", "")) is not True:
+    for name in sorted(other):
+        by_kind = {theta_arithmetic(r): r for r in (runs.get(name), other[name]) if r is not None}
+        f, e = by_kind.get("float32 step"), by_kind.get("exact")
+        if f is None or e is None:
             continue
-        a, b = accuracy(after), accuracy(before)
-        rows.append([name, before["name"], before["commit"], fmt(b), retries(before["name"]),
-                     after["name"], after["commit"], fmt(a), retries(after["name"]),
-                     f"{a - b:+.2f}" if a is not None and b is not None else ""])
+        a, b = accuracy(e), accuracy(f)
+        rows.append([name, f["run"], f["commit"], fmt(b), retries(f["run"]), e["run"], e["commit"], fmt(a), retries(e["run"]),
+                     f"{a - b:+.2f}" if a is not None and b is not None else "", PRESET_ARITHMETIC.get(network_of(f), "")])
     return rows
 
 
 def theta_table(rows):
-    lines = ["| run | before: % (training retries) | θ decay exact: % (training retries) | change, points |",
-             "| --- | --- | --- | --- |"]
+    lines = ["| run | θ decay float32 step: % (training retries) | θ decay exact: % (training retries) | exact − float32 step, points | preset's arithmetic |",
+             "| --- | --- | --- | --- | --- |"]
     for r in rows:
-        lines.append(f"| {r[0]} | {r[3]} ({r[4] or '?'}) | {r[7]} ({r[8] or '?'}) | {r[9]} |")
+        lines.append(f"| {r[0]} | {r[3]} ({r[4] or '?'}) | {r[7]} ({r[8] or '?'}) | {r[9]} | {r[10]} |")
     return "\n".join(lines) + "\n"
 
 
-RUNS = {}  # every run by name (reruns read as their name), for the θ decay of a claim's runs
+ROW_OF_RUN = {}  # every row read by its run as recorded (reruns by their own name), for a claim's θ decay
 
 
 def write_csv(path, header, rows):
@@ -376,9 +420,11 @@ def main():
     ap.add_argument("--logs", help="the runs' logs (default: logs/ next to the results CSV), for the strengths sweeps chose")
     ap.add_argument("--readme", help="markdown file whose claims block (between the claims:begin/end comments) gets the table")
     args = ap.parse_args()
-    runs = read_runs(args.results)
-    RUNS.update(runs)
+    runs, other = read_runs(args.results)
+    ROW_OF_RUN.update({row["run"]: row for row in list(runs.values()) + list(other.values())})
     seeds, passes, problems = collect(runs)
+    # the ablation: one-pass groups of the runs rerun with the other θ arithmetic (θ exact for bindsnet and fspinn)
+    seeds_other, _, _ = collect(other)
     swept, swept_problems = collect_swept(runs, args.logs or os.path.join(os.path.dirname(os.path.abspath(args.results)), "logs"))
     problems += swept_problems
     os.makedirs(args.out, exist_ok=True)
@@ -402,8 +448,17 @@ def main():
             group_rows.append([data, net, n, inhibition if strength is None else f"swept {strength:g}", count,
                                " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
                                fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
-                               theta_decay([runs[RERUN.sub("", by_seed[s][1])] for s in by_seed]),
+                               theta_decay([ROW_OF_RUN[by_seed[s][1]] for s in by_seed]),
                                " ".join(by_seed[s][1] for s in sorted(by_seed))])
+    for (net, n, data) in sorted(seeds_other, key=lambda k: (k[2], k[0], k[1])):
+        by_seed = seeds_other[(net, n, data)]
+        values = [by_seed[s][0] for s in sorted(by_seed)]
+        count, mean, sd, low, high = summary(values)
+        group_rows.append([data, net, n, "in use; the other θ arithmetic (ablation)", count,
+                           " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
+                           fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
+                           theta_decay([ROW_OF_RUN[by_seed[s][1]] for s in by_seed]),
+                           " ".join(by_seed[s][1] for s in sorted(by_seed))])
     write_csv(os.path.join(args.out, "accuracy-groups.csv"),
               ["dataset", "network", "neurons", "inhibition", "seeds", "seed_list", "accuracies", "mean", "sd",
                "ci95_low", "ci95_high", "note", "theta_decay", "runs"],
@@ -416,6 +471,12 @@ def main():
             claims.append(paired_claim(f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}", data, n,
                                        seeds.get(("bindsnet", n, data), {}), seeds.get(("fspinn", n, data), {}),
                                        n == 4900, "baseline", "FSpiNN"))
+        # the θ ablation: the same pairs with θ's decay exact where the presets decay it in float32 steps (BindsNET)
+        for n in HEADLINE_SIZES:
+            base, ours = seeds_other.get(("bindsnet", n, data), {}), seeds_other.get(("fspinn", n, data), {})
+            if base and ours:
+                claims.append(paired_claim(f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}, θ's decay exact in both "
+                                           f"(ablation)", data, n, base, ours, n == 4900, "baseline", "FSpiNN"))
         # with FSpiNN at its full-epoch sweep's strength: against the baseline at its own sweep's choice, and at the
         # strength the size runs use (whichever of the two is better for the baseline is the fair comparison)
         for n in sorted({k[1] for k in swept if k[2] == data}):
@@ -430,7 +491,7 @@ def main():
                     f"baseline at I→E {s_base:g}", f"FSpiNN at w_inh {s_ours:g}"))
             base = seeds.get(("bindsnet", n, data), {})
             if base:
-                in_use = set_values(runs[RERUN.sub("", base[min(base)][1])]["command"]).get(STRENGTH_OPTION["bindsnet"], "preset's")
+                in_use = set_values(ROW_OF_RUN[base[min(base)][1]]["command"]).get(STRENGTH_OPTION["bindsnet"], "preset's")
                 claims.append(paired_claim(
                     f"FSpiNN − baseline accuracy, {NAMES[data]}, N = {n}, FSpiNN at its full-epoch swept w_inh "
                     f"{s_ours:g}, baseline at the size runs' I→E {in_use}", data, n, base, ours, n == 4900,
@@ -487,14 +548,15 @@ def main():
     if args.readme:
         replace_block(args.readme, table)
 
-    # 2b. what θ's exact decay changed, per rerun so far
+    # 2b. what θ's decay arithmetic alone changed, per run that exists with both
     logs = args.logs or os.path.join(os.path.dirname(os.path.abspath(args.results)), "logs")
-    reruns = theta_reruns(args.results, logs)
-    write_csv(os.path.join(args.out, "theta-decay-reruns.csv"),
-              ["run", "before_run", "before_commit", "before_accuracy", "before_train_retries", "after_run", "after_commit",
-               "after_accuracy", "after_train_retries", "change_points"], reruns)
+    pairs = theta_pairs(runs, other, logs)
+    write_csv(os.path.join(args.out, "theta-decay-arithmetic.csv"),
+              ["run", "float32_step_run", "float32_step_commit", "float32_step_accuracy", "float32_step_train_retries",
+               "exact_run", "exact_commit", "exact_accuracy", "exact_train_retries", "exact_minus_float32_step_points",
+               "preset_arithmetic"], pairs)
     if args.readme:
-        replace_block(args.readme, theta_table(reruns), marker="theta")
+        replace_block(args.readme, theta_table(pairs), marker="theta")
 
     # 3. passes
     pass_rows = []
