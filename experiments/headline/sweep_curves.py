@@ -74,7 +74,8 @@ if readme:
     # LateralInhibition 250; the bindsnet size runs all set I->E explicitly)
     PRESET_STRENGTH = {"fspinn": ("w_inh", 250.0), "bindsnet": ("w_inh_exc", 120.0)}
     size_runs = {}
-    for name, row in read_runs(os.path.join(here, "..", "accuracy", "results.csv")).items():
+    runs, _ = read_runs(os.path.join(here, "..", "accuracy", "results.csv"))   # each with its preset's θ arithmetic
+    for name, row in runs.items():
         m = SIZE.match(name)
         if m and accuracy(row) is not None:
             size_runs[(m[1], int(m[2]), m[3])] = row  # a rerun (-r<k>) replaces its run
