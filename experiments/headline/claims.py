@@ -160,7 +160,9 @@ def read_runs(path):
         chosen = preset[-1] if preset else rows[-1] if DC.match(name) else None
         if chosen is not None:
             runs[name] = chosen
-        others = [r for r in rows if theta_arithmetic(r) not in (None, theta_arithmetic(chosen) if chosen else PRESET_ARITHMETIC.get(network_of(r)))]
+        # the arithmetic of the chosen row (without one: the preset's); the last row of the other is the ablation's
+        kept = theta_arithmetic(chosen) if chosen else PRESET_ARITHMETIC.get(network_of(rows[-1]))
+        others = [r for r in rows if theta_arithmetic(r) not in (None, kept)]
         if others:
             other[name] = others[-1]
     return runs, other
@@ -435,30 +437,23 @@ def main():
         if len(variants) > 1:
             problems.append(f"{key}: the seeds' runs differ in options: {sorted(variants)}")
 
-    # 1. groups: the one-pass runs at the strength in use, then those at a full-epoch sweep's strength
+    # 1. groups: the one-pass runs at the strength in use, those at a full-epoch sweep's strength, then the θ ablation
     group_rows = []
-    stats_of = {}
-    swept_stats = {}
-    for inhibition, groups in (("in use", {k: (None, v) for k, v in seeds.items()}), ("swept", swept)):
+    stats_of, swept_stats, other_stats = {}, {}, {}
+    for inhibition, groups, stats_into in (("in use", {k: (None, v) for k, v in seeds.items()}, stats_of),
+                                           ("swept", swept, swept_stats),
+                                           ("in use; the other θ arithmetic (ablation)",
+                                            {k: (None, v) for k, v in seeds_other.items()}, other_stats)):
         for (net, n, data) in sorted(groups, key=lambda k: (k[2], k[0], k[1])):
             strength, by_seed = groups[(net, n, data)]
             values = [by_seed[s][0] for s in sorted(by_seed)]
             count, mean, sd, low, high = summary(values)
-            (stats_of if strength is None else swept_stats)[(net, n, data)] = (count, mean, sd, low, high)
+            stats_into[(net, n, data)] = (count, mean, sd, low, high)
             group_rows.append([data, net, n, inhibition if strength is None else f"swept {strength:g}", count,
                                " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
                                fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
                                theta_decay([ROW_OF_RUN[by_seed[s][1]] for s in by_seed]),
                                " ".join(by_seed[s][1] for s in sorted(by_seed))])
-    for (net, n, data) in sorted(seeds_other, key=lambda k: (k[2], k[0], k[1])):
-        by_seed = seeds_other[(net, n, data)]
-        values = [by_seed[s][0] for s in sorted(by_seed)]
-        count, mean, sd, low, high = summary(values)
-        group_rows.append([data, net, n, "in use; the other θ arithmetic (ablation)", count,
-                           " ".join(str(s) for s in sorted(by_seed)), " ".join(f"{v:.2f}" for v in values),
-                           fmt(mean), fmt(sd), fmt(low), fmt(high), "" if count > 1 else "one seed: no CI",
-                           theta_decay([ROW_OF_RUN[by_seed[s][1]] for s in by_seed]),
-                           " ".join(by_seed[s][1] for s in sorted(by_seed))])
     write_csv(os.path.join(args.out, "accuracy-groups.csv"),
               ["dataset", "network", "neurons", "inhibition", "seeds", "seed_list", "accuracies", "mean", "sd",
                "ci95_low", "ci95_high", "note", "theta_decay", "runs"],
