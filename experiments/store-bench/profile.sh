@@ -5,11 +5,13 @@
 # GO (cpu_sampler.py), pg_stat_statements (calls, rows, total time per statement) and pg_stat_wal (WAL flushes and
 # their time) of that run. Root only (the server runs as the postgres user).
 #
-#   [REPS=1] [WORKERS=16] [WINDOW=2000] [PERF=1] experiments/store-bench/profile.sh OUTDIR [ENV=VALUE@]TREE...
+#   [REPS=1] [WORKERS=16] [WINDOW=2000] [PERF=1] [SERVER_OPTIONS='-c NAME=VALUE ...'] \
+#     experiments/store-bench/profile.sh OUTDIR [ENV=VALUE@]TREE...
 #
 # TREE: a source tree of this repository (its tests/Dse.TestWorker is published ReadyToRun, as run.sh does);
 # ENV=VALUE@TREE runs that tree's workers with one environment variable set. PERF=1 also records `perf record -a -g`
-# of each run (set DOTNET_PerfMapEnabled=1 for the names of JIT-compiled .NET code). Prints one line per run:
+# of each run (set DOTNET_PerfMapEnabled=1 for the names of JIT-compiled .NET code). SERVER_OPTIONS are passed to
+# the server (e.g. '-c synchronous_commit=off', to see what the WAL flushes cost). Prints one line per run:
 # trials, rate, CPU seconds after GO (server, workers, machine); OUTDIR/LABEL.{cpu,pgss,wal} hold the details.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +21,7 @@ mkdir -p "$outdir"
 tmp="$(mktemp -d /tmp/fspinn-store-profile.XXXX)"; mkdir "$tmp/run"
 # shellcheck source=pg-server.sh
 . "$here/pg-server.sh"
-pg_server_start -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_io_timing=on -c track_wal_io_timing=on
+pg_server_start -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_io_timing=on -c track_wal_io_timing=on ${SERVER_OPTIONS:-}
 total=$((stored + window))
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 for i in "${!trees[@]}"; do
