@@ -2,7 +2,9 @@
 # θ's decay arithmetic (theta_decay_arithmetic, issue #15): checks that the bindsnet and fspinn presets, whose default is
 # BindsNET's float32 step, train models bit-identical to the code before θ's decay was made exact (FLOAT_COMMIT,
 # default 3a63711~1), and that dc2015, whose default stays exact, trains models bit-identical to EXACT_COMMIT (default
-# 8c66e0a, the last commit before the parameter), and dc2015 given the float32 step to FLOAT_COMMIT too. Small models (N = 100, 300 training images of the embedded sample),
+# 8c66e0a, the last commit before the parameter), and dc2015 given the float32 step to FLOAT_COMMIT too, and bindsnet and
+# fspinn given the exact decay to EXACT_COMMIT (where every preset decayed θ exactly; the θ-exact ablation reruns of
+# runs-theta-exact-fashion-s4-5.txt pass that option). Small models (N = 100, 300 training images of the embedded sample),
 # exported to .npz; every array but the configuration is compared. Prints one line per model and ALL IDENTICAL or
 # DIFFERENCES at the end.
 #   experiments/refactor-check/theta-arithmetic.sh [FLOAT_COMMIT] [EXACT_COMMIT]
@@ -32,6 +34,9 @@ options() {
     dc2015-8-itq) echo "--network dc2015 --bits 8 --quantize itq --rounding sr" ;;
     # dc2015 given the float32 step: the old code's arithmetic for every preset (the option is new, so not passed to it)
     dc2015-f32-float32step) echo "--network dc2015" ;;
+    # bindsnet and fspinn given the exact decay: the arithmetic of every preset at EXACT_COMMIT
+    bindsnet-8-itq-exact) echo "--network bindsnet --bits 8 --quantize itq --rounding sr" ;;
+    fspinn-8-itq-exact) echo "--network fspinn" ;;
   esac
 }
 for m in "${float_models[@]}"; do
@@ -39,14 +44,16 @@ for m in "${float_models[@]}"; do
   # shellcheck disable=SC2046
   train "$tmp/bin-float" "$tmp/float" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
 done
-for m in dc2015-f32 dc2015-8-itq; do
+exact_models=(dc2015-f32 dc2015-8-itq bindsnet-8-itq-exact fspinn-8-itq-exact)
+for m in "${exact_models[@]}"; do
+  extra=(); [[ $m == *-exact ]] && extra=(--set theta_decay_arithmetic=exact)
   # shellcheck disable=SC2046
-  train "$tmp/bin-exact" "$tmp/exact" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m")
+  train "$tmp/bin-exact" "$tmp/exact" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
 done
-/usr/bin/python3 - "$tmp" "${float_models[@]}" <<'PY'
+/usr/bin/python3 - "$tmp" "${float_models[*]}" "${exact_models[*]}" <<'PY'
 import sys, numpy as np
-tmp, float_models = sys.argv[1], sys.argv[2:]
-pairs = [(m, "float") for m in float_models] + [(m, "exact") for m in ("dc2015-f32", "dc2015-8-itq")]
+tmp, float_models, exact_models = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+pairs = [(m, "float") for m in float_models] + [(m, "exact") for m in exact_models]
 bad = 0
 for name, ref in pairs:
     a, b = np.load(f"{tmp}/{ref}/{name}.npz"), np.load(f"{tmp}/now/{name}.npz")
