@@ -39,17 +39,17 @@ options() {
     fspinn-8-itq-exact) echo "--network fspinn" ;;
   esac
 }
-for m in "${float_models[@]}"; do
-  extra=(); [[ $m == *-float32step ]] && extra=(--set theta_decay_arithmetic=float32-step)
-  # shellcheck disable=SC2046
-  train "$tmp/bin-float" "$tmp/float" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
-done
 exact_models=(dc2015-f32 dc2015-8-itq bindsnet-8-itq-exact fspinn-8-itq-exact)
-for m in "${exact_models[@]}"; do
-  extra=(); [[ $m == *-exact ]] && extra=(--set theta_decay_arithmetic=exact)
+# trains model M with the REF commit's build and with this tree's, which alone is given the arithmetic a -float32step or
+# -exact suffix names (the option is newer than both commits)
+compare() {   # REF M
+  local ref=$1 m=$2 extra=()
+  case $m in *-float32step) extra=(--set theta_decay_arithmetic=float32-step) ;; *-exact) extra=(--set theta_decay_arithmetic=exact) ;; esac
   # shellcheck disable=SC2046
-  train "$tmp/bin-exact" "$tmp/exact" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
-done
+  train "$tmp/bin-$ref" "$tmp/$ref" "$m" $(options "$m"); train "$tmp/bin-now" "$tmp/now" "$m" $(options "$m") "${extra[@]}"
+}
+for m in "${float_models[@]}"; do compare float "$m"; done
+for m in "${exact_models[@]}"; do compare exact "$m"; done
 /usr/bin/python3 - "$tmp" "${float_models[*]}" "${exact_models[*]}" <<'PY'
 import sys, numpy as np
 tmp, float_models, exact_models = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
